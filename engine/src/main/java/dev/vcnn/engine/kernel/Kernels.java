@@ -1,0 +1,88 @@
+package dev.vcnn.engine.kernel;
+
+import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Optional;
+
+/**
+ * One complete set of kernel implementations, chosen once.
+ *
+ * <p>{@link #defaults()} picks the Vector API kernels when {@code jdk.incubator.vector} is readable
+ * and the JVM compiles (not {@code -Xint}); otherwise the scalar reference kernels, with one warning
+ * that names the fix. {@code -Dvcnn.kernels=scalar|simd} forces a choice and
+ * {@code -Dvcnn.simd.bits=128|256|512} the vector width (see {@link KernelSettings}).
+ *
+ * @param name what was chosen, e.g. {@code simd-512} or {@code scalar}
+ * @param blas1 elementwise and level-1 kernels
+ */
+public record Kernels(String name, Blas1 blas1) {
+    private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
+
+    /** The kernels every layer uses unless told otherwise; chosen on first use. */
+    public static Kernels defaults() {
+        return Default.INSTANCE;
+    }
+
+    /** The scalar reference kernels: plain loops, reductions in double. */
+    public static Kernels scalar() {
+        return new Kernels("scalar", new ScalarBlas1());
+    }
+
+    /**
+     * The Vector API kernels at the width chosen by {@code vcnn.simd.bits} (else the preferred one).
+     *
+     * @throws IllegalStateException if the Vector API cannot be used in this JVM, saying how to fix it
+     */
+    public static Kernels simd() {
+        Optional<String> why = simdUnavailableReason();
+        if (why.isPresent()) {
+            throw new IllegalStateException("kernels: SIMD kernels unavailable: " + why.get());
+        }
+        try {
+            return (Kernels) Class.forName(SIMD_FACTORY).getMethod("create").invoke(null);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("kernels: SIMD kernels failed to start", e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("kernels: SIMD kernels failed to load", e);
+        }
+    }
+
+    /**
+     * Why the Vector API kernels cannot be used here, with the fix; empty when they can.
+     */
+    public static Optional<String> simdUnavailableReason() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return Optional.of("module jdk.incubator.vector is not readable; "
+                    + "add '--add-modules jdk.incubator.vector' to the java command line");
+        }
+        String vmInfo = System.getProperty("java.vm.info", "");
+        if (vmInfo.contains("interpreted mode")) {
+            return Optional.of("the JVM runs interpreted (-Xint), where the Vector API is far slower than "
+                    + "plain loops; drop -Xint");
+        }
+        return Optional.empty();
+    }
+
+    private static Kernels choose() {
+        Optional<String> forced = KernelSettings.requestedKernels();
+        KernelSettings.requestedSimdBits(); // an unknown width is an error even when it would go unused
+        if (forced.isPresent()) {
+            return forced.get().equals("scalar") ? scalar() : simd();
+        }
+        Optional<String> why = simdUnavailableReason();
+        if (why.isPresent()) {
+            System.getLogger("dev.vcnn.engine").log(System.Logger.Level.WARNING,
+                    "vcnn: using the scalar reference kernels (slow) because " + why.get()
+                            + "; set -D" + KernelSettings.KERNELS + "=scalar to choose them on purpose");
+            return scalar();
+        }
+        return simd();
+    }
+
+    private static final class Default {
+        static final Kernels INSTANCE = choose();
+    }
+}

@@ -1,0 +1,187 @@
+package dev.vcnn.engine.kernel.simd;
+
+import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
+
+import dev.vcnn.engine.kernel.Blas1;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@link Blas1} on the Vector API. Elementwise kernels are bit-identical to {@code ScalarBlas1};
+ * {@code dot} and {@code sum} keep four vector accumulators (float) and stay within the bound
+ * stated on {@link Blas1}.
+ */
+final class SimdBlas1 implements Blas1 {
+    private static final int L = F.length();
+
+    @Override
+    public void add(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] + y[yOff + i];
+        }
+    }
+
+    @Override
+    public void sub(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, y, yOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] - y[yOff + i];
+        }
+    }
+
+    @Override
+    public void mul(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).mul(FloatVector.fromArray(F, y, yOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] * y[yOff + i];
+        }
+    }
+
+    @Override
+    public void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n) {
+        var a = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            a.mul(FloatVector.fromArray(F, x, xOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        var a = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            a.fma(FloatVector.fromArray(F, x, xOff + i), FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+        }
+    }
+
+    @Override
+    public void relu(float[] x, int xOff, float[] out, int outOff, int n) {
+        var zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            // lanewise MAX has Math.max semantics (NaN propagates, max(-0, 0) = +0), like the twin.
+            FloatVector.fromArray(F, x, xOff + i).lanewise(VectorOperators.MAX, zero).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.max(x[xOff + i], 0f);
+        }
+    }
+
+    @Override
+    public void reluBackward(float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n) {
+        var zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            VectorMask<Float> positive = FloatVector.fromArray(F, x, xOff + i).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromArray(F, gradOut, gOff + i), positive).intoArray(gradIn, giOff + i);
+        }
+        for (; i < n; i++) {
+            gradIn[giOff + i] = x[xOff + i] > 0f ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        // Four independent accumulators hide the FMA latency; the order is fixed, so the result is
+        // deterministic, and blocked summation only tightens the error bound.
+        var acc0 = FloatVector.zero(F);
+        var acc1 = FloatVector.zero(F);
+        var acc2 = FloatVector.zero(F);
+        var acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            acc0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc0);
+            acc1 = FloatVector.fromArray(F, x, xOff + i + L).fma(FloatVector.fromArray(F, y, yOff + i + L), acc1);
+            acc2 = FloatVector.fromArray(F, x, xOff + i + 2 * L).fma(FloatVector.fromArray(F, y, yOff + i + 2 * L), acc2);
+            acc3 = FloatVector.fromArray(F, x, xOff + i + 3 * L).fma(FloatVector.fromArray(F, y, yOff + i + 3 * L), acc3);
+        }
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            acc0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc0);
+        }
+        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s = Math.fma(x[xOff + i], y[yOff + i], s);
+        }
+        return s;
+    }
+
+    @Override
+    public float sum(float[] x, int xOff, int n) {
+        var acc0 = FloatVector.zero(F);
+        var acc1 = FloatVector.zero(F);
+        var acc2 = FloatVector.zero(F);
+        var acc3 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            acc0 = acc0.add(FloatVector.fromArray(F, x, xOff + i));
+            acc1 = acc1.add(FloatVector.fromArray(F, x, xOff + i + L));
+            acc2 = acc2.add(FloatVector.fromArray(F, x, xOff + i + 2 * L));
+            acc3 = acc3.add(FloatVector.fromArray(F, x, xOff + i + 3 * L));
+        }
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            acc0 = acc0.add(FloatVector.fromArray(F, x, xOff + i));
+        }
+        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[xOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float max(float[] x, int xOff, int n) {
+        assert n > 0 : "max of an empty range";
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= L) {
+            var acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, x, xOff + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, x[xOff + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public int argmax(float[] x, int xOff, int n) {
+        float m = max(x, xOff, n);
+        boolean nan = Float.isNaN(m);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            var v = FloatVector.fromArray(F, x, xOff + i);
+            VectorMask<Float> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, m);
+            if (hit.anyTrue()) {
+                return i + hit.firstTrue();
+            }
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            if (nan ? Float.isNaN(v) : v == m) {
+                return i;
+            }
+        }
+        throw new AssertionError("argmax: the maximum " + m + " was not found again");
+    }
+}

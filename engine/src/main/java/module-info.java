@@ -1,0 +1,12 @@
+/**
+ * vcnn's engine: tensors, kernels with scalar reference twins and Vector API implementations, and
+ * the engine's own ForkJoin parallelism. Depends on nothing but the JDK.
+ */
+module dev.vcnn.engine {
+    requires jdk.incubator.vector;
+
+    exports dev.vcnn.engine.tensor;
+    exports dev.vcnn.engine.kernel;
+    exports dev.vcnn.engine.kernel.scalar;
+    exports dev.vcnn.engine.parallel;
+}

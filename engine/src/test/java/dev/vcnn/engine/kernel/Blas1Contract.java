@@ -1,0 +1,220 @@
+package dev.vcnn.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+
+import dev.vcnn.engine.testing.Gens;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link Blas1}, run against every implementation (subclasses) and, through Surefire
+ * executions, under every forced vector width. The oracle is each kernel's definition written out
+ * here: elementwise results must match it bit for bit (NaNs compared as NaN), reductions within
+ * {@code 2·(n+1)·2⁻²⁴·Σ|termᵢ|} of a double-accumulated sum, and nothing outside the output range
+ * may change.
+ */
+public abstract class Blas1Contract {
+    private static final float SENTINEL = -12345.5f;
+    private static final int PAD = 19;
+
+    /** The implementation under test. */
+    protected abstract Blas1 impl();
+
+    /** A case: length, three offsets and a data seed. */
+    record Case(int n, int xOff, int yOff, int outOff, long seed) {}
+
+    private static org.quicktheories.dsl.TheoryBuilder<Case> cases() {
+        return qt().withExamples(300).forAll(
+                Gens.lengths(4099).zip(Gens.offsets(), Gens.offsets(), Gens.offsets(), Gens.seeds(),
+                        Case::new));
+    }
+
+    private interface Binary {
+        void apply(Blas1 k, float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n);
+    }
+
+    private interface FloatOp2 {
+        float apply(float x, float y);
+    }
+
+    private void checkBinary(Binary kernel, FloatOp2 definition) {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] y = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
+            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            kernel.apply(impl(), x, c.xOff(), y, c.yOff(), out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                assertSameFloat(definition.apply(x[c.xOff() + i], y[c.yOff() + i]), out[c.outOff() + i], c, i);
+            }
+            assertUntouched(out, c.outOff(), c.n(), c);
+        });
+    }
+
+    @Test
+    void addIsElementwiseSum() {
+        checkBinary(Blas1::add, (a, b) -> a + b);
+    }
+
+    @Test
+    void subIsElementwiseDifference() {
+        checkBinary(Blas1::sub, (a, b) -> a - b);
+    }
+
+    @Test
+    void mulIsElementwiseProduct() {
+        checkBinary(Blas1::mul, (a, b) -> a * b);
+    }
+
+    @Test
+    void scaleUsesOneAlphaForAllElements() {
+        cases().checkAssert(c -> {
+            float alpha = (float) (c.seed() % 7 - 3) / 2.5f;
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            impl().scale(alpha, x, c.xOff(), out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                assertSameFloat(alpha * x[c.xOff() + i], out[c.outOff() + i], c, i);
+            }
+            assertUntouched(out, c.outOff(), c.n(), c);
+        });
+    }
+
+    @Test
+    void axpyIsOneFusedMultiplyAdd() {
+        cases().checkAssert(c -> {
+            float alpha = (float) (c.seed() % 11 - 5) / 3f;
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] y = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
+            float[] before = y.clone();
+            impl().axpy(alpha, x, c.xOff(), y, c.yOff(), c.n());
+            for (int i = 0; i < y.length; i++) {
+                int j = i - c.yOff();
+                float expected = j >= 0 && j < c.n() ? Math.fma(alpha, x[c.xOff() + j], before[i]) : before[i];
+                assertSameFloat(expected, y[i], c, i);
+            }
+        });
+    }
+
+    @Test
+    void reluIsMaxWithZero() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            impl().relu(x, c.xOff(), out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                float v = x[c.xOff() + i];
+                float expected = Float.isNaN(v) ? Float.NaN : v > 0 ? v : 0f;
+                assertSameFloat(expected, out[c.outOff() + i], c, i);
+            }
+            assertUntouched(out, c.outOff(), c.n(), c);
+        });
+    }
+
+    @Test
+    void reluBackwardPassesGradientWhereInputIsPositive() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] g = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
+            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            impl().reluBackward(x, c.xOff(), g, c.yOff(), out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                float expected = x[c.xOff() + i] > 0 ? g[c.yOff() + i] : 0f;
+                assertSameFloat(expected, out[c.outOff() + i], c, i);
+            }
+            assertUntouched(out, c.outOff(), c.n(), c);
+        });
+    }
+
+    @Test
+    void dotIsWithinFloatBoundOfExactSum() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floats(c.seed(), c.xOff(), c.n(), PAD);
+            float[] y = Gens.floats(c.seed() + 1, c.yOff(), c.n(), PAD);
+            double exact = 0;
+            double absSum = 0;
+            for (int i = 0; i < c.n(); i++) {
+                double p = (double) x[c.xOff() + i] * y[c.yOff() + i];
+                exact += p;
+                absSum += Math.abs(p);
+            }
+            float got = impl().dot(x, c.xOff(), y, c.yOff(), c.n());
+            assertWithinBound(exact, absSum, got, c);
+        });
+    }
+
+    @Test
+    void sumIsWithinFloatBoundOfExactSum() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floats(c.seed(), c.xOff(), c.n(), PAD);
+            double exact = 0;
+            double absSum = 0;
+            for (int i = 0; i < c.n(); i++) {
+                exact += x[c.xOff() + i];
+                absSum += Math.abs(x[c.xOff() + i]);
+            }
+            assertWithinBound(exact, absSum, impl().sum(x, c.xOff(), c.n()), c);
+        });
+    }
+
+    @Test
+    void maxAndArgmaxFindTheFirstLargest() {
+        cases().checkAssert(c -> {
+            if (c.n() == 0) {
+                return; // both require n > 0
+            }
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            // Repeat the largest element later so "first" is tested, and sometimes remove NaNs.
+            if (c.seed() % 2 == 0) {
+                for (int i = c.xOff(); i < c.xOff() + c.n(); i++) {
+                    if (Float.isNaN(x[i])) {
+                        x[i] = 0.25f;
+                    }
+                }
+            }
+            int expectedIndex = 0;
+            for (int i = 1; i < c.n(); i++) {
+                float v = x[c.xOff() + i];
+                float best = x[c.xOff() + expectedIndex];
+                if (!Float.isNaN(best) && (Float.isNaN(v) || v > best)) {
+                    expectedIndex = i;
+                }
+            }
+            float expectedMax = x[c.xOff() + expectedIndex];
+            assertSameFloat(expectedMax, impl().max(x, c.xOff(), c.n()), c, -1);
+            int got = impl().argmax(x, c.xOff(), c.n());
+            // +0 and -0 are equally large: the first of either is right.
+            assertEquals(expectedIndex, got, () -> "argmax of " + c);
+        });
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static float[] sentinels(int length) {
+        float[] a = new float[length];
+        java.util.Arrays.fill(a, SENTINEL);
+        return a;
+    }
+
+    private static void assertUntouched(float[] out, int off, int n, Case c) {
+        for (int i = 0; i < out.length; i++) {
+            if (i < off || i >= off + n) {
+                int at = i;
+                assertEquals(SENTINEL, out[i], () -> "element " + at + " outside the output range changed, " + c);
+            }
+        }
+    }
+
+    private static void assertSameFloat(float expected, float actual, Case c, int i) {
+        // floatToIntBits folds every NaN into one, so NaN payloads do not matter; ±0 do.
+        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(actual),
+                () -> "element " + i + ": expected " + expected + " but was " + actual + ", " + c);
+    }
+
+    private static void assertWithinBound(double exact, double absSum, float got, Case c) {
+        double bound = 2.0 * (c.n() + 1) * Gens.U * absSum;
+        double err = Math.abs(got - exact);
+        assertTrue(err <= bound, () -> "error " + err + " exceeds bound " + bound + " (exact=" + exact
+                + ", got=" + got + "), " + c);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.vcnn.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
+
+/** The system properties that steer kernel choice: parsed strictly, with errors that name them. */
+@Isolated
+class KernelSelectionTest {
+    private final String savedKernels = System.getProperty(KernelSettings.KERNELS);
+    private final String savedBits = System.getProperty(KernelSettings.SIMD_BITS);
+
+    @AfterEach
+    void restore() {
+        restore(KernelSettings.KERNELS, savedKernels);
+        restore(KernelSettings.SIMD_BITS, savedBits);
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    @Test
+    void unknownKernelChoiceIsAnErrorNamingPropertyAndValue() {
+        System.setProperty(KernelSettings.KERNELS, "gpu");
+        var e = assertThrows(IllegalArgumentException.class, KernelSettings::requestedKernels);
+        assertEquals("kernels: system property vcnn.kernels must be scalar or simd but was 'gpu'", e.getMessage());
+    }
+
+    @Test
+    void unknownWidthIsAnErrorNamingPropertyAndValue() {
+        System.setProperty(KernelSettings.SIMD_BITS, "1024");
+        var e = assertThrows(IllegalArgumentException.class, KernelSettings::requestedSimdBits);
+        assertEquals("kernels: system property vcnn.simd.bits must be 128, 256 or 512 but was '1024'", e.getMessage());
+    }
+
+    @Test
+    void knownValuesParse() {
+        System.setProperty(KernelSettings.KERNELS, " Scalar ");
+        assertEquals("scalar", KernelSettings.requestedKernels().orElseThrow());
+        System.setProperty(KernelSettings.SIMD_BITS, "256");
+        assertEquals(OptionalInt.of(256), KernelSettings.requestedSimdBits());
+        System.clearProperty(KernelSettings.SIMD_BITS);
+        assertTrue(KernelSettings.requestedSimdBits().isEmpty());
+    }
+
+    @Test
+    void defaultsPickSimdWhenTheVectorModuleIsReadable() {
+        // Surefire starts this JVM with --add-modules jdk.incubator.vector and C2.
+        assertTrue(Kernels.simdUnavailableReason().isEmpty(), () -> Kernels.simdUnavailableReason().get());
+        String forced = savedKernels;
+        String expectedPrefix = "scalar".equals(forced) ? "scalar" : "simd-";
+        assertTrue(Kernels.defaults().name().startsWith(expectedPrefix), Kernels.defaults().name());
+    }
+}

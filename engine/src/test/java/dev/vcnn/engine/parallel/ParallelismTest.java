@@ -1,0 +1,139 @@
+package dev.vcnn.engine.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vcnn.engine.kernel.Blas1;
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.testing.Gens;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelismTest {
+    @Test
+    void everyIndexIsVisitedExactlyOnceInChunksOfTheGrain() {
+        try (var p = Parallelism.of(3)) {
+            qt().withExamples(200).forAll(integers().between(0, 5000), integers().between(1, 700)).checkAssert((n, grain) -> {
+                var visits = new AtomicIntegerArray(n);
+                var chunkStarts = ConcurrentHashMap.<Integer>newKeySet();
+                p.forRange(n, grain, (start, end) -> {
+                    assertEquals(0, start % grain);
+                    assertEquals(Math.min(n, start + grain), end);
+                    chunkStarts.add(start);
+                    for (int i = start; i < end; i++) {
+                        visits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, visits.get(i), "index " + i);
+                }
+                assertEquals((n + grain - 1) / grain, chunkStarts.size());
+            });
+        }
+    }
+
+    /** Row-wise dot products (a matrix-vector product) split over rows: same bits on 1 and 2 threads. */
+    @Test
+    void resultsAreBitIdenticalForOneAndTwoThreads() {
+        Blas1 blas = Kernels.defaults().blas1();
+        int rows = 777;
+        int cols = 1031;
+        float[] a = Gens.floats(11, 0, rows * cols, 0);
+        float[] x = Gens.floats(12, 0, cols, 0);
+        float[] one = new float[rows];
+        float[] two = new float[rows];
+        try (var p1 = Parallelism.of(1); var p2 = Parallelism.of(2)) {
+            p1.forRange(rows, 16, (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    one[r] = blas.dot(a, r * cols, x, 0, cols);
+                }
+            });
+            p2.forRange(rows, 16, (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    two[r] = blas.dot(a, r * cols, x, 0, cols);
+                }
+            });
+        }
+        for (int r = 0; r < rows; r++) {
+            assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(two[r]), "row " + r);
+        }
+    }
+
+    @Test
+    void workRunsOnTheEnginesOwnThreadsNotTheCommonPool() {
+        try (var p = Parallelism.of(2)) {
+            var names = ConcurrentHashMap.<String>newKeySet();
+            p.forRange(64, 1, (s, e) -> {
+                names.add(Thread.currentThread().getName());
+                busyWait();
+            });
+            assertTrue(names.stream().allMatch(n -> n.startsWith("vcnn-")), names.toString());
+        }
+    }
+
+    @Test
+    void nestedCallsFromAWorkerComplete() {
+        try (var p = Parallelism.of(2)) {
+            int[] total = new int[8 * 100];
+            p.forRange(8, 1, (s, e) -> p.forRange(100, 7, (s2, e2) -> {
+                for (int i = s2; i < e2; i++) {
+                    total[s * 100 + i]++;
+                }
+            }));
+            int[] expected = new int[800];
+            java.util.Arrays.fill(expected, 1);
+            assertArrayEquals(expected, total);
+        }
+    }
+
+    @Test
+    void anExceptionInAChunkReachesTheCaller() {
+        try (var p = Parallelism.of(2)) {
+            var e = assertThrows(IllegalStateException.class, () -> p.forRange(100, 10, (s, end) -> {
+                if (s == 50) {
+                    throw new IllegalStateException("chunk 5 failed");
+                }
+            }));
+            assertEquals("chunk 5 failed", e.getMessage());
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        var threads = assertThrows(IllegalArgumentException.class, () -> Parallelism.of(0));
+        assertEquals("parallelism: threads must be in [1, 4096] but was 0", threads.getMessage());
+        var grain = assertThrows(IllegalArgumentException.class, () -> Parallelism.sequential().forRange(10, 0, (s, e) -> {}));
+        assertEquals("parallelism: range must have n >= 0 and grain >= 1 but was n=10, grain=0", grain.getMessage());
+    }
+
+    @Test
+    void threadPropertyIsParsedStrictly() {
+        String saved = System.getProperty(Parallelism.THREADS);
+        try {
+            System.setProperty(Parallelism.THREADS, "3");
+            assertEquals(3, Parallelism.defaultThreads());
+            System.setProperty(Parallelism.THREADS, "many");
+            var e = assertThrows(IllegalArgumentException.class, Parallelism::defaultThreads);
+            assertEquals("parallelism: system property vcnn.threads must be an integer in [1, 4096] but was 'many'",
+                    e.getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Parallelism.THREADS);
+            } else {
+                System.setProperty(Parallelism.THREADS, saved);
+            }
+        }
+    }
+
+    private static void busyWait() {
+        long end = System.nanoTime() + 200_000;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/** Architectures, datasets, augmentation, the training loop and pictures, on top of the engine. */
+module dev.vcnn.models {
+    requires transitive dev.vcnn.engine;
+}
