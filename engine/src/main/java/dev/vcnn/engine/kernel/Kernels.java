@@ -1,6 +1,8 @@
 package dev.vcnn.engine.kernel;
 
 import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
+import dev.vcnn.engine.kernel.scalar.ScalarGemm;
+import dev.vcnn.engine.parallel.Parallelism;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Optional;
 
@@ -14,8 +16,9 @@ import java.util.Optional;
  *
  * @param name what was chosen, e.g. {@code simd-512} or {@code scalar}
  * @param blas1 elementwise and level-1 kernels
+ * @param gemm matrix multiply
  */
-public record Kernels(String name, Blas1 blas1) {
+public record Kernels(String name, Blas1 blas1, Gemm gemm) {
     private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
 
     /** The kernels every layer uses unless told otherwise; chosen on first use. */
@@ -25,7 +28,7 @@ public record Kernels(String name, Blas1 blas1) {
 
     /** The scalar reference kernels: plain loops, reductions in double. */
     public static Kernels scalar() {
-        return new Kernels("scalar", new ScalarBlas1());
+        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm());
     }
 
     /**
@@ -64,6 +67,20 @@ public record Kernels(String name, Blas1 blas1) {
                     + "plain loops; drop -Xint");
         }
         return Optional.empty();
+    }
+
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C} (see {@link Gemm}) after validating every argument.
+     *
+     * @throws IllegalArgumentException naming the dimension, leading dimension or array that is wrong
+     */
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float alpha, float[] a, int aOff, int lda,
+                      float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc,
+                      Parallelism parallelism) {
+        Gemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        gemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, parallelism);
     }
 
     private static Kernels choose() {

@@ -8,6 +8,6 @@ public final class SimdKernels {
 
     /** The SIMD kernels at {@link SimdSpecies#F}'s width. */
     public static Kernels create() {
-        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), new SimdBlas1());
+        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), new SimdBlas1(), new SimdGemm());
     }
 }
