@@ -135,18 +135,28 @@ public final class Parallelism implements AutoCloseable {
     }
 
     /**
-     * ForkJoin rethrows a worker's exception as a copy of the same type whose cause is the
-     * original; hand the caller the original, with the copy (and its stack) attached as suppressed.
+     * ForkJoin rethrows a worker's exception as a copy of the same type whose cause is the original
+     * (once per level of joining); hand the caller the original, with the outermost copy (and its
+     * stack) attached as suppressed.
      */
     private static <T extends Throwable> T unwrap(T e) {
-        Throwable cause = e.getCause();
-        if (cause != null && cause.getClass() == e.getClass()) {
-            @SuppressWarnings("unchecked")
-            T original = (T) cause;
-            original.addSuppressed(e);
-            return original;
+        Throwable original = e;
+        while (original.getCause() != null && original.getCause().getClass() == original.getClass()
+                && isForkJoinCopy(original, original.getCause())) {
+            original = original.getCause();
         }
-        return e;
+        if (original == e) {
+            return e;
+        }
+        original.addSuppressed(e);
+        @SuppressWarnings("unchecked")
+        T same = (T) original;
+        return same;
+    }
+
+    private static boolean isForkJoinCopy(Throwable copy, Throwable cause) {
+        String m = copy.getMessage();
+        return m == null || m.equals(cause.toString()) || m.equals(cause.getMessage());
     }
 
     /** Stops the pool's threads; the shared defaults cannot be closed and ignore this. */

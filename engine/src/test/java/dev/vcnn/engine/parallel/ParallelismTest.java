@@ -12,6 +12,7 @@ import dev.vcnn.engine.kernel.Kernels;
 import dev.vcnn.engine.testing.Gens;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class ParallelismTest {
@@ -91,10 +92,11 @@ class ParallelismTest {
         }
     }
 
-    @Test
+    @RepeatedTest(20) // the wrapping depth depends on which worker joins which task
     void anExceptionInAChunkReachesTheCaller() {
         try (var p = Parallelism.of(2)) {
             var e = assertThrows(IllegalStateException.class, () -> p.forRange(100, 10, (s, end) -> {
+                busyWait();
                 if (s == 50) {
                     throw new IllegalStateException("chunk 5 failed");
                 }
