@@ -66,7 +66,7 @@ final class DoctorCommand implements Callable<Integer> {
                 best = Math.max(best, 2.0 * n * n * n / (System.nanoTime() - t0));
                 runs++;
             } while (System.nanoTime() < deadline);
-            out.printf(Locale.ROOT, "sgemm     n=%d: best %.1f GFLOP/s over %d runs; worst sampled error %.3f of the float bound%n",
+            out.printf(Locale.ROOT, "sgemm     n=%d: best %.1f GFLOP/s over %d runs; worst sampled error %.1e of the float bound%n",
                     n, best, runs, worst);
         }
         out.flush();
