@@ -44,6 +44,10 @@ final class SimdGemm implements Gemm {
     static final int NC = roundUp(Math.max(1, Integer.getInteger("vcnn.gemm.nc", 3072)), NR);
     /** Aim for at least this many tasks per (NC, KC) step so two or more threads have work to share. */
     private static final int MIN_TASKS = 8;
+    /** Row blocks to aim for in a parallel GEMM. */
+    private static final int ROW_TASKS = 16;
+    /** Problems smaller than this (in FLOP; ~35 µs on one core) run on the calling thread. */
+    private static final double SERIAL_FLOP = 4e6;
     /** Narrowest column chunk, in NR panels: 512 columns at 512 bits, so packing A costs under ~3%. */
     private static final int MIN_CHUNK_PANELS = Math.max(2, 512 / NR);
 
@@ -66,7 +70,11 @@ final class SimdGemm implements Gemm {
         }
         // Blocks are balanced (K = 256 becomes 2×128, not 192 + 64): a short last block costs a
         // full write-back of C for little work.
-        final int mBlocks = (m + MC - 1) / MC;
+        // Below SERIAL_FLOP a fork-join costs more than it saves; above, aim for ROW_TASKS row blocks
+        // so 2, 4 or 8 threads share evenly (splitting rows is free: each A row is packed once).
+        final Parallelism par = 2.0 * m * n * k < SERIAL_FLOP ? Parallelism.sequential() : parallelism;
+        final int mcTarget = Math.min(MC, Math.max(2 * MR, roundUp((m + ROW_TASKS - 1) / ROW_TASKS, MR)));
+        final int mBlocks = (m + mcTarget - 1) / mcTarget;
         final int mc = roundUp((m + mBlocks - 1) / mBlocks, MR);
         final int kBlocks = (k + KC - 1) / KC;
         final int kcBlock = (k + kBlocks - 1) / kBlocks;
@@ -87,13 +95,13 @@ final class SimdGemm implements Gemm {
                 final float betaStep = pc == 0 ? beta : 1f;
                 final float[] bp = bBuffers.take(nPanels * NR * kc);
                 try {
-                    parallelism.forRange(nPanels, Math.max(1, 4096 / kc), (s, e) -> {
+                    par.forRange(nPanels, Math.max(1, 4096 / kc), (s, e) -> {
                         for (int panel = s; panel < e; panel++) {
                             packB(transB, b, bOff, ldb, p0, kc, j0 + panel * NR, Math.min(NR, nc - panel * NR),
                                     bp, panel * NR * kc, columnMap);
                         }
                     });
-                    parallelism.forRange(mBlocks * jChunks, 1, (s, e) -> {
+                    par.forRange(mBlocks * jChunks, 1, (s, e) -> {
                         float[] ap = aBuffers.take(mc * kc);
                         float[] tile = tileBuffers.take(MR * NR);
                         try {
