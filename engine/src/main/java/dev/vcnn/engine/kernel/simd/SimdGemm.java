@@ -6,6 +6,7 @@ import dev.vcnn.engine.kernel.Gemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * {@link Gemm} on the Vector API, BLIS-style: C = alpha·op(A)·op(B) + beta·C with op(A) M×K and
@@ -40,12 +41,23 @@ final class SimdGemm implements Gemm {
     static final int KC = Math.max(1, Integer.getInteger("vcnn.gemm.kc", 1024));
     /** Rows per block: the MC×KC packed A block (384 KiB) lives in L2. {@code vcnn.gemm.mc} overrides it. */
     static final int MC = roundUp(Math.max(1, Integer.getInteger("vcnn.gemm.mc", 96)), MR);
-    /** Columns per block: the KC×NC packed B panel lives in L3. {@code vcnn.gemm.nc} overrides it. */
+    /**
+     * Fewest columns per block: the KC×NC packed B panel lives in L3. Shallow problems (im2col of a
+     * first conv layer has K = 9·C) widen the block to {@link #B_PANEL_FLOATS}, so that a whole
+     * layer is one block rather than a dozen fork-joins of 1 MFLOP each. {@code vcnn.gemm.nc} overrides it.
+     */
     static final int NC = roundUp(Math.max(1, Integer.getInteger("vcnn.gemm.nc", 3072)), NR);
+    /** The packed B panel may hold this many floats (4 MiB) when K is small. */
+    private static final int B_PANEL_FLOATS = 1 << 20;
     /** Aim for at least this many tasks per (NC, KC) step so two or more threads have work to share. */
     private static final int MIN_TASKS = 8;
     /** Row blocks to aim for in a parallel GEMM. */
     private static final int ROW_TASKS = 16;
+    /**
+     * Up to this many rows of C (batch-1 inference, matrix-vector products) every element of B is used
+     * at most M times, so packing B would cost as much as the multiply: read A and B in place instead.
+     */
+    static final int UNPACKED_MAX_M = 4;
     /** Problems smaller than this (in FLOP; ~35 µs on one core) run on the calling thread. */
     private static final double SERIAL_FLOP = 4e6;
     /** Narrowest column chunk, in NR panels: 512 columns at 512 bits, so packing A costs under ~3%. */
@@ -68,11 +80,15 @@ final class SimdGemm implements Gemm {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
+        final Parallelism par = 2.0 * m * n * k < SERIAL_FLOP ? Parallelism.sequential() : parallelism;
+        if (m <= UNPACKED_MAX_M) {
+            unpacked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+            return;
+        }
         // Blocks are balanced (K = 256 becomes 2×128, not 192 + 64): a short last block costs a
         // full write-back of C for little work.
         // Below SERIAL_FLOP a fork-join costs more than it saves; above, aim for ROW_TASKS row blocks
         // so 2, 4 or 8 threads share evenly (splitting rows is free: each A row is packed once).
-        final Parallelism par = 2.0 * m * n * k < SERIAL_FLOP ? Parallelism.sequential() : parallelism;
         final int mcTarget = Math.min(MC, Math.max(2 * MR, roundUp((m + ROW_TASKS - 1) / ROW_TASKS, MR)));
         final int mBlocks = (m + mcTarget - 1) / mcTarget;
         final int mc = roundUp((m + mBlocks - 1) / mBlocks, MR);
@@ -80,9 +96,10 @@ final class SimdGemm implements Gemm {
         final int kcBlock = (k + kBlocks - 1) / kBlocks;
         final int[] rowMap = transA ? null : rowGatherMap(lda);
         final int[] columnMap = transB ? columnGatherMap(ldb) : null;
-        for (int jc = 0; jc < n; jc += NC) {
+        final int ncBlock = Math.max(NC, roundUp(B_PANEL_FLOATS / kcBlock, NR) - NR);
+        for (int jc = 0; jc < n; jc += ncBlock) {
             final int j0 = jc;
-            final int nc = Math.min(NC, n - jc);
+            final int nc = Math.min(ncBlock, n - jc);
             final int nPanels = (nc + NR - 1) / NR;
             // Split columns too when there are few row blocks, so small-M problems still spread out;
             // but every column chunk packs its own copy of the A block, so keep chunks wide.
@@ -371,6 +388,126 @@ final class SimdGemm implements Gemm {
             map[j] = j * ldb;
         }
         return map;
+    }
+
+    /** Columns of C per chunk of the unpacked path: four vectors per row. */
+    private static final int UNPACKED_COLS = 4 * L;
+
+    /**
+     * GEMM for M ≤ {@link #UNPACKED_MAX_M} without packing, one row of C at a time, split over column
+     * chunks. op(B) = B (row-major K×N): four vector accumulators per row walk down K. op(B) = Bᵀ
+     * (B stored N×K, as a linear layer stores its weight): four dot products at a time, contiguous in K.
+     */
+    private static void unpacked(boolean transA, boolean transB, int m, int n, int k,
+                                 float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                 float beta, float[] c, int cOff, int ldc, Parallelism par) {
+        par.forRange(n, Math.max(UNPACKED_COLS, roundUp(Math.max(1, (int) (SERIAL_FLOP / 2 / k / m)), UNPACKED_COLS)),
+                (j0, j1) -> {
+                    for (int i = 0; i < m; i++) {
+                        int aRow = transA ? aOff + i : aOff + i * lda;
+                        int aStep = transA ? lda : 1;
+                        int cRow = cOff + i * ldc;
+                        if (transB) {
+                            dotsRow(k, alpha, a, aRow, aStep, b, bOff, ldb, beta, c, cRow, j0, j1);
+                        } else {
+                            axpysRow(k, alpha, a, aRow, aStep, b, bOff, ldb, beta, c, cRow, j0, j1);
+                        }
+                    }
+                });
+    }
+
+    /** C[row, j0..j1) = alpha·Σₚ a(p)·B[p, j] + beta·C, with a(p) = a[aRow + p·aStep]. */
+    private static void axpysRow(int k, float alpha, float[] a, int aRow, int aStep, float[] b, int bOff, int ldb,
+                                 float beta, float[] c, int cRow, int j0, int j1) {
+        var av = FloatVector.broadcast(F, alpha);
+        var bv = FloatVector.broadcast(F, beta);
+        for (int j = j0; j < j1; j += UNPACKED_COLS) {
+            var m0 = F.indexInRange(j, j1);
+            var m1 = F.indexInRange(j + L, j1);
+            var m2 = F.indexInRange(j + 2 * L, j1);
+            var m3 = F.indexInRange(j + 3 * L, j1);
+            var acc0 = FloatVector.zero(F);
+            var acc1 = FloatVector.zero(F);
+            var acc2 = FloatVector.zero(F);
+            var acc3 = FloatVector.zero(F);
+            for (int p = 0; p < k; p++) {
+                var x = FloatVector.broadcast(F, a[aRow + p * aStep]);
+                int src = bOff + p * ldb + j;
+                acc0 = FloatVector.fromArray(F, b, src, m0).fma(x, acc0);
+                acc1 = FloatVector.fromArray(F, b, src + L, m1).fma(x, acc1);
+                acc2 = FloatVector.fromArray(F, b, src + 2 * L, m2).fma(x, acc2);
+                acc3 = FloatVector.fromArray(F, b, src + 3 * L, m3).fma(x, acc3);
+            }
+            writeRow(acc0, av, bv, beta, c, cRow + j, m0);
+            writeRow(acc1, av, bv, beta, c, cRow + j + L, m1);
+            writeRow(acc2, av, bv, beta, c, cRow + j + 2 * L, m2);
+            writeRow(acc3, av, bv, beta, c, cRow + j + 3 * L, m3);
+        }
+    }
+
+    /** C[row, j] = alpha·Σₚ a(p)·B[j, p] + beta·C for j in [j0, j1): dot products along stored rows of B. */
+    private static void dotsRow(int k, float alpha, float[] a, int aRow, int aStep, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cRow, int j0, int j1) {
+        int kBound = aStep == 1 ? F.loopBound(k) : 0;
+        int j = j0;
+        for (; j + 4 <= j1; j += 4) {
+            int r0 = bOff + j * ldb;
+            int r1 = r0 + ldb;
+            int r2 = r1 + ldb;
+            int r3 = r2 + ldb;
+            var acc0 = FloatVector.zero(F);
+            var acc1 = FloatVector.zero(F);
+            var acc2 = FloatVector.zero(F);
+            var acc3 = FloatVector.zero(F);
+            int p = 0;
+            for (; p < kBound; p += L) {
+                var x = FloatVector.fromArray(F, a, aRow + p);
+                acc0 = FloatVector.fromArray(F, b, r0 + p).fma(x, acc0);
+                acc1 = FloatVector.fromArray(F, b, r1 + p).fma(x, acc1);
+                acc2 = FloatVector.fromArray(F, b, r2 + p).fma(x, acc2);
+                acc3 = FloatVector.fromArray(F, b, r3 + p).fma(x, acc3);
+            }
+            float s0 = acc0.reduceLanes(VectorOperators.ADD);
+            float s1 = acc1.reduceLanes(VectorOperators.ADD);
+            float s2 = acc2.reduceLanes(VectorOperators.ADD);
+            float s3 = acc3.reduceLanes(VectorOperators.ADD);
+            for (; p < k; p++) {
+                float x = a[aRow + p * aStep];
+                s0 = Math.fma(x, b[r0 + p], s0);
+                s1 = Math.fma(x, b[r1 + p], s1);
+                s2 = Math.fma(x, b[r2 + p], s2);
+                s3 = Math.fma(x, b[r3 + p], s3);
+            }
+            c[cRow + j] = scaleInto(s0, alpha, beta, c[cRow + j]);
+            c[cRow + j + 1] = scaleInto(s1, alpha, beta, c[cRow + j + 1]);
+            c[cRow + j + 2] = scaleInto(s2, alpha, beta, c[cRow + j + 2]);
+            c[cRow + j + 3] = scaleInto(s3, alpha, beta, c[cRow + j + 3]);
+        }
+        for (; j < j1; j++) {
+            int r = bOff + j * ldb;
+            var acc = FloatVector.zero(F);
+            int p = 0;
+            for (; p < kBound; p += L) {
+                acc = FloatVector.fromArray(F, b, r + p).fma(FloatVector.fromArray(F, a, aRow + p), acc);
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; p < k; p++) {
+                s = Math.fma(a[aRow + p * aStep], b[r + p], s);
+            }
+            c[cRow + j] = scaleInto(s, alpha, beta, c[cRow + j]);
+        }
+    }
+
+    /** The write-back arithmetic of the packed path, for one vector of a row under a mask. */
+    private static void writeRow(FloatVector acc, FloatVector av, FloatVector bv, float beta, float[] c, int at,
+                                 VectorMask<Float> mask) {
+        FloatVector out = beta == 0 ? acc.mul(av) : acc.fma(av, FloatVector.fromArray(F, c, at, mask).mul(bv));
+        out.intoArray(c, at, mask);
+    }
+
+    /** The write-back arithmetic of the packed path, for one element: beta = 0 never reads C. */
+    private static float scaleInto(float sum, float alpha, float beta, float old) {
+        return beta == 0 ? sum * alpha : Math.fma(sum, alpha, old * beta);
     }
 
     /** C = beta·C (beta = 0 writes zeros without reading C). */
