@@ -4,7 +4,6 @@ import dev.vcnn.engine.parallel.Parallelism;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -12,11 +11,9 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -24,42 +21,27 @@ import org.openjdk.jmh.annotations.Warmup;
  * 4-cycle FMA pipes need at least 8 in flight), no memory traffic. The {@code flop} counter is in
  * FLOP per nanosecond, i.e. GFLOP/s; GEMM and convolution report against it.
  */
-@State(Scope.Thread)
+@State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class FmaPeakBench {
+public class FmaPeakBench extends ThreadedBench {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int STEPS = 1 << 16;
 
-    @Param({"1", "2"})
-    public int threads;
-
-    private Parallelism parallelism;
     private final float[] seeds = {1.0001f, 0.9999f, 1e-7f};
     private final float[][] sinks = new float[64][F.length()];
 
     @Setup(Level.Trial)
     public void setUp() {
-        parallelism = Parallelism.of(threads);
+        openPool();
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        parallelism.close();
-    }
-
-    /** Counts floating-point operations; JMH reports the count per ns as GFLOP/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Flops {
-        public long flop;
-    }
-
+    /** One independent set of chains per thread; the sinks sit 8 rows apart to avoid false sharing. */
     @Benchmark
-    public void fma(Flops counter) {
+    public void fma(FlopCounter counter) {
         parallelism.forRange(threads, 1, (s, e) -> {
             for (int t = s; t < e; t++) {
                 chains(seeds, sinks[t * 8]);

@@ -1,8 +1,6 @@
 package dev.vcnn.bench;
 
-import dev.vcnn.engine.parallel.Parallelism;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -14,7 +12,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -27,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class GemmShapesBench {
+public class GemmShapesBench extends ThreadedBench {
     /**
      * lenet-conv1: N64, 1→6, 28×28, k5 (M=6, K=25, N=64·24·24); cifar-conv1: N64, 3→32, 32×32, k3 p1
      * (M=32, K=27, N=64·32·32); vgg-conv: N8, 64→64, 56×56, k3 p1 (M=64, K=576, N=8·56·56);
@@ -37,15 +34,11 @@ public class GemmShapesBench {
     @Param({"lenet-conv1", "cifar-conv1", "vgg-conv", "linear-784x256", "linear-784x256-b1"})
     public String shape;
 
-    @Param({"1", "2"})
-    public int threads;
-
-    private Parallelism parallelism;
     private GemmCase problem;
 
     @Setup(Level.Trial)
     public void setUp() {
-        parallelism = Parallelism.of(threads);
+        openPool();
         problem = switch (shape) {
             case "lenet-conv1" -> new GemmCase(false, false, 6, 64 * 24 * 24, 25);
             case "cifar-conv1" -> new GemmCase(false, false, 32, 64 * 32 * 32, 27);
@@ -58,19 +51,8 @@ public class GemmShapesBench {
         problem.validate(parallelism);
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        parallelism.close();
-    }
-
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Flops {
-        public long flop;
-    }
-
     @Benchmark
-    public float[] sgemm(Flops counter) {
+    public float[] sgemm(FlopCounter counter) {
         problem.run(parallelism);
         counter.flop += problem.flop();
         return problem.c;

@@ -1,5 +1,6 @@
 package dev.vcnn.cli;
 
+import dev.vcnn.engine.kernel.GemmSampleCheck;
 import dev.vcnn.engine.kernel.Kernels;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.io.PrintWriter;
@@ -56,7 +57,7 @@ final class DoctorCommand implements Callable<Integer> {
                 b[i] = (float) rng.nextDouble(-1, 1);
             }
             kernels.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n, par);
-            double worst = checkSamples(n, a, b, c);
+            double worst = GemmSampleCheck.worstErrorRatio(false, false, n, n, n, a, b, c, 64, 2);
             long deadline = System.nanoTime() + (long) (seconds * 1e9);
             double best = 0;
             int runs = 0;
@@ -71,30 +72,5 @@ final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** The largest |error| / bound over 64 sampled outputs; fails if any exceeds 1. */
-    private static double checkSamples(int n, float[] a, float[] b, float[] c) {
-        var rng = new SplittableRandom(2);
-        double worst = 0;
-        for (int s = 0; s < 64; s++) {
-            int i = rng.nextInt(n);
-            int j = rng.nextInt(n);
-            double exact = 0;
-            double abs = 0;
-            for (int p = 0; p < n; p++) {
-                double prod = (double) a[i * n + p] * b[p * n + j];
-                exact += prod;
-                abs += Math.abs(prod);
-            }
-            double bound = 2.0 * (n + 1) * 0x1p-24 * abs;
-            double ratio = Math.abs(c[i * n + j] - exact) / bound;
-            if (!(ratio <= 1)) {
-                throw new IllegalStateException("doctor: sgemm result at (" + i + ", " + j + ") must be within the "
-                        + "float bound but was " + c[i * n + j] + " vs exact " + exact);
-            }
-            worst = Math.max(worst, ratio);
-        }
-        return worst;
     }
 }
