@@ -1,6 +1,7 @@
 package dev.vcnn.engine.kernel;
 
 import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
+import dev.vcnn.engine.kernel.scalar.ScalarConv2d;
 import dev.vcnn.engine.kernel.scalar.ScalarGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.lang.reflect.InvocationTargetException;
@@ -17,8 +18,9 @@ import java.util.Optional;
  * @param name what was chosen, e.g. {@code simd-512} or {@code scalar}
  * @param blas1 elementwise and level-1 kernels
  * @param gemm matrix multiply
+ * @param conv2d 2-d convolution, forward and backward
  */
-public record Kernels(String name, Blas1 blas1, Gemm gemm) {
+public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d) {
     private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
 
     /** The kernels every layer uses unless told otherwise; chosen on first use. */
@@ -28,7 +30,7 @@ public record Kernels(String name, Blas1 blas1, Gemm gemm) {
 
     /** The scalar reference kernels: plain loops, reductions in double. */
     public static Kernels scalar() {
-        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm());
+        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d());
     }
 
     /**

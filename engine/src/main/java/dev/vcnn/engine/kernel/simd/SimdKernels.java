@@ -8,6 +8,8 @@ public final class SimdKernels {
 
     /** The SIMD kernels at {@link SimdSpecies#F}'s width. */
     public static Kernels create() {
-        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), new SimdBlas1(), new SimdGemm());
+        var blas = new SimdBlas1();
+        var gemm = new SimdGemm();
+        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), blas, gemm, new SimdConv2d(gemm, blas));
     }
 }

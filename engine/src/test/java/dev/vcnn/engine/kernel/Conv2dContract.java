@@ -1,0 +1,238 @@
+package dev.vcnn.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Gens;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/**
+ * The contract of {@link Conv2d}, against every implementation and forced vector width. The oracle
+ * enumerates every tap (n, k, p, q, c, r, s) of the definition once and builds, for each output of
+ * forward, backward-input and backward-weight, the exact sum (in double), the sum of |terms| and the
+ * term count t; each result must lie within {@code 2·(t+1)·2⁻²⁴·Σ|terms|}.
+ */
+public abstract class Conv2dContract {
+    private static final Parallelism TWO_THREADS = Parallelism.of(2);
+
+    protected abstract Conv2d impl();
+
+    /** A geometry plus a data seed; built so that the dilated kernel always fits the padded input. */
+    record Case(Conv2dGeometry g, boolean bias, long seed) {
+        @Override
+        public String toString() {
+            return g + ", bias=" + bias + ", seed=" + seed;
+        }
+    }
+
+    private static Gen<Case> cases() {
+        Gen<int[]> channels = Generate.pick(List.of(1, 2, 3, 4, 6)).zip(integers().between(1, 3), integers().between(0, 3),
+                (c, kMul, groupPick) -> {
+                    int[] divisors = java.util.stream.IntStream.rangeClosed(1, c).filter(d -> c % d == 0).toArray();
+                    int groups = divisors[groupPick % divisors.length];
+                    return new int[] {c, groups * kMul * (groupPick == 3 ? 1 : 2), groups};
+                });
+        Gen<int[]> kernel = Generate.pick(List.of(1, 1, 2, 3, 3, 5)).zip(Generate.pick(List.of(1, 2, 3, 4)),
+                integers().between(1, 3), integers().between(1, 2),
+                (r, s, stride, dilation) -> new int[] {r, s, stride, dilation});
+        Gen<int[]> extra = integers().between(0, 9).zip(integers().between(0, 9), integers().between(0, 4), integers().between(0, 4),
+                (eh, ew, padPick, batchPick) -> new int[] {eh, ew, padPick, batchPick});
+        return channels.zip(kernel, extra, Gens.seeds(), (ch, kn, ex, seed) -> {
+            int r = kn[0];
+            int s = kn[1];
+            int stride = kn[2];
+            int dilation = kn[3];
+            int padH = Math.min(r - 1, ex[2]);
+            int padW = Math.min(s - 1, (ex[2] + 1) % s);
+            int spanH = dilation * (r - 1) + 1;
+            int dilationW = ex[3] % 2 + 1;
+            int spanW = dilationW * (s - 1) + 1;
+            int h = Math.max(1, spanH - 2 * padH + ex[0]);
+            int w = Math.max(1, spanW - padW - (padW + 1) / 2 + ex[1]);
+            int batch = 1 + ex[3] % 3;
+            var g = new Conv2dGeometry(batch, ch[0], h, w, ch[1], r, s, stride, (stride % 3) + 1,
+                    padH, padH, padW, (padW + 1) / 2, dilation, dilationW, ch[2]);
+            return new Case(g, seed % 3 != 0, seed);
+        });
+    }
+
+    /** Exact sums, absolute sums and term counts for the three products of one case. */
+    private static final class Oracle {
+        final double[] out;
+        final double[] outAbs;
+        final int[] outTerms;
+        final double[] gIn;
+        final double[] gInAbs;
+        final int[] gInTerms;
+        final double[] gW;
+        final double[] gWAbs;
+        final int[] gWTerms;
+
+        Oracle(Conv2dGeometry g, float[] in, float[] w, float[] bias, float[] gOut) {
+            int outSize = g.outputShape().numel();
+            out = new double[outSize];
+            outAbs = new double[outSize];
+            outTerms = new int[outSize];
+            gIn = new double[in.length];
+            gInAbs = new double[in.length];
+            gInTerms = new int[in.length];
+            gW = new double[w.length];
+            gWAbs = new double[w.length];
+            gWTerms = new int[w.length];
+            int cg = g.inChannels() / g.groups();
+            int kg = g.outChannels() / g.groups();
+            int pp = g.outHeight();
+            int qq = g.outWidth();
+            for (int n = 0; n < g.batch(); n++) {
+                for (int k = 0; k < g.outChannels(); k++) {
+                    for (int p = 0; p < pp; p++) {
+                        for (int q = 0; q < qq; q++) {
+                            int o = ((n * g.outChannels() + k) * pp + p) * qq + q;
+                            if (bias != null) {
+                                out[o] += bias[k];
+                                outAbs[o] += Math.abs(bias[k]);
+                                outTerms[o]++;
+                            }
+                            for (int c = 0; c < cg; c++) {
+                                for (int r = 0; r < g.kernelH(); r++) {
+                                    int h = p * g.strideH() - g.padTop() + r * g.dilationH();
+                                    for (int s = 0; s < g.kernelW(); s++) {
+                                        int x = q * g.strideW() - g.padLeft() + s * g.dilationW();
+                                        if (h < 0 || h >= g.height() || x < 0 || x >= g.width()) {
+                                            continue;
+                                        }
+                                        int i = ((n * g.inChannels() + (k / kg) * cg + c) * g.height() + h) * g.width() + x;
+                                        int wi = ((k * cg + c) * g.kernelH() + r) * g.kernelW() + s;
+                                        add(out, outAbs, outTerms, o, (double) in[i] * w[wi]);
+                                        add(gIn, gInAbs, gInTerms, i, (double) gOut[o] * w[wi]);
+                                        add(gW, gWAbs, gWTerms, wi, (double) gOut[o] * in[i]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void add(double[] sum, double[] abs, int[] terms, int at, double term) {
+            sum[at] += term;
+            abs[at] += Math.abs(term);
+            terms[at]++;
+        }
+    }
+
+    private static void assertWithin(String what, double[] exact, double[] abs, int[] terms, float[] got, int off, Case c) {
+        for (int i = 0; i < exact.length; i++) {
+            double bound = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
+            double err = Math.abs(got[off + i] - exact[i]);
+            if (!(err <= bound)) {
+                throw new AssertionError(what + "[" + i + "] = " + got[off + i] + " but exact " + exact[i]
+                        + ": error " + err + " > bound " + bound + " for " + c);
+            }
+        }
+    }
+
+    @Test
+    void forwardAndBothBackwardsMatchTheDefinitionWithinTheFloatBound() {
+        qt().withExamples(120).forAll(cases()).checkAssert(this::checkCase);
+    }
+
+    /**
+     * Columns of 8 images of 16×64×64 with 3×3 taps exceed one backward-weight chunk (4 Mi floats), so
+     * the weight gradient is accumulated over two chunks.
+     */
+    @Test
+    void weightGradientAccumulatesAcrossBatchChunks() {
+        checkCase(new Case(new Conv2dGeometry(8, 16, 64, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 99));
+    }
+
+    private void checkCase(Case c) {
+        {
+            Conv2dGeometry g = c.g();
+            int off = 3;
+            float[] in = Gens.floats(c.seed(), off, g.inputShape().numel(), 2);
+            float[] w = Gens.floats(c.seed() + 1, off, g.weightShape().numel(), 2);
+            float[] bias = c.bias() ? Gens.floats(c.seed() + 2, 0, g.outChannels(), 0) : null;
+            float[] gOut = Gens.floats(c.seed() + 3, off, g.outputShape().numel(), 2);
+            float[] inExact = java.util.Arrays.copyOfRange(in, off, off + g.inputShape().numel());
+            float[] wExact = java.util.Arrays.copyOfRange(w, off, off + g.weightShape().numel());
+            float[] gOutExact = java.util.Arrays.copyOfRange(gOut, off, off + g.outputShape().numel());
+            var oracle = new Oracle(g, inExact, wExact, bias, gOutExact);
+
+            float[] out = new float[off + g.outputShape().numel()];
+            impl().forward(g, in, off, w, off, bias, 0, out, off, TWO_THREADS);
+            assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
+
+            float[] gIn = new float[off + g.inputShape().numel()];
+            java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
+            impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
+            assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
+
+            float[] gW = new float[off + g.weightShape().numel()];
+            java.util.Arrays.fill(gW, Float.NaN);
+            impl().backwardWeight(g, in, off, gOut, off, gW, off, TWO_THREADS);
+            assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
+
+            float[] gB = new float[g.outChannels() + 1];
+            impl().backwardBias(g, gOut, off, gB, 1);
+            for (int k = 0; k < g.outChannels(); k++) {
+                double exact = 0;
+                double abs = 0;
+                int pq = g.outHeight() * g.outWidth();
+                for (int n = 0; n < g.batch(); n++) {
+                    for (int i = 0; i < pq; i++) {
+                        float v = gOutExact[(n * g.outChannels() + k) * pq + i];
+                        exact += v;
+                        abs += Math.abs(v);
+                    }
+                }
+                double bound = 2.0 * (g.batch() * pq + 1) * Gens.U * abs;
+                if (!(Math.abs(gB[1 + k] - exact) <= bound)) {
+                    throw new AssertionError("gradBias[" + k + "] = " + gB[1 + k] + " but exact " + exact + " for " + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsAreBitIdenticalForOneAndTwoThreads() {
+        var shapes = List.of(
+                new Conv2dGeometry(4, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+                new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));
+        try (var one = Parallelism.of(1)) {
+            for (Conv2dGeometry g : shapes) {
+                float[] in = Gens.floats(1, 0, g.inputShape().numel(), 0);
+                float[] w = Gens.floats(2, 0, g.weightShape().numel(), 0);
+                float[] gOut = Gens.floats(3, 0, g.outputShape().numel(), 0);
+                float[][] a = run(g, in, w, gOut, one);
+                float[][] b = run(g, in, w, gOut, TWO_THREADS);
+                for (int t = 0; t < a.length; t++) {
+                    for (int i = 0; i < a[t].length; i++) {
+                        int at = i;
+                        int which = t;
+                        assertEquals(Float.floatToRawIntBits(a[t][i]), Float.floatToRawIntBits(b[t][i]),
+                                () -> "result " + which + " element " + at + " differs between 1 and 2 threads for " + g);
+                    }
+                }
+            }
+        }
+    }
+
+    private float[][] run(Conv2dGeometry g, float[] in, float[] w, float[] gOut, Parallelism p) {
+        float[] out = new float[g.outputShape().numel()];
+        float[] gIn = new float[g.inputShape().numel()];
+        float[] gW = new float[g.weightShape().numel()];
+        impl().forward(g, in, 0, w, 0, null, 0, out, 0, p);
+        impl().backwardInput(g, gOut, 0, w, 0, gIn, 0, p);
+        impl().backwardWeight(g, in, 0, gOut, 0, gW, 0, p);
+        return new float[][] {out, gIn, gW};
+    }
+}
