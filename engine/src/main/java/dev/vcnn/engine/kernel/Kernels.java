@@ -3,6 +3,7 @@ package dev.vcnn.engine.kernel;
 import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
 import dev.vcnn.engine.kernel.scalar.ScalarConv2d;
 import dev.vcnn.engine.kernel.scalar.ScalarGemm;
+import dev.vcnn.engine.kernel.scalar.ScalarPool2d;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Optional;
@@ -19,8 +20,9 @@ import java.util.Optional;
  * @param blas1 elementwise and level-1 kernels
  * @param gemm matrix multiply
  * @param conv2d 2-d convolution, forward and backward
+ * @param pool2d max and average pooling, forward and backward
  */
-public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d) {
+public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d pool2d) {
     private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
 
     /** The kernels every layer uses unless told otherwise; chosen on first use. */
@@ -30,7 +32,7 @@ public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d) {
 
     /** The scalar reference kernels: plain loops, reductions in double. */
     public static Kernels scalar() {
-        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d());
+        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d(), new ScalarPool2d());
     }
 
     /**

@@ -10,6 +10,7 @@ public final class SimdKernels {
     public static Kernels create() {
         var blas = new SimdBlas1();
         var gemm = new SimdGemm();
-        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), blas, gemm, new SimdConv2d(gemm, blas));
+        return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), blas, gemm, new SimdConv2d(gemm, blas),
+                new ParallelPool2d());
     }
 }

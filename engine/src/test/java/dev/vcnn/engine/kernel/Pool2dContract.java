@@ -1,0 +1,188 @@
+package dev.vcnn.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Gens;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+
+/**
+ * The contract of {@link Pool2d} against every implementation. Max pooling must equal the definition
+ * bit for bit (value and index, ties and NaNs included); its backward and average pooling stay within
+ * {@code 2·(t+1)·2⁻²⁴·Σ|termᵢ|} of exact sums.
+ */
+public abstract class Pool2dContract {
+    private static final Parallelism TWO_THREADS = Parallelism.of(2);
+
+    protected abstract Pool2d impl();
+
+    record Case(Pool2dGeometry g, boolean countIncludePad, long seed) {}
+
+    private static Gen<Case> cases() {
+        Gen<int[]> window = integers().between(1, 4).zip(integers().between(1, 4), integers().between(1, 4),
+                integers().between(1, 2), (kh, kw, stride, dil) -> new int[] {kh, kw, stride, dil});
+        Gen<int[]> plane = integers().between(1, 13).zip(integers().between(1, 13), integers().between(0, 2),
+                integers().between(0, 2), (h, w, ph, pw) -> new int[] {h, w, ph, pw});
+        return window.zip(plane, booleans().all(), booleans().all(), Gens.seeds(), (k, pl, ceil, incl, seed) -> {
+            int padH = Math.min(pl[2], k[0] / 2);
+            int padW = Math.min(pl[3], k[1] / 2);
+            // Grow the plane until the dilated window fits, so every case is a valid geometry.
+            int h = Math.max(pl[0], k[3] * (k[0] - 1) + 1 - 2 * padH);
+            int dilationW = 1 + k[3] % 2;
+            int w = Math.max(pl[1], dilationW * (k[1] - 1) + 1 - 2 * padW);
+            int batch = 1 + (int) (seed % 2);
+            int channels = 1 + (int) (seed % 3);
+            return new Case(new Pool2dGeometry(batch, channels, h, w, k[0], k[1], k[2], 1 + (k[2] + 1) % 3,
+                    padH, padW, k[3], dilationW, ceil), incl, seed);
+        });
+    }
+
+    /** Values from a small set, so windows often tie, plus the odd NaN and infinity. */
+    private static float[] tiesAndSpecials(long seed, int n) {
+        var rng = new SplittableRandom(seed);
+        float[] pool = {-1f, 0f, -0f, 1f, 2f, 2f, 3.5f, Float.NaN, Float.NEGATIVE_INFINITY, -7f};
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rng.nextInt(4) == 0 ? pool[rng.nextInt(pool.length)] : (float) rng.nextDouble(-2, 2);
+        }
+        return x;
+    }
+
+    @Test
+    void maxPoolingPicksTheFirstLargestAndRoutesGradientsToIt() {
+        qt().withExamples(200).forAll(cases()).checkAssert(c -> {
+            Pool2dGeometry g = c.g();
+            int off = 2;
+            float[] in = new float[off + g.inputShape().numel()];
+            System.arraycopy(tiesAndSpecials(c.seed(), g.inputShape().numel()), 0, in, off, g.inputShape().numel());
+            int outN = g.outputShape().numel();
+            float[] out = new float[off + outN];
+            int[] idx = new int[off + outN];
+            impl().maxForward(g, in, off, out, off, idx, off, TWO_THREADS);
+            int hw = g.height() * g.width();
+            int pq = g.outHeight() * g.outWidth();
+            double[] exactGrad = new double[g.inputShape().numel()];
+            double[] absGrad = new double[exactGrad.length];
+            int[] terms = new int[exactGrad.length];
+            float[] gradOut = Gens.floats(c.seed() + 1, off, outN, 0);
+            for (int plane = 0; plane < g.batch() * g.channels(); plane++) {
+                for (int p = 0; p < g.outHeight(); p++) {
+                    for (int q = 0; q < g.outWidth(); q++) {
+                        // A dilated window can miss the input entirely: -inf, index -1, no gradient.
+                        float best = Float.NEGATIVE_INFINITY;
+                        int at = -1;
+                        for (int r = 0; r < g.kernelH(); r++) {
+                            for (int s = 0; s < g.kernelW(); s++) {
+                                int h = p * g.strideH() - g.padH() + r * g.dilationH();
+                                int w = q * g.strideW() - g.padW() + s * g.dilationW();
+                                if (h < 0 || h >= g.height() || w < 0 || w >= g.width()) {
+                                    continue;
+                                }
+                                float v = in[off + plane * hw + h * g.width() + w];
+                                if (at < 0 || v > best || Float.isNaN(v)) {
+                                    best = v;
+                                    at = h * g.width() + w;
+                                }
+                            }
+                        }
+                        int o = plane * pq + p * g.outWidth() + q;
+                        int where = at;
+                        assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(out[off + o]),
+                                () -> "max value at output " + o + " for " + c);
+                        assertEquals(where, idx[off + o], () -> "max index at output " + o + " for " + c);
+                        if (at < 0) {
+                            continue;
+                        }
+                        double go = gradOut[off + o];
+                        exactGrad[plane * hw + at] += go;
+                        absGrad[plane * hw + at] += Math.abs(go);
+                        terms[plane * hw + at]++;
+                    }
+                }
+            }
+            float[] gradIn = new float[off + exactGrad.length];
+            Arrays.fill(gradIn, Float.NaN);
+            impl().maxBackward(g, gradOut, off, idx, off, gradIn, off, TWO_THREADS);
+            assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
+        });
+    }
+
+    @Test
+    void averagePoolingDividesByThePyTorchWindowSize() {
+        qt().withExamples(200).forAll(cases()).checkAssert(c0 -> {
+            Pool2dGeometry g0 = c0.g();
+            // Average pooling has no dilation.
+            var g = new Pool2dGeometry(g0.batch(), g0.channels(), g0.height(), g0.width(), g0.kernelH(), g0.kernelW(),
+                    g0.strideH(), g0.strideW(), g0.padH(), g0.padW(), 1, 1, g0.ceilMode());
+            var c = new Case(g, c0.countIncludePad(), c0.seed());
+            int off = 1;
+            float[] in = Gens.floats(c.seed(), off, g.inputShape().numel(), 0);
+            int outN = g.outputShape().numel();
+            float[] gradOut = Gens.floats(c.seed() + 1, off, outN, 0);
+            int hw = g.height() * g.width();
+            double[] exact = new double[outN];
+            double[] abs = new double[outN];
+            int[] terms = new int[outN];
+            double[] exactGrad = new double[g.inputShape().numel()];
+            double[] absGrad = new double[exactGrad.length];
+            int[] gradTerms = new int[exactGrad.length];
+            for (int plane = 0; plane < g.batch() * g.channels(); plane++) {
+                for (int p = 0; p < g.outHeight(); p++) {
+                    for (int q = 0; q < g.outWidth(); q++) {
+                        int o = (plane * g.outHeight() + p) * g.outWidth() + q;
+                        int h0 = p * g.strideH() - g.padH();
+                        int w0 = q * g.strideW() - g.padW();
+                        int h1 = Math.min(h0 + g.kernelH(), g.height() + g.padH());
+                        int w1 = Math.min(w0 + g.kernelW(), g.width() + g.padW());
+                        int divisor = (h1 - h0) * (w1 - w0);
+                        int inside = 0;
+                        for (int h = Math.max(h0, 0); h < Math.min(h1, g.height()); h++) {
+                            for (int w = Math.max(w0, 0); w < Math.min(w1, g.width()); w++) {
+                                inside++;
+                            }
+                        }
+                        if (!c.countIncludePad()) {
+                            divisor = inside;
+                        }
+                        for (int h = Math.max(h0, 0); h < Math.min(h1, g.height()); h++) {
+                            for (int w = Math.max(w0, 0); w < Math.min(w1, g.width()); w++) {
+                                int i = plane * hw + h * g.width() + w;
+                                exact[o] += in[off + i] / (double) divisor;
+                                abs[o] += Math.abs(in[off + i]) / (double) divisor;
+                                terms[o]++;
+                                double share = gradOut[off + o] / (double) divisor;
+                                exactGrad[i] += share;
+                                absGrad[i] += Math.abs(share);
+                                gradTerms[i]++;
+                            }
+                        }
+                    }
+                }
+            }
+            float[] out = new float[off + outN];
+            impl().avgForward(g, c.countIncludePad(), in, off, out, off, TWO_THREADS);
+            assertWithin("avg output", exact, abs, terms, out, off, c);
+            float[] gradIn = new float[off + exactGrad.length];
+            Arrays.fill(gradIn, Float.NaN);
+            impl().avgBackward(g, c.countIncludePad(), gradOut, off, gradIn, off, TWO_THREADS);
+            assertWithin("avg gradInput", exactGrad, absGrad, gradTerms, gradIn, off, c);
+        });
+    }
+
+    private static void assertWithin(String what, double[] exact, double[] abs, int[] terms, float[] got, int off, Case c) {
+        for (int i = 0; i < exact.length; i++) {
+            double bound = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
+            double err = Math.abs(got[off + i] - exact[i]);
+            if (!(err <= bound)) {
+                throw new AssertionError(what + "[" + i + "] = " + got[off + i] + " but exact " + exact[i]
+                        + " (bound " + bound + ") for " + c);
+            }
+        }
+    }
+}
