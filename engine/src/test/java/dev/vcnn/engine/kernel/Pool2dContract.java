@@ -56,7 +56,19 @@ public abstract class Pool2dContract {
 
     @Test
     void maxPoolingPicksTheFirstLargestAndRoutesGradientsToIt() {
-        qt().withExamples(200).forAll(cases()).checkAssert(c -> {
+        qt().withExamples(200).forAll(cases()).checkAssert(this::checkMax);
+    }
+
+    /** The common 2×2 stride-2 window (a fast path), on even and odd planes. */
+    @Test
+    void twoByTwoMaxPoolingFollowsTheSameRule() {
+        qt().withExamples(60).forAll(integers().between(2, 17), integers().between(2, 17), Gens.seeds())
+                .checkAssert((h, w, seed) -> checkMax(new Case(
+                        new Pool2dGeometry(2, 3, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false), false, seed)));
+    }
+
+    private void checkMax(Case c) {
+        {
             Pool2dGeometry g = c.g();
             int off = 2;
             float[] in = new float[off + g.inputShape().numel()];
@@ -110,7 +122,7 @@ public abstract class Pool2dContract {
             Arrays.fill(gradIn, Float.NaN);
             impl().maxBackward(g, gradOut, off, idx, off, gradIn, off, TWO_THREADS);
             assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
-        });
+        }
     }
 
     @Test

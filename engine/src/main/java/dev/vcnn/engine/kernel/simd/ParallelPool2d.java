@@ -20,8 +20,63 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void maxForward(Pool2dGeometry g, float[] in, int inOff, float[] out, int outOff, int[] indices, int idxOff,
                            Parallelism parallelism) {
-        parallelism.forRange(g.batch() * g.channels(), grain(g),
-                (a, b) -> ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff));
+        boolean twoByTwo = g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2
+                && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.outHeight() == g.height() / 2 && g.outWidth() == g.width() / 2;
+        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
+            if (twoByTwo) {
+                max2x2Planes(g, a, b, in, inOff, out, outOff, indices, idxOff);
+            } else {
+                ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff);
+            }
+        });
+    }
+
+    /** -1 when tap v replaces the current best (larger, or NaN), else 0. */
+    private static int wins(float v, int bestBits) {
+        float best = Float.intBitsToFloat(bestBits);
+        return (v > best | v != v) ? -1 : 0;
+    }
+
+    /**
+     * The classic 2×2 stride-2 window, unrolled, with bit-mask selects instead of branches: on random
+     * data the "larger?" branch mispredicts half the time. (64, 32, 32, 32) on one core: reference loop
+     * 15.7 ms, unrolled with ?: 8.1 ms (C2 kept the branches), with masks 2.7 ms. Same rule as the
+     * reference: first tap, then any later tap that is larger or NaN.
+     */
+    private static void max2x2Planes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
+                                     float[] out, int outOff, int[] indices, int idxOff) {
+        int w = g.width();
+        int hw = g.height() * w;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        for (int plane = plane0; plane < plane1; plane++) {
+            int inBase = inOff + plane * hw;
+            int o = plane * pp * qq;
+            for (int p = 0; p < pp; p++) {
+                int rowAt = 2 * p * w;
+                for (int q = 0; q < qq; q++, o++) {
+                    int at = rowAt + 2 * q;
+                    int bestBits = Float.floatToRawIntBits(in[inBase + at]);
+                    int bestAt = at;
+                    // Selects on bit masks: C2 compiles "take ? v : best" to a branch here.
+                    int take = wins(in[inBase + at + 1], bestBits);
+                    bestBits = (Float.floatToRawIntBits(in[inBase + at + 1]) & take) | (bestBits & ~take);
+                    bestAt = ((at + 1) & take) | (bestAt & ~take);
+                    take = wins(in[inBase + at + w], bestBits);
+                    bestBits = (Float.floatToRawIntBits(in[inBase + at + w]) & take) | (bestBits & ~take);
+                    bestAt = ((at + w) & take) | (bestAt & ~take);
+                    take = wins(in[inBase + at + w + 1], bestBits);
+                    bestBits = (Float.floatToRawIntBits(in[inBase + at + w + 1]) & take) | (bestBits & ~take);
+                    bestAt = ((at + w + 1) & take) | (bestAt & ~take);
+                    float best = Float.intBitsToFloat(bestBits);
+                    out[outOff + o] = best;
+                    if (indices != null) {
+                        indices[idxOff + o] = bestAt;
+                    }
+                }
+            }
+        }
     }
 
     @Override

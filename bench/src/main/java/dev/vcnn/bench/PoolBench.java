@@ -1,0 +1,95 @@
+package dev.vcnn.bench;
+
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.kernel.Pool2d;
+import dev.vcnn.engine.kernel.Pool2dGeometry;
+import dev.vcnn.engine.tensor.Shape;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** 2×2 stride-2 max and average pooling of (64, 32, 32, 32), forward and forward+backward, in ms. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class PoolBench extends ThreadedBench {
+    @Param({"max", "avg"})
+    public String kind;
+
+    private final Pool2d pool = Kernels.defaults().pool2d();
+    private final Pool2d reference = Kernels.scalar().pool2d();
+    private final Pool2dGeometry g = Pool2dGeometry.of(Shape.of(64, 32, 32, 32), 2, 2, 0);
+    private float[] in;
+    private float[] out;
+    private int[] indices;
+    private float[] gradOut;
+    private float[] gradIn;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        openPool();
+        var rng = new SplittableRandom(9);
+        in = new float[g.inputShape().numel()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) rng.nextDouble(-1, 1);
+        }
+        out = new float[g.outputShape().numel()];
+        indices = new int[out.length];
+        gradOut = new float[out.length];
+        for (int i = 0; i < gradOut.length; i++) {
+            gradOut[i] = (float) rng.nextDouble(-1, 1);
+        }
+        gradIn = new float[in.length];
+        // Validate once against the scalar reference: the pooling kernels run its arithmetic (max
+        // pooling is exact; average pooling sums each window in double either way), so bit for bit.
+        forwardBackward();
+        float[] refOut = new float[out.length];
+        float[] refGrad = new float[in.length];
+        if (kind.equals("max")) {
+            int[] refIdx = new int[out.length];
+            reference.maxForward(g, in, 0, refOut, 0, refIdx, 0, parallelism);
+            reference.maxBackward(g, gradOut, 0, refIdx, 0, refGrad, 0, parallelism);
+        } else {
+            reference.avgForward(g, true, in, 0, refOut, 0, parallelism);
+            reference.avgBackward(g, true, gradOut, 0, refGrad, 0, parallelism);
+        }
+        if (!java.util.Arrays.equals(refOut, out) || !java.util.Arrays.equals(refGrad, gradIn)) {
+            throw new IllegalStateException("PoolBench " + kind + ": results differ from the scalar reference");
+        }
+    }
+
+    @Benchmark
+    public float[] forward() {
+        if (kind.equals("max")) {
+            pool.maxForward(g, in, 0, out, 0, indices, 0, parallelism);
+        } else {
+            pool.avgForward(g, true, in, 0, out, 0, parallelism);
+        }
+        return out;
+    }
+
+    @Benchmark
+    public float[] forwardBackward() {
+        forward();
+        if (kind.equals("max")) {
+            pool.maxBackward(g, gradOut, 0, indices, 0, gradIn, 0, parallelism);
+        } else {
+            pool.avgBackward(g, true, gradOut, 0, gradIn, 0, parallelism);
+        }
+        return gradIn;
+    }
+}
