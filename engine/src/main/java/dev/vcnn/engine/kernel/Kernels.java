@@ -1,5 +1,6 @@
 package dev.vcnn.engine.kernel;
 
+import dev.vcnn.engine.kernel.scalar.ScalarActivations;
 import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
 import dev.vcnn.engine.kernel.scalar.ScalarConv2d;
 import dev.vcnn.engine.kernel.scalar.ScalarGemm;
@@ -21,8 +22,9 @@ import java.util.Optional;
  * @param gemm matrix multiply
  * @param conv2d 2-d convolution, forward and backward
  * @param pool2d max and average pooling, forward and backward
+ * @param activations activations, their backward passes and softmax
  */
-public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d pool2d) {
+public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d pool2d, Activations activations) {
     private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
 
     /** The kernels every layer uses unless told otherwise; chosen on first use. */
@@ -32,7 +34,7 @@ public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d
 
     /** The scalar reference kernels: plain loops, reductions in double. */
     public static Kernels scalar() {
-        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d(), new ScalarPool2d());
+        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d(), new ScalarPool2d(), new ScalarActivations());
     }
 
     /**

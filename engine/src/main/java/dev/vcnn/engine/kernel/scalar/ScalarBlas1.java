@@ -7,6 +7,9 @@ import dev.vcnn.engine.kernel.Blas1;
  * The SIMD implementation must match it bit for bit on elementwise kernels.
  */
 public final class ScalarBlas1 implements Blas1 {
+    /** The reference kernels; stateless. */
+    public ScalarBlas1() {}
+
     @Override
     public void add(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {

@@ -10,6 +10,9 @@ import dev.vcnn.engine.parallel.Parallelism;
  * G groups (Cg = C/G and Kg = K/G per group). Runs on the calling thread.
  */
 public final class ScalarConv2d implements Conv2d {
+    /** The reference kernels; stateless. */
+    public ScalarConv2d() {}
+
     @Override
     public void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {

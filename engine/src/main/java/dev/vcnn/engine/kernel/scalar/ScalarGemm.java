@@ -8,6 +8,9 @@ import dev.vcnn.engine.parallel.Parallelism;
  * the calling thread whatever {@code parallelism} says. M/N/K as on {@link Gemm}.
  */
 public final class ScalarGemm implements Gemm {
+    /** The reference kernels; stateless. */
+    public ScalarGemm() {}
+
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float alpha, float[] a, int aOff, int lda,

@@ -11,6 +11,9 @@ import java.util.Arrays;
  * exactly this arithmetic, plane by plane.
  */
 public final class ScalarPool2d implements Pool2d {
+    /** The reference kernels; stateless. */
+    public ScalarPool2d() {}
+
     @Override
     public void maxForward(Pool2dGeometry g, float[] in, int inOff, float[] out, int outOff, int[] indices, int idxOff,
                            Parallelism parallelism) {
