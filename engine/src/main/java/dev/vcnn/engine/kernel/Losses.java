@@ -1,0 +1,92 @@
+package dev.vcnn.engine.kernel;
+
+/**
+ * Loss functions with their gradients, over {@code float[]} + offsets, as PyTorch defines them.
+ * Each returns the loss and, when {@code grad} is not null, writes ∂loss/∂input scaled by the upstream
+ * gradient {@code gradScale} (1 for a loss that is the end of the graph).
+ *
+ * <p>Losses are small (O(N·C)) reductions: one implementation serves every kernel set, summing in
+ * double, on top of the set's {@link Activations} for softmax. Callers validate shapes and targets;
+ * this class only asserts.
+ */
+public final class Losses {
+    /** How per-element losses combine, as PyTorch's {@code reduction}. */
+    public enum Reduction {
+        MEAN, SUM
+    }
+
+    private final Activations activations;
+
+    /** Losses whose softmax runs on {@code activations}. */
+    public Losses(Activations activations) {
+        this.activations = activations;
+    }
+
+    /**
+     * Cross-entropy of logits [N, C] (row-major) against class indices: ℓᵢ = log Σⱼ exp(xᵢⱼ) − xᵢ,tᵢ,
+     * fused with softmax so nothing overflows. Gradient: (softmax(xᵢ) − onehot(tᵢ)) · gradScale / N
+     * (mean) or · gradScale (sum).
+     */
+    public float softmaxCrossEntropy(float[] logits, int lOff, int[] targets, int tOff, int n, int classes,
+                                     Reduction reduction, float gradScale, float[] grad, int gOff) {
+        float[] logProb = new float[n * classes];
+        activations.softmaxRows(true, logits, lOff, logProb, 0, n, classes);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            int t = targets[tOff + i];
+            assert t >= 0 && t < classes : "target " + t + " outside [0, " + classes + ")";
+            total -= logProb[i * classes + t];
+        }
+        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        if (grad != null) {
+            float g = (float) (gradScale * scale);
+            activations.exp(logProb, 0, logProb, 0, n * classes); // softmax = exp(log-softmax)
+            for (int i = 0; i < n; i++) {
+                int row = i * classes;
+                for (int j = 0; j < classes; j++) {
+                    grad[gOff + row + j] = logProb[row + j] * g;
+                }
+                grad[gOff + row + targets[tOff + i]] -= g;
+            }
+        }
+        return (float) (total * scale);
+    }
+
+    /** Mean (or sum) of (x − y)²; gradient 2·(x − y)·gradScale / n (or without / n). */
+    public float mse(float[] x, int xOff, float[] y, int yOff, int n, Reduction reduction,
+                     float gradScale, float[] grad, int gOff) {
+        double total = 0;
+        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        float g = (float) (2 * gradScale * scale);
+        for (int i = 0; i < n; i++) {
+            float d = x[xOff + i] - y[yOff + i];
+            total += (double) d * d;
+            if (grad != null) {
+                grad[gOff + i] = d * g;
+            }
+        }
+        return (float) (total * scale);
+    }
+
+    /**
+     * Binary cross-entropy on logits: ℓ = max(x, 0) − x·y + log(1 + exp(−|x|)), stable for any x.
+     * Gradient (sigmoid(x) − y)·gradScale / n (mean) or · gradScale (sum).
+     */
+    public float bceWithLogits(float[] x, int xOff, float[] y, int yOff, int n, Reduction reduction,
+                               float gradScale, float[] grad, int gOff) {
+        double total = 0;
+        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        for (int i = 0; i < n; i++) {
+            double v = x[xOff + i];
+            total += Math.max(v, 0) - v * y[yOff + i] + Math.log1p(Math.exp(-Math.abs(v)));
+        }
+        if (grad != null) {
+            activations.sigmoid(x, xOff, grad, gOff, n);
+            float g = (float) (gradScale * scale);
+            for (int i = 0; i < n; i++) {
+                grad[gOff + i] = (grad[gOff + i] - y[yOff + i]) * g;
+            }
+        }
+        return (float) (total * scale);
+    }
+}
