@@ -1,0 +1,172 @@
+package dev.vcnn.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Gens;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch norm against its definition in double, its backward against a central finite difference of
+ * L = Σ w·y (double precision, h = 1e-3, tolerance 1e-3·(1 + |d|): the forward's float rounding of y,
+ * amplified by 1/(2h), is ~1e-4 at most here), and the running statistics against PyTorch's update rule.
+ */
+class BatchNormTest {
+    private static final Parallelism TWO = Parallelism.of(2);
+
+    private static double[] forwardExact(double[] x, int n, int c, int s, float[] gamma, float[] beta, float eps) {
+        double[] y = new double[x.length];
+        int m = n * s;
+        for (int ch = 0; ch < c; ch++) {
+            double mean = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    mean += x[(i * c + ch) * s + j];
+                }
+            }
+            mean /= m;
+            double var = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    double d = x[(i * c + ch) * s + j] - mean;
+                    var += d * d;
+                }
+            }
+            var /= m;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    int at = (i * c + ch) * s + j;
+                    y[at] = gamma[ch] * (x[at] - mean) / Math.sqrt(var + eps) + beta[ch];
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void trainingForwardBackwardAndRunningStatistics() {
+        qt().withExamples(80).forAll(integers().between(1, 5), integers().between(1, 6), integers().between(1, 30), Gens.seeds())
+                .checkAssert((n, c, s, seed) -> {
+                    if (n * s < 2) {
+                        return; // a single value per channel has no variance to normalise by
+                    }
+                    var rng = new SplittableRandom(seed);
+                    int size = n * c * s;
+                    float[] x = new float[size];
+                    float[] w = new float[size];
+                    float[] gamma = new float[c];
+                    float[] beta = new float[c];
+                    for (int i = 0; i < size; i++) {
+                        x[i] = (float) rng.nextDouble(-2, 3);
+                        w[i] = (float) rng.nextDouble(-1, 1);
+                    }
+                    for (int i = 0; i < c; i++) {
+                        gamma[i] = (float) rng.nextDouble(0.5, 2);
+                        beta[i] = (float) rng.nextDouble(-1, 1);
+                    }
+                    float eps = 1e-5f;
+                    float[] runMean = new float[c];
+                    float[] runVar = new float[c];
+                    java.util.Arrays.fill(runVar, 1f);
+                    float[] y = new float[size];
+                    float[] mean = new float[c];
+                    float[] invStd = new float[c];
+                    BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, eps, 0.1f, runMean, runVar, y, 0, mean, invStd, TWO);
+                    double[] xd = new double[size];
+                    for (int i = 0; i < size; i++) {
+                        xd[i] = x[i];
+                    }
+                    double[] exact = forwardExact(xd, n, c, s, gamma, beta, eps);
+                    for (int i = 0; i < size; i++) {
+                        // one fma of float-rounded scale and shift: a few ulp of the terms involved
+                        double bound = 8 * Gens.U * (Math.abs(exact[i]) + Math.abs(beta[i / s % c]) + 4 * gamma[i / s % c]);
+                        int at = i;
+                        assertTrue(Math.abs(y[i] - exact[i]) <= bound, () -> "y[" + at + "] = " + y[at] + " vs " + exact[at]);
+                    }
+                    // Running statistics: (1 − m)·old + m·batch, with the unbiased variance.
+                    for (int ch = 0; ch < c; ch++) {
+                        double sum = 0;
+                        double sq = 0;
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < s; j++) {
+                                sum += x[(i * c + ch) * s + j];
+                            }
+                        }
+                        double mu = sum / (n * s);
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < s; j++) {
+                                double d = x[(i * c + ch) * s + j] - mu;
+                                sq += d * d;
+                            }
+                        }
+                        assertEquals((float) (0.1 * mu), runMean[ch], 2 * Gens.U * Math.abs(0.1 * mu) + 1e-12);
+                        double expectedVar = 0.9 + 0.1 * sq / (n * s - 1);
+                        assertEquals(expectedVar, runVar[ch], 2 * Gens.U * expectedVar);
+                    }
+                    // Backward of L = Σ w·y along a random direction v.
+                    float[] gradX = new float[size];
+                    float[] gradGamma = new float[c];
+                    float[] gradBeta = new float[c];
+                    BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, TWO);
+                    double h = 1e-3;
+                    double[] plus = new double[size];
+                    double[] minus = new double[size];
+                    double analytic = 0;
+                    for (int i = 0; i < size; i++) {
+                        double v = rng.nextDouble(-1, 1);
+                        plus[i] = x[i] + h * v;
+                        minus[i] = x[i] - h * v;
+                        analytic += gradX[i] * v;
+                    }
+                    double[] yp = forwardExact(plus, n, c, s, gamma, beta, eps);
+                    double[] ym = forwardExact(minus, n, c, s, gamma, beta, eps);
+                    double numeric = 0;
+                    for (int i = 0; i < size; i++) {
+                        numeric += w[i] * (yp[i] - ym[i]) / (2 * h);
+                    }
+                    double a = analytic;
+                    double num = numeric;
+                    assertTrue(Math.abs(a - num) <= 1e-3 * (1 + Math.abs(num)), () -> "dx·v = " + a + " vs " + num);
+                    for (int ch = 0; ch < c; ch++) {
+                        double db = 0;
+                        double dg = 0;
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < s; j++) {
+                                int at = (i * c + ch) * s + j;
+                                db += w[at];
+                                dg += w[at] * (exact[at] - beta[ch]) / gamma[ch];
+                            }
+                        }
+                        assertEquals(db, gradBeta[ch], 1e-5 * (1 + Math.abs(db)));
+                        assertEquals(dg, gradGamma[ch], 1e-4 * (1 + Math.abs(dg)));
+                    }
+                });
+    }
+
+    @Test
+    void inferenceUsesRunningStatisticsAndIsThreadIndependent() {
+        int n = 3;
+        int c = 4;
+        int s = 50;
+        float[] x = Gens.floats(5, 0, n * c * s, 0);
+        float[] mean = {0.1f, -0.2f, 0f, 1f};
+        float[] var = {1f, 0.5f, 2f, 0.25f};
+        float[] gamma = {1f, 2f, 0.5f, 1f};
+        float[] beta = {0f, 1f, -1f, 0.5f};
+        float[] y1 = new float[x.length];
+        float[] y2 = new float[x.length];
+        try (var one = Parallelism.of(1)) {
+            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y1, 0, one);
+        }
+        BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y2, 0, TWO);
+        assertArrayEquals(y1, y2);
+        int at = (2 * c + 1) * s + 7;
+        double expected = gamma[1] * (x[at] - mean[1]) / Math.sqrt(var[1] + 1e-5) + beta[1];
+        assertEquals(expected, y1[at], 1e-6);
+    }
+}
