@@ -32,6 +32,12 @@ public interface Blas1 {
     /** {@code gradIn[i] = x[i] > 0 ? gradOut[i] : 0}, where {@code x} is the ReLU's input. */
     void reluBackward(float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n);
 
+    /**
+     * Adds a per-channel bias in place over [N, C, S] (S = H·W for images, 1 for a linear layer's
+     * [N, C] output): {@code x[n, c, s] += bias[c]}.
+     */
+    void addBias(float[] x, int xOff, int n, int c, int s, float[] bias, int bOff);
+
     /** {@code Σ x[i]·y[i]}; 0 for {@code n = 0}. */
     float dot(float[] x, int xOff, float[] y, int yOff, int n);
 

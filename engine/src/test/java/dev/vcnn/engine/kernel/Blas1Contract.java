@@ -127,6 +127,25 @@ public abstract class Blas1Contract {
     }
 
     @Test
+    void addBiasAddsOneValuePerChannel() {
+        qt().withExamples(200).forAll(org.quicktheories.generators.SourceDSL.integers().between(0, 4),
+                        org.quicktheories.generators.SourceDSL.integers().between(1, 20), Gens.lengths(300), Gens.seeds())
+                .checkAssert((n, c, s, seed) -> {
+                    int off = (int) (seed % 5);
+                    float[] x = Gens.floatsWithSpecials(seed, off, n * c * s, PAD);
+                    float[] bias = Gens.floats(seed + 1, 2, c, 0);
+                    float[] before = x.clone();
+                    impl().addBias(x, off, n, c, s, bias, 2);
+                    for (int i = 0; i < x.length; i++) {
+                        int rel = i - off;
+                        float expected = rel >= 0 && rel < n * c * s ? before[i] + bias[2 + (rel / s) % c] : before[i];
+                        int at = i;
+                        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(x[i]), () -> "element " + at);
+                    }
+                });
+    }
+
+    @Test
     void dotIsWithinFloatBoundOfExactSum() {
         cases().checkAssert(c -> {
             float[] x = Gens.floats(c.seed(), c.xOff(), c.n(), PAD);

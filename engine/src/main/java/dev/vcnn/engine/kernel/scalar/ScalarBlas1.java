@@ -60,6 +60,18 @@ public final class ScalarBlas1 implements Blas1 {
     }
 
     @Override
+    public void addBias(float[] x, int xOff, int n, int c, int s, float[] bias, int bOff) {
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = xOff + (i * c + ch) * s;
+                for (int j = 0; j < s; j++) {
+                    x[base + j] += bias[bOff + ch];
+                }
+            }
+        }
+    }
+
+    @Override
     public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         double acc = 0;
         for (int i = 0; i < n; i++) {

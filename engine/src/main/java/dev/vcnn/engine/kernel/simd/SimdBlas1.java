@@ -99,6 +99,31 @@ final class SimdBlas1 implements Blas1 {
     }
 
     @Override
+    public void addBias(float[] x, int xOff, int n, int c, int s, float[] bias, int bOff) {
+        if (s == 1) {
+            // [N, C]: the bias row lines up with each sample's row.
+            for (int i = 0; i < n; i++) {
+                add(x, xOff + i * c, bias, bOff, x, xOff + i * c, c);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = xOff + (i * c + ch) * s;
+                float b = bias[bOff + ch];
+                var bv = FloatVector.broadcast(F, b);
+                int j = 0;
+                for (int bound = F.loopBound(s); j < bound; j += L) {
+                    FloatVector.fromArray(F, x, base + j).add(bv).intoArray(x, base + j);
+                }
+                for (; j < s; j++) {
+                    x[base + j] += b;
+                }
+            }
+        }
+    }
+
+    @Override
     public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         // Four independent accumulators hide the FMA latency; the order is fixed, so the result is
         // deterministic, and blocked summation only tightens the error bound.
