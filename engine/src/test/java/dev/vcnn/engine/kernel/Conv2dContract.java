@@ -200,6 +200,80 @@ public abstract class Conv2dContract {
         }
     }
 
+    /**
+     * Gradients against a central finite difference of L = Σ gOut·conv(x, w), evaluated in double
+     * (conv is linear in each argument, so the difference is exact up to double rounding; 1e-4
+     * relative covers the float gradients' rounding).
+     */
+    @Test
+    void gradientsAgreeWithFiniteDifferences() {
+        qt().withExamples(30).forAll(cases()).checkAssert(c -> {
+            Conv2dGeometry g = c.g();
+            float[] in = Gens.floats(c.seed(), 0, g.inputShape().numel(), 0);
+            float[] w = Gens.floats(c.seed() + 1, 0, g.weightShape().numel(), 0);
+            float[] gOut = Gens.floats(c.seed() + 2, 0, g.outputShape().numel(), 0);
+            float[] gIn = new float[in.length];
+            float[] gW = new float[w.length];
+            impl().backwardInput(g, gOut, 0, w, 0, gIn, 0, TWO_THREADS);
+            impl().backwardWeight(g, in, 0, gOut, 0, gW, 0, TWO_THREADS);
+            var rng = new java.util.SplittableRandom(c.seed() + 3);
+            double h = 1e-3;
+            double[] vIn = new double[in.length];
+            double[] vW = new double[w.length];
+            double dIn = 0;
+            double dW = 0;
+            for (int i = 0; i < in.length; i++) {
+                vIn[i] = rng.nextDouble(-1, 1);
+                dIn += gIn[i] * vIn[i];
+            }
+            for (int i = 0; i < w.length; i++) {
+                vW[i] = rng.nextDouble(-1, 1);
+                dW += gW[i] * vW[i];
+            }
+            double numIn = (loss(g, in, vIn, h, w, null, 0, gOut) - loss(g, in, vIn, -h, w, null, 0, gOut)) / (2 * h);
+            double numW = (loss(g, in, null, 0, w, vW, h, gOut) - loss(g, in, null, 0, w, vW, -h, gOut)) / (2 * h);
+            double a = dIn;
+            double b = dW;
+            assertEquals(numIn, a, 1e-4 * (1 + Math.abs(numIn)), () -> "input gradient for " + c);
+            assertEquals(numW, b, 1e-4 * (1 + Math.abs(numW)), () -> "weight gradient for " + c);
+        });
+    }
+
+    /** Σ gOut·conv(x + hx·vx, w + hw·vw) in double, straight from the definition. */
+    private static double loss(Conv2dGeometry g, float[] x, double[] vx, double hx, float[] w, double[] vw, double hw,
+                               float[] gOut) {
+        int cg = g.inChannels() / g.groups();
+        int kg = g.outChannels() / g.groups();
+        double total = 0;
+        for (int n = 0; n < g.batch(); n++) {
+            for (int k = 0; k < g.outChannels(); k++) {
+                for (int p = 0; p < g.outHeight(); p++) {
+                    for (int q = 0; q < g.outWidth(); q++) {
+                        double acc = 0;
+                        for (int ci = 0; ci < cg; ci++) {
+                            for (int r = 0; r < g.kernelH(); r++) {
+                                for (int s = 0; s < g.kernelW(); s++) {
+                                    int h = p * g.strideH() - g.padTop() + r * g.dilationH();
+                                    int col = q * g.strideW() - g.padLeft() + s * g.dilationW();
+                                    if (h < 0 || h >= g.height() || col < 0 || col >= g.width()) {
+                                        continue;
+                                    }
+                                    int i = ((n * g.inChannels() + (k / kg) * cg + ci) * g.height() + h) * g.width() + col;
+                                    int wi = ((k * cg + ci) * g.kernelH() + r) * g.kernelW() + s;
+                                    double xv = x[i] + (vx == null ? 0 : hx * vx[i]);
+                                    double wv = w[wi] + (vw == null ? 0 : hw * vw[wi]);
+                                    acc += xv * wv;
+                                }
+                            }
+                        }
+                        total += gOut[((n * g.outChannels() + k) * g.outHeight() + p) * g.outWidth() + q] * acc;
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
     @Test
     void resultsAreBitIdenticalForOneAndTwoThreads() {
         var shapes = List.of(
