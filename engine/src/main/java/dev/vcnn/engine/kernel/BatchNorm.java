@@ -74,13 +74,14 @@ public final class BatchNorm {
 
     private static void normalize(float[] x, int xOff, int n, int c, int s, int ch, double mean, double invStd,
                                   float[] gamma, float[] beta, float[] y, int yOff) {
+        // (x − μ) first, in double: x·scale + (β − μ·scale) would cancel badly when |μ| ≫ σ.
         float scale = (float) (invStd * (gamma == null ? 1 : gamma[ch]));
-        float shift = (float) ((beta == null ? 0 : beta[ch]) - mean * invStd * (gamma == null ? 1 : gamma[ch]));
+        float shift = beta == null ? 0f : beta[ch];
         for (int i = 0; i < n; i++) {
             int from = xOff + (i * c + ch) * s;
             int to = yOff + (i * c + ch) * s;
             for (int j = 0; j < s; j++) {
-                y[to + j] = Math.fma(x[from + j], scale, shift);
+                y[to + j] = Math.fma((float) (x[from + j] - mean), scale, shift);
             }
         }
     }

@@ -197,7 +197,7 @@ final class SimdActivations implements Activations {
                 }
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; j < cols; j++) {
                 float e = ScalarActivations.exp(x[in + j] - max);
                 if (!log) {

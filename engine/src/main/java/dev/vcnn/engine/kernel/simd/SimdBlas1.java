@@ -141,7 +141,7 @@ final class SimdBlas1 implements Blas1 {
         for (int bound = F.loopBound(n); i < bound; i += L) {
             acc0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), acc0);
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s = Math.fma(x[xOff + i], y[yOff + i], s);
         }
@@ -164,7 +164,7 @@ final class SimdBlas1 implements Blas1 {
         for (int bound = F.loopBound(n); i < bound; i += L) {
             acc0 = acc0.add(FloatVector.fromArray(F, x, xOff + i));
         }
-        float s = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             s += x[xOff + i];
         }

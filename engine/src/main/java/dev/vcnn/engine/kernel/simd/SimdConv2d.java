@@ -18,7 +18,8 @@ import java.util.Arrays;
  *       col[CgRS × chunk·PQ]ᵀ, chunks in a fixed order so the sum does not depend on threads.
  * </ul>
  *
- * A 1×1 convolution with stride 1 and no padding uses the input as its own column matrix. Images
+ * A 1×1 convolution with stride 1 and no padding uses the input as its own column matrix; layers
+ * with few input taps (first layers) run forward as a direct convolution ({@link DirectConv2d}). Images
  * run in parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
@@ -47,6 +48,10 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
+        if (DirectConv2d.applies(g)) {
+            DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
+            return;
+        }
         int cg = g.inChannels() / g.groups();
         int kg = g.outChannels() / g.groups();
         int pq = g.outHeight() * g.outWidth();
@@ -215,7 +220,9 @@ final class SimdConv2d implements Conv2d {
                         int src = inBase + (c * hh + h) * ww + wShift;
                         Arrays.fill(col, dst, dst + qLo, 0f);
                         if (g.strideW() == 1) {
-                            System.arraycopy(in, src + qLo, col, dst + qLo, qHi - qLo);
+                            if (qHi > qLo) { // with nothing to copy, src + qLo may lie before the array
+                                System.arraycopy(in, src + qLo, col, dst + qLo, qHi - qLo);
+                            }
                         } else {
                             for (int q = qLo; q < qHi; q++) {
                                 col[dst + q] = in[src + q * g.strideW()];

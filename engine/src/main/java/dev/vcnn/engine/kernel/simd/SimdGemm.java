@@ -472,10 +472,10 @@ final class SimdGemm implements Gemm {
                 acc2 = FloatVector.fromArray(F, b, r2 + p).fma(x, acc2);
                 acc3 = FloatVector.fromArray(F, b, r3 + p).fma(x, acc3);
             }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD);
-            float s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD);
-            float s3 = acc3.reduceLanes(VectorOperators.ADD);
+            float s0 = Lanes.sum(acc0);
+            float s1 = Lanes.sum(acc1);
+            float s2 = Lanes.sum(acc2);
+            float s3 = Lanes.sum(acc3);
             for (; p < k; p++) {
                 float x = a[aRow + p * aStep];
                 s0 = Math.fma(x, b[r0 + p], s0);
@@ -495,7 +495,7 @@ final class SimdGemm implements Gemm {
             for (; p < kBound; p += L) {
                 acc = FloatVector.fromArray(F, b, r + p).fma(FloatVector.fromArray(F, a, aRow + p), acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(acc);
             for (; p < k; p++) {
                 s = Math.fma(a[aRow + p * aStep], b[r + p], s);
             }

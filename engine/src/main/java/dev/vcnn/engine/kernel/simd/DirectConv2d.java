@@ -1,0 +1,160 @@
+package dev.vcnn.engine.kernel.simd;
+
+import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
+
+import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.parallel.Parallelism;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Direct forward convolution for layers with few input taps (C·R·S ≤ {@link #MAX_TAPS}: first layers
+ * with 1 or 3 input channels), stride 1, dilation 1, one group. Letters as in {@code Conv2d}.
+ *
+ * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75, so every GEMM micro-kernel does a few
+ * dozen FMAs between write-backs. Instead each image is copied once into a zero-padded buffer and
+ * every output row is built from shifted rows of it: a register tile of 4 output channels × 2
+ * vectors of columns takes one FMA per tap per accumulator, the taps' input vectors shared by the 4
+ * channels. Outputs are summed tap by tap in (c, r, s) order starting from the bias, within the
+ * {@code Conv2d} bound.
+ */
+final class DirectConv2d {
+    /** Largest C·R·S taken here (3 channels of 5×5). */
+    static final int MAX_TAPS = 75;
+    private static final int L = F.length();
+
+    private DirectConv2d() {}
+
+    static boolean applies(Conv2dGeometry g) {
+        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.inChannels() * g.kernelH() * g.kernelW() <= MAX_TAPS;
+    }
+
+    static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+                        float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
+        int hp = g.height() + g.padTop() + g.padBottom();
+        int wp = g.width() + g.padLeft() + g.padRight();
+        int padded = g.inChannels() * hp * wp + 2 * L; // slack: tail vectors may read past the last row
+        parallelism.forRange(g.batch(), 1, (n0, n1) -> {
+            float[] pad = scratch.take(padded);
+            try {
+                for (int n = n0; n < n1; n++) {
+                    copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), pad, hp, wp);
+                    int outBase = outOff + n * g.outChannels() * g.outHeight() * g.outWidth();
+                    int k = 0;
+                    for (; k + 4 <= g.outChannels(); k += 4) {
+                        fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k, out, outBase);
+                    }
+                    for (; k < g.outChannels(); k++) {
+                        oneChannel(g, pad, hp, wp, weight, wOff, bias, bOff, k, out, outBase);
+                    }
+                }
+            } finally {
+                scratch.give(pad);
+            }
+        });
+    }
+
+    private static void copyPadded(Conv2dGeometry g, float[] in, int inBase, float[] pad, int hp, int wp) {
+        Arrays.fill(pad, 0f);
+        for (int c = 0; c < g.inChannels(); c++) {
+            for (int h = 0; h < g.height(); h++) {
+                System.arraycopy(in, inBase + (c * g.height() + h) * g.width(),
+                        pad, (c * hp + h + g.padTop()) * wp + g.padLeft(), g.width());
+            }
+        }
+    }
+
+    /** Output channels k..k+3, every row, columns in blocks of 2 vectors. */
+    private static void fourChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
+                                     float[] bias, int bOff, int k, float[] out, int outBase) {
+        int rr = g.kernelH();
+        int ss = g.kernelW();
+        int taps = g.inChannels() * rr * ss;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int w0 = wOff + k * taps;
+        float b0 = bias == null ? 0f : bias[bOff + k];
+        float b1 = bias == null ? 0f : bias[bOff + k + 1];
+        float b2 = bias == null ? 0f : bias[bOff + k + 2];
+        float b3 = bias == null ? 0f : bias[bOff + k + 3];
+        for (int p = 0; p < pp; p++) {
+            for (int q = 0; q < qq; q += 2 * L) {
+                var a00 = FloatVector.broadcast(F, b0);
+                var a01 = a00;
+                var a10 = FloatVector.broadcast(F, b1);
+                var a11 = a10;
+                var a20 = FloatVector.broadcast(F, b2);
+                var a21 = a20;
+                var a30 = FloatVector.broadcast(F, b3);
+                var a31 = a30;
+                int t = 0;
+                for (int c = 0; c < g.inChannels(); c++) {
+                    for (int r = 0; r < rr; r++) {
+                        int row = (c * hp + p + r) * wp + q;
+                        for (int s = 0; s < ss; s++, t++) {
+                            var x0 = FloatVector.fromArray(F, pad, row + s);
+                            var x1 = FloatVector.fromArray(F, pad, row + s + L);
+                            var c0 = FloatVector.broadcast(F, weight[w0 + t]);
+                            var c1 = FloatVector.broadcast(F, weight[w0 + taps + t]);
+                            var c2 = FloatVector.broadcast(F, weight[w0 + 2 * taps + t]);
+                            var c3 = FloatVector.broadcast(F, weight[w0 + 3 * taps + t]);
+                            a00 = x0.fma(c0, a00);
+                            a01 = x1.fma(c0, a01);
+                            a10 = x0.fma(c1, a10);
+                            a11 = x1.fma(c1, a11);
+                            a20 = x0.fma(c2, a20);
+                            a21 = x1.fma(c2, a21);
+                            a30 = x0.fma(c3, a30);
+                            a31 = x1.fma(c3, a31);
+                        }
+                    }
+                }
+                VectorMask<Float> m0 = F.indexInRange(q, qq);
+                VectorMask<Float> m1 = F.indexInRange(q + L, qq);
+                int o = outBase + (k * pp + p) * qq + q;
+                int plane = pp * qq;
+                a00.intoArray(out, o, m0);
+                a01.intoArray(out, o + L, m1);
+                a10.intoArray(out, o + plane, m0);
+                a11.intoArray(out, o + plane + L, m1);
+                a20.intoArray(out, o + 2 * plane, m0);
+                a21.intoArray(out, o + 2 * plane + L, m1);
+                a30.intoArray(out, o + 3 * plane, m0);
+                a31.intoArray(out, o + 3 * plane + L, m1);
+            }
+        }
+    }
+
+    /** One output channel (the K mod 4 left over), same arithmetic as {@link #fourChannels}. */
+    private static void oneChannel(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
+                                   float[] bias, int bOff, int k, float[] out, int outBase) {
+        int rr = g.kernelH();
+        int ss = g.kernelW();
+        int taps = g.inChannels() * rr * ss;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        float b = bias == null ? 0f : bias[bOff + k];
+        for (int p = 0; p < pp; p++) {
+            for (int q = 0; q < qq; q += 2 * L) {
+                var a0 = FloatVector.broadcast(F, b);
+                var a1 = a0;
+                int t = 0;
+                for (int c = 0; c < g.inChannels(); c++) {
+                    for (int r = 0; r < rr; r++) {
+                        int row = (c * hp + p + r) * wp + q;
+                        for (int s = 0; s < ss; s++, t++) {
+                            var w = FloatVector.broadcast(F, weight[wOff + k * taps + t]);
+                            a0 = FloatVector.fromArray(F, pad, row + s).fma(w, a0);
+                            a1 = FloatVector.fromArray(F, pad, row + s + L).fma(w, a1);
+                        }
+                    }
+                }
+                int o = outBase + (k * pp + p) * qq + q;
+                a0.intoArray(out, o, F.indexInRange(q, qq));
+                a1.intoArray(out, o + L, F.indexInRange(q + L, qq));
+            }
+        }
+    }
+}
