@@ -19,7 +19,7 @@ import java.util.Arrays;
  * </ul>
  *
  * A 1×1 convolution with stride 1 and no padding uses the input as its own column matrix; layers
- * with few input taps (first layers) run forward as a direct convolution ({@link DirectConv2d}). Images
+ * with one input channel run forward as a direct convolution ({@link DirectConv2d}). Images
  * run in parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
