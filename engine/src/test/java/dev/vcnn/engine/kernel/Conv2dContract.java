@@ -5,6 +5,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -130,16 +131,6 @@ public abstract class Conv2dContract {
         }
     }
 
-    private static void assertWithin(String what, double[] exact, double[] abs, int[] terms, float[] got, int off, Case c) {
-        for (int i = 0; i < exact.length; i++) {
-            double bound = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
-            double err = Math.abs(got[off + i] - exact[i]);
-            if (!(err <= bound)) {
-                throw new AssertionError(what + "[" + i + "] = " + got[off + i] + " but exact " + exact[i]
-                        + ": error " + err + " > bound " + bound + " for " + c);
-            }
-        }
-    }
 
     @Test
     void forwardAndBothBackwardsMatchTheDefinitionWithinTheFloatBound() {
@@ -176,17 +167,17 @@ public abstract class Conv2dContract {
 
             float[] out = new float[off + g.outputShape().numel()];
             impl().forward(g, in, off, w, off, bias, 0, out, off, TWO_THREADS);
-            assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
+            Bounds.assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
 
             float[] gIn = new float[off + g.inputShape().numel()];
             java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
             impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
-            assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
+            Bounds.assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
 
             float[] gW = new float[off + g.weightShape().numel()];
             java.util.Arrays.fill(gW, Float.NaN);
             impl().backwardWeight(g, in, off, gOut, off, gW, off, TWO_THREADS);
-            assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
+            Bounds.assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
 
             float[] gB = new float[g.outChannels() + 1];
             impl().backwardBias(g, gOut, off, gB, 1);

@@ -6,6 +6,7 @@ import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -121,7 +122,7 @@ public abstract class Pool2dContract {
             float[] gradIn = new float[off + exactGrad.length];
             Arrays.fill(gradIn, Float.NaN);
             impl().maxBackward(g, gradOut, off, idx, off, gradIn, off, TWO_THREADS);
-            assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
+            Bounds.assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
         }
     }
 
@@ -179,22 +180,12 @@ public abstract class Pool2dContract {
             }
             float[] out = new float[off + outN];
             impl().avgForward(g, c.countIncludePad(), in, off, out, off, TWO_THREADS);
-            assertWithin("avg output", exact, abs, terms, out, off, c);
+            Bounds.assertWithin("avg output", exact, abs, terms, out, off, c);
             float[] gradIn = new float[off + exactGrad.length];
             Arrays.fill(gradIn, Float.NaN);
             impl().avgBackward(g, c.countIncludePad(), gradOut, off, gradIn, off, TWO_THREADS);
-            assertWithin("avg gradInput", exactGrad, absGrad, gradTerms, gradIn, off, c);
+            Bounds.assertWithin("avg gradInput", exactGrad, absGrad, gradTerms, gradIn, off, c);
         });
     }
 
-    private static void assertWithin(String what, double[] exact, double[] abs, int[] terms, float[] got, int off, Case c) {
-        for (int i = 0; i < exact.length; i++) {
-            double bound = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
-            double err = Math.abs(got[off + i] - exact[i]);
-            if (!(err <= bound)) {
-                throw new AssertionError(what + "[" + i + "] = " + got[off + i] + " but exact " + exact[i]
-                        + " (bound " + bound + ") for " + c);
-            }
-        }
-    }
 }

@@ -58,39 +58,24 @@ final class SimdConv2d implements Conv2d {
         int crs = cg * g.kernelH() * g.kernelW();
         int hw = g.height() * g.width();
         boolean pointwise = isPointwise(g);
-        Parallelism inner = g.batch() >= 2 ? Parallelism.sequential() : parallelism;
-        parallelism.forRange(g.batch(), 1, (n0, n1) -> {
-            float[] col = pointwise ? null : columns.take(crs * pq);
-            try {
-                for (int n = n0; n < n1; n++) {
-                    for (int gi = 0; gi < g.groups(); gi++) {
-                        int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
-                        float beta = 0f;
-                        if (bias != null) {
-                            for (int k = 0; k < kg; k++) {
-                                Arrays.fill(out, outBase + k * pq, outBase + (k + 1) * pq, bias[bOff + gi * kg + k]);
-                            }
-                            beta = 1f;
-                        }
-                        float[] b;
-                        int bStart;
-                        if (pointwise) {
-                            b = input;
-                            bStart = inOff + (n * g.inChannels() + gi * cg) * hw;
-                        } else {
-                            im2col(g, input, inOff + (n * g.inChannels() + gi * cg) * hw, cg, col);
-                            b = col;
-                            bStart = 0;
-                        }
-                        gemm.sgemm(false, false, kg, pq, crs, 1f, weight, wOff + gi * kg * crs, crs,
-                                b, bStart, pq, beta, out, outBase, pq, inner);
-                    }
+        perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
+            int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
+            float beta = 0f;
+            if (bias != null) {
+                for (int k = 0; k < kg; k++) {
+                    Arrays.fill(out, outBase + k * pq, outBase + (k + 1) * pq, bias[bOff + gi * kg + k]);
                 }
-            } finally {
-                if (col != null) {
-                    columns.give(col);
-                }
+                beta = 1f;
             }
+            float[] b = input;
+            int bStart = inOff + (n * g.inChannels() + gi * cg) * hw;
+            if (!pointwise) {
+                im2col(g, input, bStart, cg, col);
+                b = col;
+                bStart = 0;
+            }
+            gemm.sgemm(false, false, kg, pq, crs, 1f, weight, wOff + gi * kg * crs, crs,
+                    b, bStart, pq, beta, out, outBase, pq, inner);
         });
     }
 
@@ -103,22 +88,37 @@ final class SimdConv2d implements Conv2d {
         int crs = cg * g.kernelH() * g.kernelW();
         int hw = g.height() * g.width();
         boolean pointwise = isPointwise(g);
+        perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
+            int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
+            int goBase = goOff + (n * g.outChannels() + gi * kg) * pq;
+            // colGrad = Wᵀ · gradOut, straight into gradIn for a pointwise layer.
+            gemm.sgemm(true, false, crs, pq, kg, 1f, weight, wOff + gi * kg * crs, crs,
+                    gradOut, goBase, pq, 0f, pointwise ? gradIn : col, pointwise ? inBase : 0, pq, inner);
+            if (!pointwise) {
+                col2im(g, col, cg, gradIn, inBase);
+            }
+        });
+    }
+
+    /** The work for one (image, group): its column buffer (null when none is needed) and the GEMM's threads. */
+    @FunctionalInterface
+    private interface ImageGroupBody {
+        void run(int image, int group, float[] columns, Parallelism gemmThreads);
+    }
+
+    /**
+     * Runs {@code body} for every (image, group), images in parallel when N ≥ 2 (each GEMM then on
+     * its task's thread) or the GEMM in parallel for a single image; a column buffer of
+     * {@code columnFloats} per task comes from per-thread scratch.
+     */
+    private void perImageAndGroup(Conv2dGeometry g, Parallelism parallelism, int columnFloats, ImageGroupBody body) {
         Parallelism inner = g.batch() >= 2 ? Parallelism.sequential() : parallelism;
         parallelism.forRange(g.batch(), 1, (n0, n1) -> {
-            float[] col = pointwise ? null : columns.take(crs * pq);
+            float[] col = columnFloats == 0 ? null : columns.take(columnFloats);
             try {
                 for (int n = n0; n < n1; n++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
-                        int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
-                        int goBase = goOff + (n * g.outChannels() + gi * kg) * pq;
-                        if (pointwise) {
-                            gemm.sgemm(true, false, crs, pq, kg, 1f, weight, wOff + gi * kg * crs, crs,
-                                    gradOut, goBase, pq, 0f, gradIn, inBase, pq, inner);
-                        } else {
-                            gemm.sgemm(true, false, crs, pq, kg, 1f, weight, wOff + gi * kg * crs, crs,
-                                    gradOut, goBase, pq, 0f, col, 0, pq, inner);
-                            col2im(g, col, cg, gradIn, inBase);
-                        }
+                        body.run(n, gi, col, inner);
                     }
                 }
             } finally {
