@@ -141,6 +141,31 @@ public record Conv2dGeometry(int batch, int inChannels, int height, int width,
         return (width + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1;
     }
 
+    /** Cg = C / groups: input channels each filter sees. */
+    public int inChannelsPerGroup() {
+        return inChannels / groups;
+    }
+
+    /** Kg = K / groups: filters per group. */
+    public int outChannelsPerGroup() {
+        return outChannels / groups;
+    }
+
+    /** Cg·R·S: taps per output value, the K dimension of the im2col GEMM. */
+    public int taps() {
+        return inChannels / groups * kernelH * kernelW;
+    }
+
+    /** H·W: values per input plane. */
+    public int inPlane() {
+        return height * width;
+    }
+
+    /** P·Q: values per output plane. */
+    public int outPlane() {
+        return outHeight() * outWidth();
+    }
+
     /** [N, C, H, W]. */
     public Shape inputShape() {
         return Shape.of(batch, inChannels, height, width);

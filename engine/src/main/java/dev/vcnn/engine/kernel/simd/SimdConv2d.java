@@ -52,11 +52,11 @@ final class SimdConv2d implements Conv2d {
             DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             return;
         }
-        int cg = g.inChannels() / g.groups();
-        int kg = g.outChannels() / g.groups();
-        int pq = g.outHeight() * g.outWidth();
-        int crs = cg * g.kernelH() * g.kernelW();
-        int hw = g.height() * g.width();
+        int cg = g.inChannelsPerGroup();
+        int kg = g.outChannelsPerGroup();
+        int pq = g.outPlane();
+        int crs = g.taps();
+        int hw = g.inPlane();
         boolean pointwise = isPointwise(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
@@ -82,11 +82,11 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                               float[] gradIn, int giOff, Parallelism parallelism) {
-        int cg = g.inChannels() / g.groups();
-        int kg = g.outChannels() / g.groups();
-        int pq = g.outHeight() * g.outWidth();
-        int crs = cg * g.kernelH() * g.kernelW();
-        int hw = g.height() * g.width();
+        int cg = g.inChannelsPerGroup();
+        int kg = g.outChannelsPerGroup();
+        int pq = g.outPlane();
+        int crs = g.taps();
+        int hw = g.inPlane();
         boolean pointwise = isPointwise(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
@@ -132,11 +132,11 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                float[] gradWeight, int gwOff, Parallelism parallelism) {
-        int cg = g.inChannels() / g.groups();
-        int kg = g.outChannels() / g.groups();
-        int pq = g.outHeight() * g.outWidth();
-        int crs = cg * g.kernelH() * g.kernelW();
-        int hw = g.height() * g.width();
+        int cg = g.inChannelsPerGroup();
+        int kg = g.outChannelsPerGroup();
+        int pq = g.outPlane();
+        int crs = g.taps();
+        int hw = g.inPlane();
         if (g.batch() == 0) {
             Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * crs, 0f);
             return;
