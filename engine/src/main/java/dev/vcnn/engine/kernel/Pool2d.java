@@ -29,4 +29,15 @@ public interface Pool2d {
     /** gradIn[h, w] = Σ over windows containing (h, w) of gradOut / divisor; gradIn is overwritten. */
     void avgBackward(Pool2dGeometry g, boolean countIncludePad, float[] gradOut, int goOff, float[] gradIn, int giOff,
                      Parallelism parallelism);
+
+    /**
+     * Global average pooling ({@code AdaptiveAvgPool2d(1)}): out[i] = mean of plane i (planeSize
+     * values) for i in [0, planes); planes = N·C. Within {@code 2·(S+1)·2⁻²⁴·Σ|x| / S}.
+     */
+    void globalAvgForward(int planes, int planeSize, float[] in, int inOff, float[] out, int outOff,
+                          Parallelism parallelism);
+
+    /** gradIn[i, :] = gradOut[i] / planeSize; gradIn is overwritten. */
+    void globalAvgBackward(int planes, int planeSize, float[] gradOut, int goOff, float[] gradIn, int giOff,
+                           Parallelism parallelism);
 }

@@ -188,4 +188,31 @@ public abstract class Pool2dContract {
         });
     }
 
+
+    @Test
+    void globalAveragePoolingTakesPlaneMeansAndSpreadsGradientsEvenly() {
+        qt().withExamples(100).forAll(integers().between(0, 40), Gens.lengths(3000).map(n -> Math.max(1, n)), Gens.seeds())
+                .checkAssert((planes, size, seed) -> {
+                    float[] in = Gens.floats(seed, 3, planes * size, 0);
+                    float[] out = new float[1 + planes];
+                    impl().globalAvgForward(planes, size, in, 3, out, 1, TWO_THREADS);
+                    double[] exact = new double[planes];
+                    double[] abs = new double[planes];
+                    int[] terms = new int[planes];
+                    for (int p = 0; p < planes; p++) {
+                        for (int i = 0; i < size; i++) {
+                            exact[p] += in[3 + p * size + i] / (double) size;
+                            abs[p] += Math.abs(in[3 + p * size + i]) / (double) size;
+                        }
+                        terms[p] = size;
+                    }
+                    Bounds.assertWithin("global mean", exact, abs, terms, out, 1, planes + "x" + size);
+                    float[] gradOut = Gens.floats(seed + 1, 0, planes, 0);
+                    float[] gradIn = new float[planes * size];
+                    impl().globalAvgBackward(planes, size, gradOut, 0, gradIn, 0, TWO_THREADS);
+                    for (int i = 0; i < gradIn.length; i++) {
+                        assertEquals((float) ((double) gradOut[i / size] / size), gradIn[i]);
+                    }
+                });
+    }
 }

@@ -38,6 +38,40 @@ public final class ScalarPool2d implements Pool2d {
         avgBackwardPlanes(g, countIncludePad, 0, g.batch() * g.channels(), gradOut, goOff, gradIn, giOff);
     }
 
+    @Override
+    public void globalAvgForward(int planes, int planeSize, float[] in, int inOff, float[] out, int outOff,
+                                 Parallelism parallelism) {
+        globalAvgForwardPlanes(0, planes, planeSize, in, inOff, out, outOff);
+    }
+
+    @Override
+    public void globalAvgBackward(int planes, int planeSize, float[] gradOut, int goOff, float[] gradIn, int giOff,
+                                  Parallelism parallelism) {
+        globalAvgBackwardPlanes(0, planes, planeSize, gradOut, goOff, gradIn, giOff);
+    }
+
+    /** Plane means for planes [plane0, plane1), each summed in double. */
+    public static void globalAvgForwardPlanes(int plane0, int plane1, int planeSize, float[] in, int inOff,
+                                              float[] out, int outOff) {
+        for (int plane = plane0; plane < plane1; plane++) {
+            double sum = 0;
+            int base = inOff + plane * planeSize;
+            for (int i = 0; i < planeSize; i++) {
+                sum += in[base + i];
+            }
+            out[outOff + plane] = (float) (sum / planeSize);
+        }
+    }
+
+    /** Spreads each plane's gradient evenly over its values, for planes [plane0, plane1). */
+    public static void globalAvgBackwardPlanes(int plane0, int plane1, int planeSize, float[] gradOut, int goOff,
+                                               float[] gradIn, int giOff) {
+        for (int plane = plane0; plane < plane1; plane++) {
+            float share = (float) ((double) gradOut[goOff + plane] / planeSize);
+            Arrays.fill(gradIn, giOff + plane * planeSize, giOff + (plane + 1) * planeSize, share);
+        }
+    }
+
     /** Max pooling of planes [plane0, plane1); {@code indices} may be null when not needed. */
     public static void maxForwardPlanes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
                                        float[] out, int outOff, int[] indices, int idxOff) {

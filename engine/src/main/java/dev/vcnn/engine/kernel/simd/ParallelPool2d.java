@@ -141,4 +141,18 @@ final class ParallelPool2d implements Pool2d {
         parallelism.forRange(g.batch() * g.channels(), grain(g),
                 (a, b) -> ScalarPool2d.avgBackwardPlanes(g, countIncludePad, a, b, gradOut, goOff, gradIn, giOff));
     }
+
+    @Override
+    public void globalAvgForward(int planes, int planeSize, float[] in, int inOff, float[] out, int outOff,
+                                 Parallelism parallelism) {
+        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)),
+                (a, b) -> ScalarPool2d.globalAvgForwardPlanes(a, b, planeSize, in, inOff, out, outOff));
+    }
+
+    @Override
+    public void globalAvgBackward(int planes, int planeSize, float[] gradOut, int goOff, float[] gradIn, int giOff,
+                                  Parallelism parallelism) {
+        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)),
+                (a, b) -> ScalarPool2d.globalAvgBackwardPlanes(a, b, planeSize, gradOut, goOff, gradIn, giOff));
+    }
 }
