@@ -44,14 +44,11 @@ final class DirectConv2d {
             float[] pad = scratch.take(padded);
             try {
                 for (int n = n0; n < n1; n++) {
-                    copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), pad, hp, wp);
+                    copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), pad, hp, wp, padded);
                     int outBase = outOff + n * g.outChannels() * g.outHeight() * g.outWidth();
-                    int k = 0;
-                    for (; k + 4 <= g.outChannels(); k += 4) {
-                        fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k, out, outBase);
-                    }
-                    for (; k < g.outChannels(); k++) {
-                        oneChannel(g, pad, hp, wp, weight, wOff, bias, bOff, k, out, outBase);
+                    for (int k = 0; k < g.outChannels(); k += 4) {
+                        fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
+                                Math.min(4, g.outChannels() - k), out, outBase);
                     }
                 }
             } finally {
@@ -60,8 +57,9 @@ final class DirectConv2d {
         });
     }
 
-    private static void copyPadded(Conv2dGeometry g, float[] in, int inBase, float[] pad, int hp, int wp) {
-        Arrays.fill(pad, 0f);
+    private static void copyPadded(Conv2dGeometry g, float[] in, int inBase, float[] pad, int hp, int wp, int used) {
+        // Only the part in use: scratch buffers are shared with im2col and may be far larger.
+        Arrays.fill(pad, 0, used, 0f);
         for (int c = 0; c < g.inChannels(); c++) {
             for (int h = 0; h < g.height(); h++) {
                 System.arraycopy(in, inBase + (c * g.height() + h) * g.width(),
@@ -70,19 +68,29 @@ final class DirectConv2d {
         }
     }
 
-    /** Output channels k..k+3, every row, columns in blocks of 2 vectors. */
+    /**
+     * Output channels k..k+valid−1 (valid ≤ 4), every row, columns in blocks of 2 vectors. A short last
+     * block repeats its last channel in the unused accumulators and does not store them: the wasted
+     * FMAs cost less than a 1-channel loop with 2 accumulators, which waits on FMA latency.
+     */
     private static void fourChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
-                                     float[] bias, int bOff, int k, float[] out, int outBase) {
+                                     float[] bias, int bOff, int k, int valid, float[] out, int outBase) {
         int rr = g.kernelH();
         int ss = g.kernelW();
         int taps = g.inChannels() * rr * ss;
         int pp = g.outHeight();
         int qq = g.outWidth();
+        int k1 = k + Math.min(1, valid - 1);
+        int k2 = k + Math.min(2, valid - 1);
+        int k3 = k + Math.min(3, valid - 1);
         int w0 = wOff + k * taps;
+        int w1 = wOff + k1 * taps;
+        int w2 = wOff + k2 * taps;
+        int w3 = wOff + k3 * taps;
         float b0 = bias == null ? 0f : bias[bOff + k];
-        float b1 = bias == null ? 0f : bias[bOff + k + 1];
-        float b2 = bias == null ? 0f : bias[bOff + k + 2];
-        float b3 = bias == null ? 0f : bias[bOff + k + 3];
+        float b1 = bias == null ? 0f : bias[bOff + k1];
+        float b2 = bias == null ? 0f : bias[bOff + k2];
+        float b3 = bias == null ? 0f : bias[bOff + k3];
         for (int p = 0; p < pp; p++) {
             for (int q = 0; q < qq; q += 2 * L) {
                 var a00 = FloatVector.broadcast(F, b0);
@@ -101,9 +109,9 @@ final class DirectConv2d {
                             var x0 = FloatVector.fromArray(F, pad, row + s);
                             var x1 = FloatVector.fromArray(F, pad, row + s + L);
                             var c0 = FloatVector.broadcast(F, weight[w0 + t]);
-                            var c1 = FloatVector.broadcast(F, weight[w0 + taps + t]);
-                            var c2 = FloatVector.broadcast(F, weight[w0 + 2 * taps + t]);
-                            var c3 = FloatVector.broadcast(F, weight[w0 + 3 * taps + t]);
+                            var c1 = FloatVector.broadcast(F, weight[w1 + t]);
+                            var c2 = FloatVector.broadcast(F, weight[w2 + t]);
+                            var c3 = FloatVector.broadcast(F, weight[w3 + t]);
                             a00 = x0.fma(c0, a00);
                             a01 = x1.fma(c0, a01);
                             a10 = x0.fma(c1, a10);
@@ -121,43 +129,18 @@ final class DirectConv2d {
                 int plane = pp * qq;
                 a00.intoArray(out, o, m0);
                 a01.intoArray(out, o + L, m1);
-                a10.intoArray(out, o + plane, m0);
-                a11.intoArray(out, o + plane + L, m1);
-                a20.intoArray(out, o + 2 * plane, m0);
-                a21.intoArray(out, o + 2 * plane + L, m1);
-                a30.intoArray(out, o + 3 * plane, m0);
-                a31.intoArray(out, o + 3 * plane + L, m1);
-            }
-        }
-    }
-
-    /** One output channel (the K mod 4 left over), same arithmetic as {@link #fourChannels}. */
-    private static void oneChannel(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
-                                   float[] bias, int bOff, int k, float[] out, int outBase) {
-        int rr = g.kernelH();
-        int ss = g.kernelW();
-        int taps = g.inChannels() * rr * ss;
-        int pp = g.outHeight();
-        int qq = g.outWidth();
-        float b = bias == null ? 0f : bias[bOff + k];
-        for (int p = 0; p < pp; p++) {
-            for (int q = 0; q < qq; q += 2 * L) {
-                var a0 = FloatVector.broadcast(F, b);
-                var a1 = a0;
-                int t = 0;
-                for (int c = 0; c < g.inChannels(); c++) {
-                    for (int r = 0; r < rr; r++) {
-                        int row = (c * hp + p + r) * wp + q;
-                        for (int s = 0; s < ss; s++, t++) {
-                            var w = FloatVector.broadcast(F, weight[wOff + k * taps + t]);
-                            a0 = FloatVector.fromArray(F, pad, row + s).fma(w, a0);
-                            a1 = FloatVector.fromArray(F, pad, row + s + L).fma(w, a1);
-                        }
-                    }
+                if (valid > 1) {
+                    a10.intoArray(out, o + plane, m0);
+                    a11.intoArray(out, o + plane + L, m1);
                 }
-                int o = outBase + (k * pp + p) * qq + q;
-                a0.intoArray(out, o, F.indexInRange(q, qq));
-                a1.intoArray(out, o + L, F.indexInRange(q + L, qq));
+                if (valid > 2) {
+                    a20.intoArray(out, o + 2 * plane, m0);
+                    a21.intoArray(out, o + 2 * plane + L, m1);
+                }
+                if (valid > 3) {
+                    a30.intoArray(out, o + 3 * plane, m0);
+                    a31.intoArray(out, o + 3 * plane + L, m1);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Gemm;
 import dev.vcnn.engine.parallel.Parallelism;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -368,20 +369,22 @@ final class SimdGemm implements Gemm {
                     }
                 }
             }
-        } else if (cols == NR) {
+        } else {
             // B is stored N×K: one gather per vector picks column p of NR consecutive stored rows.
+            // A last, narrower panel masks its missing columns (they load as zeros); the Vector API
+            // range-checks masked-off lanes too, so their map entries are pointed at column 0.
+            int[] map = columnMap;
+            if (cols < NR) {
+                map = columnMap.clone();
+                Arrays.fill(map, cols, NR, 0);
+            }
             int src = bOff + j0 * ldb + p0;
+            VectorMask<Float> m0 = F.indexInRange(0, cols);
+            VectorMask<Float> m1 = F.indexInRange(L, cols);
             for (int p = 0; p < kc; p++) {
                 int to = dst + p * NR;
-                FloatVector.fromArray(F, b, src + p, columnMap, 0).intoArray(bp, to);
-                FloatVector.fromArray(F, b, src + p, columnMap, L).intoArray(bp, to + L);
-            }
-        } else {
-            for (int j = 0; j < NR; j++) {
-                int src = bOff + (j0 + j) * ldb + p0;
-                for (int p = 0; p < kc; p++) {
-                    bp[dst + p * NR + j] = j < cols ? b[src + p] : 0f;
-                }
+                FloatVector.fromArray(F, b, src + p, map, 0, m0).intoArray(bp, to);
+                FloatVector.fromArray(F, b, src + p, map, L, m1).intoArray(bp, to + L);
             }
         }
     }
