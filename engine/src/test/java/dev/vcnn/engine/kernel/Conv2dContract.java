@@ -153,49 +153,47 @@ public abstract class Conv2dContract {
     }
 
     private void checkCase(Case c) {
-        {
-            Conv2dGeometry g = c.g();
-            int off = 3;
-            float[] in = Gens.floats(c.seed(), off, g.inputShape().numel(), 2);
-            float[] w = Gens.floats(c.seed() + 1, off, g.weightShape().numel(), 2);
-            float[] bias = c.bias() ? Gens.floats(c.seed() + 2, 0, g.outChannels(), 0) : null;
-            float[] gOut = Gens.floats(c.seed() + 3, off, g.outputShape().numel(), 2);
-            float[] inExact = java.util.Arrays.copyOfRange(in, off, off + g.inputShape().numel());
-            float[] wExact = java.util.Arrays.copyOfRange(w, off, off + g.weightShape().numel());
-            float[] gOutExact = java.util.Arrays.copyOfRange(gOut, off, off + g.outputShape().numel());
-            var oracle = new Oracle(g, inExact, wExact, bias, gOutExact);
+        Conv2dGeometry g = c.g();
+        int off = 3;
+        float[] in = Gens.floats(c.seed(), off, g.inputShape().numel(), 2);
+        float[] w = Gens.floats(c.seed() + 1, off, g.weightShape().numel(), 2);
+        float[] bias = c.bias() ? Gens.floats(c.seed() + 2, 0, g.outChannels(), 0) : null;
+        float[] gOut = Gens.floats(c.seed() + 3, off, g.outputShape().numel(), 2);
+        float[] inExact = java.util.Arrays.copyOfRange(in, off, off + g.inputShape().numel());
+        float[] wExact = java.util.Arrays.copyOfRange(w, off, off + g.weightShape().numel());
+        float[] gOutExact = java.util.Arrays.copyOfRange(gOut, off, off + g.outputShape().numel());
+        var oracle = new Oracle(g, inExact, wExact, bias, gOutExact);
 
-            float[] out = new float[off + g.outputShape().numel()];
-            impl().forward(g, in, off, w, off, bias, 0, out, off, TWO_THREADS);
-            Bounds.assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
+        float[] out = new float[off + g.outputShape().numel()];
+        impl().forward(g, in, off, w, off, bias, 0, out, off, TWO_THREADS);
+        Bounds.assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
 
-            float[] gIn = new float[off + g.inputShape().numel()];
-            java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
-            impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
-            Bounds.assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
+        float[] gIn = new float[off + g.inputShape().numel()];
+        java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
+        impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
+        Bounds.assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
 
-            float[] gW = new float[off + g.weightShape().numel()];
-            java.util.Arrays.fill(gW, Float.NaN);
-            impl().backwardWeight(g, in, off, gOut, off, gW, off, TWO_THREADS);
-            Bounds.assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
+        float[] gW = new float[off + g.weightShape().numel()];
+        java.util.Arrays.fill(gW, Float.NaN);
+        impl().backwardWeight(g, in, off, gOut, off, gW, off, TWO_THREADS);
+        Bounds.assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
 
-            float[] gB = new float[g.outChannels() + 1];
-            impl().backwardBias(g, gOut, off, gB, 1);
-            for (int k = 0; k < g.outChannels(); k++) {
-                double exact = 0;
-                double abs = 0;
-                int pq = g.outHeight() * g.outWidth();
-                for (int n = 0; n < g.batch(); n++) {
-                    for (int i = 0; i < pq; i++) {
-                        float v = gOutExact[(n * g.outChannels() + k) * pq + i];
-                        exact += v;
-                        abs += Math.abs(v);
-                    }
+        float[] gB = new float[g.outChannels() + 1];
+        impl().backwardBias(g, gOut, off, gB, 1);
+        for (int k = 0; k < g.outChannels(); k++) {
+            double exact = 0;
+            double abs = 0;
+            int pq = g.outHeight() * g.outWidth();
+            for (int n = 0; n < g.batch(); n++) {
+                for (int i = 0; i < pq; i++) {
+                    float v = gOutExact[(n * g.outChannels() + k) * pq + i];
+                    exact += v;
+                    abs += Math.abs(v);
                 }
-                double bound = 2.0 * (g.batch() * pq + 1) * Gens.U * abs;
-                if (!(Math.abs(gB[1 + k] - exact) <= bound)) {
-                    throw new AssertionError("gradBias[" + k + "] = " + gB[1 + k] + " but exact " + exact + " for " + c);
-                }
+            }
+            double bound = 2.0 * (g.batch() * pq + 1) * Gens.U * abs;
+            if (!(Math.abs(gB[1 + k] - exact) <= bound)) {
+                throw new AssertionError("gradBias[" + k + "] = " + gB[1 + k] + " but exact " + exact + " for " + c);
             }
         }
     }

@@ -69,61 +69,59 @@ public abstract class Pool2dContract {
     }
 
     private void checkMax(Case c) {
-        {
-            Pool2dGeometry g = c.g();
-            int off = 2;
-            float[] in = new float[off + g.inputShape().numel()];
-            System.arraycopy(tiesAndSpecials(c.seed(), g.inputShape().numel()), 0, in, off, g.inputShape().numel());
-            int outN = g.outputShape().numel();
-            float[] out = new float[off + outN];
-            int[] idx = new int[off + outN];
-            impl().maxForward(g, in, off, out, off, idx, off, TWO_THREADS);
-            int hw = g.height() * g.width();
-            int pq = g.outHeight() * g.outWidth();
-            double[] exactGrad = new double[g.inputShape().numel()];
-            double[] absGrad = new double[exactGrad.length];
-            int[] terms = new int[exactGrad.length];
-            float[] gradOut = Gens.floats(c.seed() + 1, off, outN, 0);
-            for (int plane = 0; plane < g.batch() * g.channels(); plane++) {
-                for (int p = 0; p < g.outHeight(); p++) {
-                    for (int q = 0; q < g.outWidth(); q++) {
-                        // A dilated window can miss the input entirely: -inf, index -1, no gradient.
-                        float best = Float.NEGATIVE_INFINITY;
-                        int at = -1;
-                        for (int r = 0; r < g.kernelH(); r++) {
-                            for (int s = 0; s < g.kernelW(); s++) {
-                                int h = p * g.strideH() - g.padH() + r * g.dilationH();
-                                int w = q * g.strideW() - g.padW() + s * g.dilationW();
-                                if (h < 0 || h >= g.height() || w < 0 || w >= g.width()) {
-                                    continue;
-                                }
-                                float v = in[off + plane * hw + h * g.width() + w];
-                                if (at < 0 || v > best || Float.isNaN(v)) {
-                                    best = v;
-                                    at = h * g.width() + w;
-                                }
+        Pool2dGeometry g = c.g();
+        int off = 2;
+        float[] in = new float[off + g.inputShape().numel()];
+        System.arraycopy(tiesAndSpecials(c.seed(), g.inputShape().numel()), 0, in, off, g.inputShape().numel());
+        int outN = g.outputShape().numel();
+        float[] out = new float[off + outN];
+        int[] idx = new int[off + outN];
+        impl().maxForward(g, in, off, out, off, idx, off, TWO_THREADS);
+        int hw = g.height() * g.width();
+        int pq = g.outHeight() * g.outWidth();
+        double[] exactGrad = new double[g.inputShape().numel()];
+        double[] absGrad = new double[exactGrad.length];
+        int[] terms = new int[exactGrad.length];
+        float[] gradOut = Gens.floats(c.seed() + 1, off, outN, 0);
+        for (int plane = 0; plane < g.batch() * g.channels(); plane++) {
+            for (int p = 0; p < g.outHeight(); p++) {
+                for (int q = 0; q < g.outWidth(); q++) {
+                    // A dilated window can miss the input entirely: -inf, index -1, no gradient.
+                    float best = Float.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int r = 0; r < g.kernelH(); r++) {
+                        for (int s = 0; s < g.kernelW(); s++) {
+                            int h = p * g.strideH() - g.padH() + r * g.dilationH();
+                            int w = q * g.strideW() - g.padW() + s * g.dilationW();
+                            if (h < 0 || h >= g.height() || w < 0 || w >= g.width()) {
+                                continue;
+                            }
+                            float v = in[off + plane * hw + h * g.width() + w];
+                            if (at < 0 || v > best || Float.isNaN(v)) {
+                                best = v;
+                                at = h * g.width() + w;
                             }
                         }
-                        int o = plane * pq + p * g.outWidth() + q;
-                        int where = at;
-                        assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(out[off + o]),
-                                () -> "max value at output " + o + " for " + c);
-                        assertEquals(where, idx[off + o], () -> "max index at output " + o + " for " + c);
-                        if (at < 0) {
-                            continue;
-                        }
-                        double go = gradOut[off + o];
-                        exactGrad[plane * hw + at] += go;
-                        absGrad[plane * hw + at] += Math.abs(go);
-                        terms[plane * hw + at]++;
                     }
+                    int o = plane * pq + p * g.outWidth() + q;
+                    int where = at;
+                    assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(out[off + o]),
+                            () -> "max value at output " + o + " for " + c);
+                    assertEquals(where, idx[off + o], () -> "max index at output " + o + " for " + c);
+                    if (at < 0) {
+                        continue;
+                    }
+                    double go = gradOut[off + o];
+                    exactGrad[plane * hw + at] += go;
+                    absGrad[plane * hw + at] += Math.abs(go);
+                    terms[plane * hw + at]++;
                 }
             }
-            float[] gradIn = new float[off + exactGrad.length];
-            Arrays.fill(gradIn, Float.NaN);
-            impl().maxBackward(g, gradOut, off, idx, off, gradIn, off, TWO_THREADS);
-            Bounds.assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
         }
+        float[] gradIn = new float[off + exactGrad.length];
+        Arrays.fill(gradIn, Float.NaN);
+        impl().maxBackward(g, gradOut, off, idx, off, gradIn, off, TWO_THREADS);
+        Bounds.assertWithin("max gradInput", exactGrad, absGrad, terms, gradIn, off, c);
     }
 
     @Test
