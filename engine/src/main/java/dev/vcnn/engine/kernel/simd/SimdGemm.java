@@ -65,6 +65,13 @@ final class SimdGemm implements Gemm {
      * at most M times, so packing B would cost as much as the multiply: read A and B in place instead.
      */
     static final int UNPACKED_MAX_M = 4;
+    /**
+     * A small C (≤ this many outputs) from long rows of A and stored rows of B — A·Bᵀ with K ≫ M, N,
+     * as a conv weight gradient over a batch (6×25 outputs, K = 36864 for LeNet conv1) — is computed
+     * as dot products: packing Bᵀ would gather every value from rows K floats apart (it took 20% of a
+     * LeNet conv step), and each packed value would be used only M times.
+     */
+    static final int DOTS_MAX_OUTPUTS = 4096;
     /** Problems smaller than this (in FLOP; ~35 µs on one core) run on the calling thread. */
     private static final double SERIAL_FLOP = 4e6;
     /** Narrowest column chunk, in NR panels: 512 columns at 512 bits, so packing A costs under ~3%. */
@@ -88,7 +95,7 @@ final class SimdGemm implements Gemm {
             return;
         }
         final Parallelism par = 2.0 * m * n * k < SERIAL_FLOP ? Parallelism.sequential() : parallelism;
-        if (m <= UNPACKED_MAX_M) {
+        if (m <= UNPACKED_MAX_M || (transB && !transA && (long) m * n <= DOTS_MAX_OUTPUTS && k >= 16 * Math.max(m, n))) {
             unpacked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
             return;
         }
