@@ -29,24 +29,26 @@ public final class Losses {
      */
     public float softmaxCrossEntropy(float[] logits, int lOff, int[] targets, int tOff, int n, int classes,
                                      Reduction reduction, float gradScale, float[] grad, int gOff) {
-        float[] logProb = new float[n * classes];
-        activations.softmaxRows(true, logits, lOff, logProb, 0, n, classes);
+        // The gradient array doubles as the log-softmax buffer: no allocation per training step.
+        float[] logProb = grad != null ? grad : new float[n * classes];
+        int lp = grad != null ? gOff : 0;
+        activations.softmaxRows(true, logits, lOff, logProb, lp, n, classes);
         double total = 0;
         for (int i = 0; i < n; i++) {
             int t = targets[tOff + i];
             assert t >= 0 && t < classes : "target " + t + " outside [0, " + classes + ")";
-            total -= logProb[i * classes + t];
+            total -= logProb[lp + i * classes + t];
         }
         double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
         if (grad != null) {
             float g = (float) (gradScale * scale);
-            activations.exp(logProb, 0, logProb, 0, n * classes); // softmax = exp(log-softmax)
+            activations.exp(grad, gOff, grad, gOff, n * classes); // softmax = exp(log-softmax)
             for (int i = 0; i < n; i++) {
-                int row = i * classes;
+                int row = gOff + i * classes;
                 for (int j = 0; j < classes; j++) {
-                    grad[gOff + row + j] = logProb[row + j] * g;
+                    grad[row + j] *= g;
                 }
-                grad[gOff + row + targets[tOff + i]] -= g;
+                grad[row + targets[tOff + i]] -= g;
             }
         }
         return (float) (total * scale);

@@ -69,6 +69,7 @@ final class ParallelPool2d implements Pool2d {
         int hw = g.height() * w;
         int pp = g.outHeight();
         int qq = g.outWidth();
+        var evenColumns = IntVector.fromArray(I, EVEN, 0);
         for (int plane = plane0; plane < plane1; plane++) {
             int inBase = inOff + plane * hw;
             int o = plane * pp * qq;
@@ -79,7 +80,7 @@ final class ParallelPool2d implements Pool2d {
                 for (int bound = F.loopBound(qq); q < bound; q += L, o += L) {
                     int at = inBase + rowAt + 2 * q;
                     var best = FloatVector.fromArray(F, in, at, EVEN, 0);
-                    var bestAt = IntVector.fromArray(I, EVEN, 0).add(rowAt + 2 * q);
+                    var bestAt = evenColumns.add(rowAt + 2 * q);
                     var v = FloatVector.fromArray(F, in, at + 1, EVEN, 0);
                     var take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
@@ -87,11 +88,11 @@ final class ParallelPool2d implements Pool2d {
                     v = FloatVector.fromArray(F, in, at + w, EVEN, 0);
                     take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
-                    bestAt = bestAt.blend(IntVector.fromArray(I, EVEN, 0).add(rowAt + 2 * q + w), take.cast(I));
+                    bestAt = bestAt.blend(evenColumns.add(rowAt + 2 * q + w), take.cast(I));
                     v = FloatVector.fromArray(F, in, at + w + 1, EVEN, 0);
                     take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
-                    bestAt = bestAt.blend(IntVector.fromArray(I, EVEN, 0).add(rowAt + 2 * q + w + 1), take.cast(I));
+                    bestAt = bestAt.blend(evenColumns.add(rowAt + 2 * q + w + 1), take.cast(I));
                     best.intoArray(out, outOff + o);
                     if (indices != null) {
                         bestAt.intoArray(indices, idxOff + o);
