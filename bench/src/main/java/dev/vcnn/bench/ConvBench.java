@@ -4,31 +4,16 @@ import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.Kernels;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Convolution layers of classic CNNs, forward and forward+backward (input, weight and bias
  * gradients). {@code flop} counts 2 FLOP per multiply-add of the forward pass, and the backward as
  * twice the forward, so it reads as GFLOP/s comparable with PyTorch's figures.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class ConvBench extends ThreadedBench {
     /**
      * lenet-conv1: N64, 1→6, 28×28, k5, no pad; cifar-conv1: N64, 3→32, 32×32, k3, pad 1;

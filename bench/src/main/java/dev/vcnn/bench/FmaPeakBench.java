@@ -1,32 +1,16 @@
 package dev.vcnn.bench;
 
-import dev.vcnn.engine.parallel.Parallelism;
-import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The best FMA throughput the Vector API reaches here: 16 independent accumulator chains (two
  * 4-cycle FMA pipes need at least 8 in flight), no memory traffic. The {@code flop} counter is in
  * FLOP per nanosecond, i.e. GFLOP/s; GEMM and convolution report against it.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class FmaPeakBench extends ThreadedBench {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int STEPS = 1 << 16;

@@ -1,30 +1,12 @@
 package dev.vcnn.bench;
 
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The GEMMs a CNN actually runs: im2col forward GEMMs (weights [K, C·R·S] times columns
  * [C·R·S, N·P·Q]) of three classic layers, and a linear layer x·Wᵀ. {@code flop} is GFLOP/s.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class GemmShapesBench extends ThreadedBench {
+public class GemmShapesBench extends GemmCaseBench {
     /**
      * lenet-conv1: N64, 1→6, 28×28, k5 (M=6, K=25, N=64·24·24); cifar-conv1: N64, 3→32, 32×32, k3 p1
      * (M=32, K=27, N=64·32·32); vgg-conv: N8, 64→64, 56×56, k3 p1 (M=64, K=576, N=8·56·56);
@@ -34,12 +16,9 @@ public class GemmShapesBench extends ThreadedBench {
     @Param({"lenet-conv1", "cifar-conv1", "vgg-conv", "linear-784x256", "linear-784x256-b1"})
     public String shape;
 
-    private GemmCase problem;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        openPool();
-        problem = switch (shape) {
+    @Override
+    protected GemmCase problem() {
+        return switch (shape) {
             case "lenet-conv1" -> new GemmCase(false, false, 6, 64 * 24 * 24, 25);
             case "cifar-conv1" -> new GemmCase(false, false, 32, 64 * 32 * 32, 27);
             case "vgg-conv" -> new GemmCase(false, false, 64, 8 * 56 * 56, 576);
@@ -48,13 +27,5 @@ public class GemmShapesBench extends ThreadedBench {
             default -> throw new IllegalArgumentException("GemmShapesBench: shape must be one of lenet-conv1, "
                     + "cifar-conv1, vgg-conv, linear-784x256, linear-784x256-b1 but was '" + shape + "'");
         };
-        problem.validate(parallelism);
-    }
-
-    @Benchmark
-    public float[] sgemm(FlopCounter counter) {
-        problem.run(parallelism);
-        counter.flop += problem.flop();
-        return problem.c;
     }
 }
