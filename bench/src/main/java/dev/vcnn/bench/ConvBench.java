@@ -45,10 +45,10 @@ public class ConvBench extends ThreadedBench {
                     + "cifar-conv1, vgg-64, conv-128 but was '" + shape + "'");
         };
         var rng = new SplittableRandom(3);
-        input = random(rng, g.inputShape().numel());
-        weight = random(rng, g.weightShape().numel());
-        bias = random(rng, g.outChannels());
-        gradOut = random(rng, g.outputShape().numel());
+        input = BenchData.uniform(rng, g.inputShape().numel());
+        weight = BenchData.uniform(rng, g.weightShape().numel());
+        bias = BenchData.uniform(rng, g.outChannels());
+        gradOut = BenchData.uniform(rng, g.outputShape().numel());
         out = new float[g.outputShape().numel()];
         gradIn = new float[g.inputShape().numel()];
         gradWeight = new float[g.weightShape().numel()];
@@ -89,14 +89,6 @@ public class ConvBench extends ThreadedBench {
                         + q + ") is " + got + " but the definition gives " + exact);
             }
         }
-    }
-
-    private static float[] random(SplittableRandom rng, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rng.nextDouble(-1, 1);
-        }
-        return x;
     }
 
     @Benchmark

@@ -27,8 +27,8 @@ final class GemmCase {
         this.n = n;
         this.k = k;
         var rng = new SplittableRandom(42);
-        a = random(rng, m * k);
-        b = random(rng, k * n);
+        a = BenchData.uniform(rng, m * k);
+        b = BenchData.uniform(rng, k * n);
         c = new float[m * n];
     }
 
@@ -46,14 +46,6 @@ final class GemmCase {
     void validate(Parallelism parallelism) {
         run(parallelism);
         GemmSampleCheck.worstErrorRatio(transA, transB, m, n, k, a, b, c, 256, 7);
-    }
-
-    private static float[] random(SplittableRandom rng, int size) {
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) {
-            x[i] = (float) rng.nextDouble(-1, 1);
-        }
-        return x;
     }
 
     @Override

@@ -34,16 +34,10 @@ public class PoolBench extends ThreadedBench {
     public void setUp() {
         openPool();
         var rng = new SplittableRandom(9);
-        in = new float[g.inputShape().numel()];
-        for (int i = 0; i < in.length; i++) {
-            in[i] = (float) rng.nextDouble(-1, 1);
-        }
+        in = BenchData.uniform(rng, g.inputShape().numel());
         out = new float[g.outputShape().numel()];
         indices = new int[out.length];
-        gradOut = new float[out.length];
-        for (int i = 0; i < gradOut.length; i++) {
-            gradOut[i] = (float) rng.nextDouble(-1, 1);
-        }
+        gradOut = BenchData.uniform(rng, out.length);
         gradIn = new float[in.length];
         // Validate once against the scalar reference: the pooling kernels run its arithmetic (max
         // pooling is exact; average pooling sums each window in double either way), so bit for bit.
