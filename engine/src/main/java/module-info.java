@@ -9,4 +9,5 @@ module dev.vcnn.engine {
     exports dev.vcnn.engine.kernel;
     exports dev.vcnn.engine.kernel.scalar;
     exports dev.vcnn.engine.parallel;
+    exports dev.vcnn.engine.autograd;
 }

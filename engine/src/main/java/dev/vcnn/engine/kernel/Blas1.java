@@ -20,6 +20,9 @@ public interface Blas1 {
     /** {@code out[i] = x[i] * y[i]}. */
     void mul(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n);
 
+    /** {@code out[i] = x[i] / y[i]} (IEEE division: x/0 is ±∞ or NaN). */
+    void div(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n);
+
     /** {@code out[i] = alpha * x[i]}. */
     void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n);
 

@@ -5,6 +5,7 @@ import dev.vcnn.engine.kernel.scalar.ScalarBlas1;
 import dev.vcnn.engine.kernel.scalar.ScalarConv2d;
 import dev.vcnn.engine.kernel.scalar.ScalarGemm;
 import dev.vcnn.engine.kernel.scalar.ScalarPool2d;
+import dev.vcnn.engine.kernel.scalar.ScalarUpdates;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Optional;
@@ -23,8 +24,10 @@ import java.util.Optional;
  * @param conv2d 2-d convolution, forward and backward
  * @param pool2d max and average pooling, forward and backward
  * @param activations activations, their backward passes and softmax
+ * @param updates optimizer update steps
  */
-public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d pool2d, Activations activations) {
+public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d pool2d, Activations activations,
+                      Updates updates) {
     private static final String SIMD_FACTORY = "dev.vcnn.engine.kernel.simd.SimdKernels";
 
     /** The kernels every layer uses unless told otherwise; chosen on first use. */
@@ -34,7 +37,8 @@ public record Kernels(String name, Blas1 blas1, Gemm gemm, Conv2d conv2d, Pool2d
 
     /** The scalar reference kernels: plain loops, reductions in double. */
     public static Kernels scalar() {
-        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d(), new ScalarPool2d(), new ScalarActivations());
+        return new Kernels("scalar", new ScalarBlas1(), new ScalarGemm(), new ScalarConv2d(), new ScalarPool2d(), new ScalarActivations(),
+                new ScalarUpdates());
     }
 
     /**

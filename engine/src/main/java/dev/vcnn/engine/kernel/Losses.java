@@ -22,13 +22,20 @@ public final class Losses {
         this.activations = activations;
     }
 
-    /**
-     * Cross-entropy of logits [N, C] (row-major) against class indices: ℓᵢ = log Σⱼ exp(xᵢⱼ) − xᵢ,tᵢ,
-     * fused with softmax so nothing overflows. Gradient: (softmax(xᵢ) − onehot(tᵢ)) · gradScale / N
-     * (mean) or · gradScale (sum).
-     */
+    /** Cross-entropy without label smoothing; see the full overload. */
     public float softmaxCrossEntropy(float[] logits, int lOff, int[] targets, int tOff, int n, int classes,
                                      Reduction reduction, float gradScale, float[] grad, int gOff) {
+        return softmaxCrossEntropy(logits, lOff, targets, tOff, n, classes, 0f, reduction, gradScale, grad, gOff);
+    }
+
+    /**
+     * Cross-entropy of logits [N, C] (row-major) against class indices, with PyTorch's label smoothing
+     * ε: ℓᵢ = −(1 − ε)·log pᵢ,tᵢ − (ε/C)·Σⱼ log pᵢⱼ, p = softmax(xᵢ), fused with log-softmax so
+     * nothing overflows. Gradient: (pᵢ − (1 − ε)·onehot(tᵢ) − ε/C) · gradScale / N (mean) or
+     * · gradScale (sum).
+     */
+    public float softmaxCrossEntropy(float[] logits, int lOff, int[] targets, int tOff, int n, int classes,
+                                     float labelSmoothing, Reduction reduction, float gradScale, float[] grad, int gOff) {
         // The gradient array doubles as the log-softmax buffer: no allocation per training step.
         float[] logProb = grad != null ? grad : new float[n * classes];
         int lp = grad != null ? gOff : 0;
@@ -37,18 +44,48 @@ public final class Losses {
         for (int i = 0; i < n; i++) {
             int t = targets[tOff + i];
             assert t >= 0 && t < classes : "target " + t + " outside [0, " + classes + ")";
-            total -= logProb[lp + i * classes + t];
+            double rowSum = 0;
+            if (labelSmoothing != 0f) {
+                for (int j = 0; j < classes; j++) {
+                    rowSum += logProb[lp + i * classes + j];
+                }
+            }
+            total -= (1 - (double) labelSmoothing) * logProb[lp + i * classes + t]
+                    + (double) labelSmoothing / classes * rowSum;
         }
         double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
         if (grad != null) {
             float g = (float) (gradScale * scale);
+            float onTarget = (float) (gradScale * scale * (1 - (double) labelSmoothing));
+            float everywhere = (float) (gradScale * scale * labelSmoothing / classes);
             activations.exp(grad, gOff, grad, gOff, n * classes); // softmax = exp(log-softmax)
             for (int i = 0; i < n; i++) {
                 int row = gOff + i * classes;
                 for (int j = 0; j < classes; j++) {
-                    grad[row + j] *= g;
+                    grad[row + j] = grad[row + j] * g - everywhere;
                 }
-                grad[row + targets[tOff + i]] -= g;
+                grad[row + targets[tOff + i]] -= onTarget;
+            }
+        }
+        return (float) (total * scale);
+    }
+
+    /**
+     * Negative log-likelihood of log-probabilities [N, C] against class indices: ℓᵢ = −xᵢ,tᵢ.
+     * Gradient: −gradScale / N (mean) or −gradScale (sum) at each target, 0 elsewhere (overwritten).
+     */
+    public float nll(float[] logProb, int lOff, int[] targets, int tOff, int n, int classes,
+                     Reduction reduction, float gradScale, float[] grad, int gOff) {
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total -= logProb[lOff + i * classes + targets[tOff + i]];
+        }
+        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        if (grad != null) {
+            java.util.Arrays.fill(grad, gOff, gOff + n * classes, 0f);
+            float g = (float) (gradScale * scale);
+            for (int i = 0; i < n; i++) {
+                grad[gOff + i * classes + targets[tOff + i]] = -g;
             }
         }
         return (float) (total * scale);

@@ -67,6 +67,11 @@ public abstract class Blas1Contract {
     }
 
     @Test
+    void divIsElementwiseQuotient() {
+        checkBinary(Blas1::div, (a, b) -> a / b);
+    }
+
+    @Test
     void scaleUsesOneAlphaForAllElements() {
         cases().checkAssert(c -> {
             float alpha = (float) (c.seed() % 7 - 3) / 2.5f;

@@ -32,6 +32,13 @@ public final class ScalarBlas1 implements Blas1 {
     }
 
     @Override
+    public void div(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = x[xOff + i] / y[yOff + i];
+        }
+    }
+
+    @Override
     public void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             out[outOff + i] = alpha * x[xOff + i];

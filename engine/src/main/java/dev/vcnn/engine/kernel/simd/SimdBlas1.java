@@ -49,6 +49,17 @@ final class SimdBlas1 implements Blas1 {
     }
 
     @Override
+    public void div(float[] x, int xOff, float[] y, int yOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).div(FloatVector.fromArray(F, y, yOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] / y[yOff + i];
+        }
+    }
+
+    @Override
     public void scale(float alpha, float[] x, int xOff, float[] out, int outOff, int n) {
         var a = FloatVector.broadcast(F, alpha);
         int i = 0;

@@ -1,0 +1,105 @@
+package dev.vcnn.engine.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vcnn.engine.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Graph recording, backward's walk and accumulation, and misuse in time. */
+class VariableTest {
+    private static Variable param(float... values) {
+        return Variable.parameter(Tensor.of(values, values.length));
+    }
+
+    @Test
+    void sharedSubexpressionsAccumulateGradients() {
+        Variable x = param(2f, -3f);
+        Variable y = Functional.mul(x, x); // d/dx Σ(x² + x) = 2x + 1
+        Variable loss = Functional.sum(Functional.add(y, x));
+        loss.backward();
+        assertArrayEquals(new float[] {5f, -5f}, x.grad().toArray());
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
+        Variable x = param(1f, 2f);
+        Functional.sum(Functional.scale(x, 3f)).backward();
+        Functional.sum(Functional.scale(x, 3f)).backward();
+        assertArrayEquals(new float[] {6f, 6f}, x.grad().toArray());
+        x.zeroGrad();
+        assertNull(x.grad());
+    }
+
+    @Test
+    void secondBackwardThroughAFreedGraphIsAnIllegalState() {
+        Variable x = param(1f, 2f);
+        Variable loss = Functional.sum(Functional.mul(x, x));
+        loss.backward();
+        var e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("already freed"), e.getMessage());
+    }
+
+    @Test
+    void retainedGraphAllowsASecondPass() {
+        Variable x = param(1f, 2f);
+        Variable loss = Functional.sum(Functional.mul(x, x));
+        loss.backward(null, true);
+        loss.backward(null, false);
+        assertArrayEquals(new float[] {4f, 8f}, x.grad().toArray());
+    }
+
+    @Test
+    void nonScalarBackwardNeedsAGradient() {
+        Variable y = Functional.scale(param(1f, 2f), 2f);
+        var e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("non-scalar"), e.getMessage());
+    }
+
+    @Test
+    void noGradRecordsNothingAndEndsWithItsScope() {
+        Variable x = param(1f, 2f);
+        Variable y = Autograd.noGrad(() -> Functional.scale(x, 2f));
+        assertFalse(y.requiresGrad());
+        assertTrue(y.isLeaf());
+        assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(Autograd.isEnabled());
+        assertTrue(Functional.scale(x, 2f).requiresGrad());
+    }
+
+    @Test
+    void detachedAndFrozenInputsGetNoGradient() {
+        Variable x = param(1f, 2f);
+        Variable frozen = param(3f, 4f);
+        frozen.requiresGrad(false);
+        Functional.sum(Functional.add(Functional.mul(x, frozen), x.detach())).backward();
+        assertArrayEquals(new float[] {3f, 4f}, x.grad().toArray());
+        assertNull(frozen.grad());
+        assertThrows(IllegalStateException.class, () -> Functional.scale(x, 1f).requiresGrad(false));
+    }
+
+    @Test
+    void deepChainsDoNotOverflowTheStack() {
+        Variable x = param(1f);
+        Variable y = x;
+        for (int i = 0; i < 20_000; i++) {
+            y = Functional.add(y, x);
+        }
+        Functional.sum(y).backward();
+        assertEquals(20_001f, x.grad().item());
+    }
+
+    @Test
+    void badShapesNameTheOp() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Functional.linear(Variable.constant(Tensor.zeros(2, 5)), Variable.constant(Tensor.zeros(3, 4)), null));
+        assertEquals("linear: input features must be 4 but was 5 (input=[2, 5], weight=[3, 4])", e.getMessage());
+        var t = assertThrows(IllegalArgumentException.class,
+                () -> Functional.crossEntropy(Variable.constant(Tensor.zeros(2, 3)), new int[] {0, 3}));
+        assertEquals("cross_entropy: target 1 must be in [0, 3) but was 3 (input=[2, 3])", t.getMessage());
+    }
+}
