@@ -10,4 +10,9 @@ module dev.vcnn.engine {
     exports dev.vcnn.engine.kernel.scalar;
     exports dev.vcnn.engine.parallel;
     exports dev.vcnn.engine.autograd;
+    exports dev.vcnn.engine.nn;
+    exports dev.vcnn.engine.nn.init;
+    exports dev.vcnn.engine.optim;
+    exports dev.vcnn.engine.loss;
+    exports dev.vcnn.engine.io;
 }

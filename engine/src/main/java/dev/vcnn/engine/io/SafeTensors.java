@@ -1,0 +1,326 @@
+package dev.vcnn.engine.io;
+
+import dev.vcnn.engine.tensor.Checks;
+import dev.vcnn.engine.tensor.Shape;
+import dev.vcnn.engine.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of UTF-8
+ * JSON mapping each tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (offsets
+ * into the data that follows the header) plus an optional {@code "__metadata__"} map of strings,
+ * then the data, little-endian and row-major.
+ *
+ * <p>Reading accepts F32, and F16, BF16, F64 and I64 converted to float32 (I64 for buffers such as
+ * batch norm's {@code num_batches_tracked}). The reader trusts nothing in a header: every length,
+ * shape and offset is checked against the file's size before anything is allocated, and every
+ * problem is an {@link IllegalArgumentException} naming the file, the tensor and the byte offset.
+ * Writing produces F32 tensors in map order and replaces the target atomically.
+ */
+public final class SafeTensors {
+    /** The largest header accepted (the reference implementation's limit). */
+    public static final long MAX_HEADER = 100L << 20;
+    private static final String METADATA = "__metadata__";
+
+    private SafeTensors() {}
+
+    /** Tensors in file order, and the header's metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    private enum Dtype {
+        F32(4), F16(2), BF16(2), F64(8), I64(8);
+
+        final int bytes;
+
+        Dtype(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    private record Entry(String name, Dtype dtype, Shape shape, long begin, long end) {}
+
+    /** The tensors of a safetensors file, in file order. */
+    public static Map<String, Tensor> read(Path file) throws IOException {
+        return readContents(file).tensors();
+    }
+
+    /**
+     * Tensors and metadata of a safetensors file.
+     *
+     * @throws IllegalArgumentException if the file is not valid safetensors, naming the file, tensor and byte offset
+     * @throws IOException if the file cannot be read
+     */
+    public static Contents readContents(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw error(file, "file size", ">= 8 bytes (the header length)", size + " bytes", null, 0);
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > size - 8) {
+                throw error(file, "header length", "in [2, min(" + MAX_HEADER + ", file size − 8 = " + (size - 8) + ")]",
+                        Long.toUnsignedString(headerLen), null, 0);
+            }
+            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBytes, 8, file);
+            headerBytes.flip();
+            String header = decodeUtf8(headerBytes, file);
+            Object parsed;
+            try {
+                parsed = Json.parse(header);
+            } catch (Json.SyntaxError e) {
+                throw error(file, "header", "valid JSON", e.getMessage(), null, 8 + utf8Length(header, e.position));
+            }
+            if (!(parsed instanceof Map<?, ?> root)) {
+                throw error(file, "header", "a JSON object", parsed == null ? "null" : parsed.getClass().getSimpleName(), null, 8);
+            }
+            long dataStart = 8 + headerLen;
+            long dataSize = size - dataStart;
+            Map<String, String> metadata = new LinkedHashMap<>();
+            List<Entry> entries = new ArrayList<>();
+            for (var e : root.entrySet()) {
+                String name = (String) e.getKey();
+                if (name.equals(METADATA)) {
+                    metadata = metadata(file, e.getValue());
+                } else {
+                    entries.add(entry(file, name, e.getValue(), dataStart, dataSize, 8 + utf8Length(header, header.indexOf(Json.quote(name)))));
+                }
+            }
+            entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+            long covered = 0;
+            for (Entry en : entries) {
+                if (en.begin() != covered) {
+                    throw error(file, "data offsets", en.begin() < covered ? "not overlapping another tensor's bytes"
+                                    : "contiguous with the previous tensor (no hole)", "[" + en.begin() + ", " + en.end() + ")",
+                            en.name(), dataStart + en.begin());
+                }
+                covered = en.end();
+            }
+            if (covered != dataSize) {
+                throw error(file, "data size", covered + " bytes (the end of the last tensor)", dataSize + " bytes",
+                        null, dataStart + covered);
+            }
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Entry en : entries) {
+                tensors.put(en.name(), load(ch, en, dataStart, file));
+            }
+            return new Contents(tensors, metadata);
+        }
+    }
+
+    private static Entry entry(Path file, String name, Object value, long dataStart, long dataSize, long at) {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw error(file, "entry", "an object with dtype, shape and data_offsets", String.valueOf(value), name, at);
+        }
+        if (!(m.get("dtype") instanceof String dt)) {
+            throw error(file, "dtype", "a string", String.valueOf(m.get("dtype")), name, at);
+        }
+        Dtype dtype;
+        try {
+            dtype = Dtype.valueOf(dt);
+        } catch (IllegalArgumentException ex) {
+            throw error(file, "dtype", "one of F32, F16, BF16, F64, I64", dt, name, at);
+        }
+        if (!(m.get("shape") instanceof List<?> dims)) {
+            throw error(file, "shape", "an array of integers", String.valueOf(m.get("shape")), name, at);
+        }
+        int[] d = new int[dims.size()];
+        long numel = 1;
+        for (int i = 0; i < d.length; i++) {
+            if (!(dims.get(i) instanceof Long dim) || dim < 0 || dim > Shape.MAX_ELEMENTS) {
+                throw error(file, "shape", "non-negative integers", dims.toString(), name, at);
+            }
+            d[i] = (int) (long) dim;
+            numel = numel > Long.MAX_VALUE / 16 / Math.max(1, dim) ? Long.MAX_VALUE / 16 : numel * dim; // saturates
+        }
+        if (!(m.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
+                || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end)) {
+            throw error(file, "data_offsets", "[begin, end] integers", String.valueOf(m.get("data_offsets")), name, at);
+        }
+        if (begin < 0 || end < begin || end > dataSize) {
+            throw error(file, "data_offsets", "within the " + dataSize + " data bytes with begin <= end",
+                    "[" + begin + ", " + end + "]", name, dataStart + Math.max(0, Math.min(begin, dataSize)));
+        }
+        if (java.util.Arrays.stream(d).anyMatch(x -> x == 0)) {
+            numel = 0;
+        }
+        if (numel > Shape.MAX_ELEMENTS || numel * dtype.bytes != end - begin) {
+            throw error(file, "byte size", numel + " elements × " + dtype.bytes + " bytes (" + dtype + " " + java.util.Arrays.toString(d) + ")",
+                    (end - begin) + " bytes", name, dataStart + begin);
+        }
+        return new Entry(name, dtype, Shape.of(d), begin, end);
+    }
+
+    private static Map<String, String> metadata(Path file, Object value) {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw error(file, METADATA, "an object of strings", String.valueOf(value), null, 8);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : m.entrySet()) {
+            if (!(e.getValue() instanceof String s)) {
+                throw error(file, METADATA + " value of " + e.getKey(), "a string", String.valueOf(e.getValue()), null, 8);
+            }
+            out.put((String) e.getKey(), s);
+        }
+        return out;
+    }
+
+    private static Tensor load(FileChannel ch, Entry en, long dataStart, Path file) throws IOException {
+        int n = en.shape().numel();
+        float[] values = new float[n];
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(en.end() - en.begin(), 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
+        long at = dataStart + en.begin();
+        int i = 0;
+        while (i < n) {
+            buf.clear();
+            int want = (int) Math.min(buf.capacity(), (long) (n - i) * en.dtype().bytes);
+            buf.limit(want - want % en.dtype().bytes);
+            readFully(ch, buf, at, file);
+            at += buf.limit();
+            buf.flip();
+            while (buf.hasRemaining()) {
+                values[i++] = switch (en.dtype()) {
+                    case F32 -> buf.getFloat();
+                    case F16 -> Float.float16ToFloat(buf.getShort());
+                    case BF16 -> Float.intBitsToFloat((buf.getShort() & 0xFFFF) << 16);
+                    case F64 -> (float) buf.getDouble();
+                    case I64 -> (float) buf.getLong();
+                };
+            }
+        }
+        return Tensor.wrap(values, 0, en.shape());
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {
+        long at = position;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, at);
+            if (r < 0) {
+                throw error(file, "file", "long enough", "truncated", null, at);
+            }
+            at += r;
+        }
+    }
+
+    private static String decodeUtf8(ByteBuffer bytes, Path file) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            CharBuffer chars = decoder.decode(bytes);
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            throw error(file, "header", "UTF-8", "malformed bytes", null, 8 + bytes.position());
+        }
+    }
+
+    private static long utf8Length(String s, int chars) {
+        if (chars < 0) {
+            return 0;
+        }
+        return s.substring(0, Math.min(chars, s.length())).getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static IllegalArgumentException error(Path file, String what, String expected, Object actual,
+                                                  String tensor, long byteOffset) {
+        return tensor == null
+                ? Checks.mismatch("safetensors", what, expected, actual, "file", file, "byte offset", byteOffset)
+                : Checks.mismatch("safetensors", what, expected, actual, "file", file, "tensor", tensor, "byte offset", byteOffset);
+    }
+
+    // ---- writing ----------------------------------------------------------------------------------
+
+    /** Writes tensors (as F32, in map order) with no metadata. */
+    public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
+        write(file, tensors, Map.of());
+    }
+
+    /**
+     * Writes tensors as F32 in map order, with string metadata, atomically: into a temporary file in
+     * the same folder, forced to disk, then renamed over {@code file}, so a crash leaves either the old
+     * file or the new one.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        var header = new StringBuilder("{");
+        if (!metadata.isEmpty()) {
+            header.append(Json.quote(METADATA)).append(":{");
+            boolean first = true;
+            for (var e : metadata.entrySet()) {
+                header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
+                first = false;
+            }
+            header.append('}');
+        }
+        long offset = 0;
+        for (var e : tensors.entrySet()) {
+            if (e.getKey().equals(METADATA)) {
+                throw new IllegalArgumentException("safetensors: tensor name must not be " + METADATA + " (file=" + file + ")");
+            }
+            long bytes = 4L * e.getValue().numel();
+            header.append(header.length() > 1 ? "," : "").append(Json.quote(e.getKey()))
+                    .append(":{\"dtype\":\"F32\",\"shape\":").append(java.util.Arrays.toString(e.getValue().shape().toArray()).replace(" ", ""))
+                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        header.append('}');
+        byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (headerBytes.length + 7) / 8 * 8; // data starts 8-byte aligned, as the reference writer does
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(padded).put(headerBytes);
+                while (head.hasRemaining()) {
+                    head.put((byte) ' ');
+                }
+                writeFully(ch, head.flip());
+                ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+                for (Tensor t : tensors.values()) {
+                    float[] d = t.data();
+                    for (int i = 0, n = t.numel(); i < n; i++) {
+                        if (!buf.hasRemaining()) {
+                            writeFully(ch, buf.flip());
+                            buf.clear();
+                        }
+                        buf.putFloat(d[t.offset() + i]);
+                    }
+                }
+                writeFully(ch, buf.flip());
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+}
