@@ -1,0 +1,190 @@
+package dev.vcnn.engine.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Context;
+import dev.vcnn.engine.autograd.Functional;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.io.Checkpoint;
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.kernel.Losses.Reduction;
+import dev.vcnn.engine.optim.Adam;
+import dev.vcnn.engine.optim.Optimizer;
+import dev.vcnn.engine.optim.Sgd;
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.tensor.SplitMix64;
+import dev.vcnn.engine.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Small networks learn, training is reproducible on any thread count, and a checkpoint resumes exactly. */
+class TrainingTest {
+    @Test
+    void mlpLearnsXor() {
+        var rng = new SplitMix64(7);
+        var net = new Sequential(new Linear(2, 8, rng), new Activation.Tanh(), new Linear(8, 1, rng));
+        var opt = Adam.adam(net.parameters(), 0.05f);
+        Variable x = Variable.constant(Tensor.of(new float[] {0, 0, 0, 1, 1, 0, 1, 1}, 4, 2));
+        Variable y = Variable.constant(Tensor.of(new float[] {0, 1, 1, 0}, 4, 1));
+        float loss = Float.NaN;
+        for (int step = 0; step < 300; step++) {
+            opt.zeroGrad();
+            Variable l = Functional.bceWithLogits(net.forward(x), y, Reduction.MEAN);
+            loss = l.item();
+            l.backward();
+            opt.step();
+        }
+        assertTrue(loss < 0.05f, "final loss " + loss);
+        float[] logits = Autograd.noGrad(() -> net.forward(x)).value().toArray();
+        assertArrayEquals(new boolean[] {false, true, true, false},
+                new boolean[] {logits[0] > 0, logits[1] > 0, logits[2] > 0, logits[3] > 0});
+    }
+
+    /** Bars: class 0 a horizontal bar, class 1 a vertical one, at a random place, in noise. */
+    private static Tensor bars(SplitMix64 rng, int[] labels, int size) {
+        int n = labels.length;
+        Tensor x = Tensor.zeros(n, 1, size, size);
+        for (int i = 0; i < n; i++) {
+            labels[i] = rng.nextInt(2);
+            int at = rng.nextInt(size);
+            for (int j = 0; j < size * size; j++) {
+                int r = j / size;
+                int c = j % size;
+                boolean on = labels[i] == 0 ? r == at : c == at;
+                x.data()[i * size * size + j] = (on ? 1f : 0f) + (float) rng.nextGaussian(0, 0.3);
+            }
+        }
+        return x;
+    }
+
+    private static Sequential smallCnn(long seed, int channels, int size) {
+        return smallCnn(seed, seed, channels, size);
+    }
+
+    private static Sequential smallCnn(long initSeed, long dropoutSeed, int channels, int size) {
+        var rng = new SplitMix64(initSeed);
+        return new Sequential(new Conv2d(1, channels, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Flatten(), new Dropout(0.2f, dropoutSeed), new Linear(channels * size / 2 * size / 2, 2, rng));
+    }
+
+    @Test
+    void smallCnnSeparatesHorizontalFromVerticalBars() {
+        Sequential net = smallCnn(3, 4, 8);
+        Optimizer opt = new Sgd(net.parameters(), 0.05f, 0.9f, 0f, 0f, false);
+        var data = new SplitMix64(11);
+        for (int step = 0; step < 80; step++) {
+            int[] labels = new int[32];
+            Tensor x = bars(data, labels, 8);
+            opt.zeroGrad();
+            Functional.crossEntropy(net.forward(Variable.constant(x)), labels).backward();
+            opt.step();
+        }
+        net.eval();
+        int[] labels = new int[400];
+        Tensor test = bars(new SplitMix64(99), labels, 8);
+        float[] logits = Autograd.noGrad(() -> net.forward(Variable.constant(test))).value().toArray();
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int predicted = logits[2 * i + 1] > logits[2 * i] ? 1 : 0;
+            correct += predicted == labels[i] ? 1 : 0;
+        }
+        assertTrue(correct >= 380, "accuracy " + correct + "/400");
+    }
+
+    /** Trains the bars CNN for {@code steps} steps on a context and returns (losses, final state). */
+    private static List<float[]> train(Context ctx, int steps) {
+        return ctx.call(() -> {
+            Sequential net = smallCnn(5, 16, 16);
+            Optimizer opt = Adam.adamW(net.parameters(), 1e-3f);
+            var data = new SplitMix64(13);
+            float[] losses = new float[steps];
+            for (int step = 0; step < steps; step++) {
+                int[] labels = new int[64];
+                Tensor x = bars(data, labels, 16);
+                opt.zeroGrad();
+                Variable loss = Functional.crossEntropy(net.forward(Variable.constant(x)), labels);
+                losses[step] = loss.item();
+                loss.backward();
+                opt.step();
+            }
+            List<float[]> out = new ArrayList<>();
+            out.add(losses);
+            net.stateDict().values().forEach(t -> out.add(t.toArray()));
+            return out;
+        });
+    }
+
+    @Test
+    void sameSeedGivesBitIdenticalTrainingOnOneAndTwoThreads() {
+        try (var one = Parallelism.of(1); var two = Parallelism.of(2)) {
+            List<float[]> a = train(new Context(Kernels.defaults(), one), 6);
+            List<float[]> b = train(new Context(Kernels.defaults(), two), 6);
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < a.size(); i++) {
+                assertArrayEquals(a.get(i), b.get(i), i == 0 ? "losses" : "state tensor " + i);
+            }
+        }
+    }
+
+    @Test
+    void resumingFromACheckpointGivesTheSameStepsAsNotStopping(@TempDir Path dir) throws Exception {
+        float[] straight = resumable(null, 0, 10, 5);
+        Path file = dir.resolve("ckpt.safetensors");
+        resumable(file, 0, 5, 0);
+        float[] resumed = resumable(file, 5, 10, 5);
+        assertArrayEquals(straight, resumed, "weights and losses of steps 5..9");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.allMatch(p -> p.equals(file)), "no temporary files are left behind");
+        }
+    }
+
+    /**
+     * Runs steps [from, to) of a seeded Adam run with dropout, resuming from {@code file} when from > 0
+     * and saving to it at the end when from = 0; returns the final weights and the losses of steps from
+     * {@code report} on.
+     */
+    private static float[] resumable(Path file, int from, int to, int report) throws Exception {
+        Sequential net = smallCnn(from == 0 ? 21 : 999, 21, 4, 8); // a resumed run starts from other weights
+        Optimizer opt = Adam.adam(net.parameters(), 0.01f);
+        Dropout dropout = (Dropout) net.get(4);
+        var data = new SplitMix64(17);
+        if (from > 0) {
+            Checkpoint c = Checkpoint.read(file);
+            net.loadStateDict(c.model(), true);
+            opt.loadStateDict(c.optimizer());
+            data = new SplitMix64(Long.parseLong(c.metadata().get("data_rng")));
+            dropout.calls(Long.parseLong(c.metadata().get("dropout_calls")));
+            assertEquals(String.valueOf(from), c.metadata().get("step"));
+        }
+        List<Float> losses = new ArrayList<>();
+        for (int step = from; step < to; step++) {
+            int[] labels = new int[16];
+            Tensor x = bars(data, labels, 8);
+            opt.zeroGrad();
+            Variable loss = Functional.crossEntropy(net.forward(Variable.constant(x)), labels);
+            if (step >= report) {
+                losses.add(loss.item());
+            }
+            loss.backward();
+            opt.step();
+        }
+        if (file != null && from == 0) {
+            new Checkpoint(net.stateDict(), opt.stateDict(), Map.of("step", String.valueOf(to),
+                    "data_rng", String.valueOf(data.state()), "dropout_calls", String.valueOf(dropout.calls()))).write(file);
+        }
+        float[] w = net.stateDict().get("5.weight").toArray();
+        float[] out = java.util.Arrays.copyOf(w, w.length + losses.size());
+        for (int i = 0; i < losses.size(); i++) {
+            out[w.length + i] = losses.get(i);
+        }
+        return out;
+    }
+}
