@@ -1,0 +1,175 @@
+package dev.vcnn.engine.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+
+import dev.vcnn.engine.tensor.Shape;
+import dev.vcnn.engine.tensor.SplitMix64;
+import dev.vcnn.engine.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.quicktheories.generators.Generate;
+import org.quicktheories.generators.SourceDSL;
+
+/** Safetensors round trips, other dtypes, every kind of corrupt header, and a mutation property. */
+class SafeTensorsTest {
+    @TempDir
+    Path dir;
+
+    private static Map<String, Tensor> sample() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("features.0.weight", Tensor.uniform(new SplitMix64(1), -1, 1, 4, 3, 3, 3));
+        m.put("features.0.bias", Tensor.of(new float[] {1, -2, 3.5f, Float.NaN}, 4));
+        m.put("bn.num_batches_tracked", Tensor.full(7f));
+        m.put("empty", Tensor.zeros(0, 5));
+        return m;
+    }
+
+    @Test
+    void roundTripKeepsNamesOrderShapesValuesAndMetadata() throws IOException {
+        Path f = dir.resolve("m.safetensors");
+        SafeTensors.write(f, sample(), Map.of("epoch", "3", "note", "quote \" and ü"));
+        var back = SafeTensors.readContents(f);
+        assertEquals(List.copyOf(sample().keySet()), List.copyOf(back.tensors().keySet()));
+        sample().forEach((k, t) -> {
+            assertEquals(t.shape(), back.tensors().get(k).shape(), k);
+            assertArrayEquals(t.toArray(), back.tensors().get(k).toArray(), k);
+        });
+        assertEquals(Map.of("epoch", "3", "note", "quote \" and ü"), back.metadata());
+        assertEquals(0, (Files.size(f) - 8 - 4 * (108 + 4 + 1)) % 8, "data starts 8-byte aligned");
+    }
+
+    /** A file from a header string and data bytes, as another writer would produce it. */
+    private Path file(String name, String header, byte[] data) throws IOException {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(data);
+        Path f = dir.resolve(name);
+        Files.write(f, b.array());
+        return f;
+    }
+
+    @Test
+    void readsF16Bf16F64AndI64AsFloat() throws IOException {
+        ByteBuffer d = ByteBuffer.allocate(2 + 2 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
+        d.putShort(Float.floatToFloat16(1.5f));
+        d.putShort((short) (Float.floatToIntBits(-2.75f) >>> 16));
+        d.putDouble(0.125);
+        d.putLong(42);
+        Path f = file("dtypes.safetensors", "{\"h\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]},"
+                + "\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[2,4]},"
+                + "\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[4,12]},"
+                + "\"i\":{\"dtype\":\"I64\",\"shape\":[1,1],\"data_offsets\":[12,20]}}", d.array());
+        var t = SafeTensors.read(f);
+        assertEquals(1.5f, t.get("h").item());
+        assertEquals(-2.75f, t.get("b").item());
+        assertEquals(0.125f, t.get("d").item());
+        assertEquals(42f, t.get("i").item());
+        assertEquals(Shape.of(1, 1), t.get("i").shape());
+    }
+
+    private void assertRejected(String name, String header, int dataBytes, String... fragments) throws IOException {
+        Path f = file(name, header, new byte[dataBytes]);
+        var e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(f));
+        assertTrue(e.getMessage().startsWith("safetensors: "), e.getMessage());
+        assertTrue(e.getMessage().contains("file=" + f), e.getMessage());
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), "'" + fragment + "' missing from: " + e.getMessage());
+        }
+    }
+
+    private static String one(String dtype, String shape, String offsets) {
+        return "{\"w\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}}";
+    }
+
+    @Test
+    void corruptFilesAreRejectedWithFileTensorAndOffset() throws IOException {
+        Path tiny = dir.resolve("tiny");
+        Files.write(tiny, new byte[] {1, 2, 3});
+        var e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(tiny));
+        assertTrue(e.getMessage().contains("file size must be >= 8 bytes"), e.getMessage());
+
+        ByteBuffer lying = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).putLong(0);
+        Path liar = dir.resolve("liar");
+        Files.write(liar, lying.array());
+        var l = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(liar));
+        assertTrue(l.getMessage().contains("header length must be in [2, min(104857600, file size − 8 = 8)] but was 1099511627776"),
+                l.getMessage());
+
+        assertRejected("json", "{\"w\":{\"dtype\":\"F32\",", 0, "header must be valid JSON", "byte offset=");
+        assertRejected("notobject", "[1,2]", 0, "header must be a JSON object");
+        assertRejected("dtype", one("Q8", "[2]", "[0,8]"), 8, "dtype must be one of F32", "tensor=w", "byte offset=9");
+        assertRejected("size", one("F32", "[3]", "[0,8]"), 8, "byte size must be 3 elements × 4 bytes", "but was 8 bytes", "tensor=w");
+        assertRejected("past end", one("F32", "[4]", "[0,16]"), 8, "data_offsets must be within the 8 data bytes", "tensor=w");
+        assertRejected("negative", one("F32", "[2]", "[-8,0]"), 8, "data_offsets", "tensor=w");
+        assertRejected("shape", one("F32", "[2,-1]", "[0,8]"), 8, "shape must be non-negative integers", "tensor=w");
+        assertRejected("huge shape", one("F32", "[4294967296,4294967296,4294967296]", "[0,8]"), 8, "tensor=w");
+        assertRejected("overlap", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "not overlapping", "tensor=b", "byte offset=");
+        assertRejected("hole", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12, "no hole", "tensor=b");
+        assertRejected("trailing", one("F32", "[1]", "[0,4]"), 12, "data size must be 4 bytes", "but was 12 bytes");
+        assertRejected("metadata", "{\"__metadata__\":{\"k\":1}}", 0, "__metadata__ value of k must be a string");
+        assertRejected("duplicate", "{\"w\":{},\"w\":{}}", 0, "duplicate key");
+        assertRejected("deep", "[".repeat(1000), 0, "nesting deeper than 64");
+    }
+
+    @Test
+    void writeReplacesAtomicallyAndLeavesNoTemporaryFile() throws IOException {
+        Path f = dir.resolve("w.safetensors");
+        SafeTensors.write(f, Map.of("a", Tensor.ones(3)));
+        SafeTensors.write(f, Map.of("a", Tensor.full(2f, 3)));
+        assertArrayEquals(new float[] {2, 2, 2}, SafeTensors.read(f).get("a").toArray());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(f), files.toList());
+        }
+    }
+
+    /**
+     * Mutations of a valid file — truncation, bit flips anywhere in the header, a byte overwritten with
+     * a JSON-significant character — either read as tensors whose sizes match their shapes, or fail
+     * with IllegalArgumentException; never another exception and never an OutOfMemoryError.
+     */
+    @Test
+    void mutatedFilesReadConsistentlyOrFailCleanly() throws IOException {
+        Path valid = dir.resolve("valid.safetensors");
+        SafeTensors.write(valid, sample(), Map.of("epoch", "1"));
+        byte[] original = Files.readAllBytes(valid);
+        byte[] significant = "{}[],:\"0123456789-.eE ".getBytes(StandardCharsets.US_ASCII);
+        qt().withExamples(600).forAll(Generate.range(0, 2), SourceDSL.integers().between(0, original.length - 1),
+                SourceDSL.integers().between(0, 255)).checkAssert((kind, at, value) -> {
+            byte[] bytes = original.clone();
+            int headerEnd = (int) Math.min(original.length, 8 + ByteBuffer.wrap(original, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+            int pos = kind == 0 ? at : Math.min(at % headerEnd, headerEnd - 1);
+            if (kind == 0) {
+                bytes = java.util.Arrays.copyOf(bytes, at);
+            } else if (kind == 1) {
+                bytes[pos] ^= (byte) (1 << (value % 8));
+            } else {
+                bytes[pos] = significant[value % significant.length];
+            }
+            Path f = dir.resolve("mutant.safetensors");
+            try {
+                Files.write(f, bytes);
+                Map<String, Tensor> read = SafeTensors.read(f);
+                read.values().forEach(t -> assertEquals(t.shape().numel(), t.numel()));
+            } catch (IllegalArgumentException expected) {
+                assertTrue(expected.getMessage().startsWith("safetensors: "), expected.getMessage());
+            } catch (IOException io) {
+                throw new AssertionError(io);
+            }
+        });
+    }
+}
