@@ -73,7 +73,7 @@ class OptimizerTest {
         assertEquals(0f, LrSchedule.cosine(10, 0f).lr(0.1f, 12), 1e-7);
         LrSchedule warm = LrSchedule.cosine(10, 0f).withWarmup(5, 0.2f);
         assertEquals(0.02f, warm.lr(0.1f, 0), 1e-7);
-        assertEquals(0.068f, warm.lr(0.1f, 4), 1e-7);
+        assertEquals(0.084f, warm.lr(0.1f, 4), 1e-7); // LinearLR: 0.2 + 0.8·4/5
         assertEquals(0.1f, warm.lr(0.1f, 5), 1e-7);
     }
 }
