@@ -1,6 +1,11 @@
 /** Architectures, datasets, augmentation, the training loop and pictures, on top of the engine. */
 module dev.vcnn.models {
     requires transitive dev.vcnn.engine;
+    requires java.desktop;
+    requires transitive com.google.gson;
+    requires me.tongfei.progressbar;
 
     exports dev.vcnn.models;
+    exports dev.vcnn.models.data;
+    exports dev.vcnn.models.train;
 }

@@ -16,6 +16,103 @@ import java.util.random.RandomGenerator;
 public final class Models {
     private Models() {}
 
+    /** What a model learns: class scores, or a reconstruction of its input. */
+    public enum Task { CLASSIFY, RECONSTRUCT }
+
+    /** A model name the command line accepts, with what it expects and how it trains by default. */
+    public record Spec(String name, Task task, String description) {}
+
+    /** Every model by name. */
+    public static final List<Spec> SPECS = List.of(
+            new Spec("mlp", Task.CLASSIFY, "784-512-256-10 perceptron with dropout 0.2"),
+            new Spec("lenet5", Task.CLASSIFY, "LeNet-5: two 5x5 convolutions, three linear layers"),
+            new Spec("cifar-cnn", Task.CLASSIFY, "three 3x3 conv blocks 16-32-64 with max pooling, dropout, two linear layers"),
+            new Spec("vgg11", Task.CLASSIFY, "VGG11 (torchvision layout)"),
+            new Spec("vgg11-bn", Task.CLASSIFY, "VGG11 with batch norm"),
+            new Spec("vgg16", Task.CLASSIFY, "VGG16 (torchvision layout)"),
+            new Spec("vgg16-bn", Task.CLASSIFY, "VGG16 with batch norm"),
+            new Spec("linear-ae", Task.RECONSTRUCT, "linear autoencoder 784-32-784"),
+            new Spec("conv-ae", Task.RECONSTRUCT, "convolutional autoencoder, 16-8 channel bottleneck at 1/4 size"));
+
+    /**
+     * The spec of a model name.
+     *
+     * @throws IllegalArgumentException listing the known names
+     */
+    public static Spec spec(String name) {
+        return SPECS.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "model must be one of " + SPECS.stream().map(Spec::name).toList() + " but was '" + name + "'"));
+    }
+
+    /** Builds a model for images of channels×size×size and {@code classes} classes. */
+    public static Module build(String name, int channels, int size, int classes, RandomGenerator rng) {
+        return switch (spec(name).name()) {
+            case "mlp" -> mlp(channels * size * size, new int[] {512, 256}, classes, 0.2f, rng);
+            case "lenet5" -> {
+                if (size != 28 && size != 32) {
+                    throw new IllegalArgumentException("lenet5: image size must be 28 or 32 but was " + size);
+                }
+                yield size == 28 ? lenet5(channels, classes, rng) : lenet5Valid(channels, classes, rng);
+            }
+            case "cifar-cnn" -> cifarCnn(channels, size, classes, rng);
+            case "vgg11" -> new Vgg("vgg11", Vgg.VGG11, false, channels, size, classes, rng);
+            case "vgg11-bn" -> new Vgg("vgg11-bn", Vgg.VGG11, true, channels, size, classes, rng);
+            case "vgg16" -> new Vgg("vgg16", Vgg.VGG16, false, channels, size, classes, rng);
+            case "vgg16-bn" -> new Vgg("vgg16-bn", Vgg.VGG16, true, channels, size, classes, rng);
+            case "linear-ae" -> linearAutoencoder(channels, size, 32, rng);
+            case "conv-ae" -> convAutoencoder(channels, size, rng);
+            default -> throw new AssertionError(name);
+        };
+    }
+
+    /** LeNet-5 for 32×32 input: the first convolution without padding. */
+    private static Sequential lenet5Valid(int inChannels, int classes, RandomGenerator rng) {
+        return new Sequential(
+                new Conv2d(inChannels, 6, 5, 1, 0, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Conv2d(6, 16, 5, 1, 0, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Flatten(),
+                new Linear(16 * 5 * 5, 120, rng), new Activation.ReLU(),
+                new Linear(120, 84, rng), new Activation.ReLU(),
+                new Linear(84, classes, rng));
+    }
+
+    /**
+     * The classic tutorial CNN: conv 3×3 16-32-64 (padding 1), each with ReLU and max-pool 2, then
+     * dropout 0.25, linear 64·(size/8)² → 500, ReLU, dropout 0.25, linear → classes.
+     */
+    public static Sequential cifarCnn(int channels, int size, int classes, RandomGenerator rng) {
+        int s = size / 8;
+        return new Sequential(
+                new Conv2d(channels, 16, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Conv2d(16, 32, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Conv2d(32, 64, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Flatten(), new Dropout(0.25f, rng.nextLong()),
+                new Linear(64 * s * s, 500, rng), new Activation.ReLU(), new Dropout(0.25f, rng.nextLong()),
+                new Linear(500, classes, rng));
+    }
+
+    /** Flatten → Linear(C·H·W, code) → ReLU → Linear(code, C·H·W) → Sigmoid → [N, C, H, W]. */
+    public static Sequential linearAutoencoder(int channels, int size, int code, RandomGenerator rng) {
+        int n = channels * size * size;
+        return new Sequential(new Flatten(), new Linear(n, code, rng), new Activation.ReLU(),
+                new Linear(code, n, rng), new Activation.Sigmoid(), new Reshape(channels, size, size));
+    }
+
+    /**
+     * Encoder conv 3×3 C→16, ReLU, pool 2, conv 16→8, ReLU, pool 2; decoder upsample 2, conv 8→16, ReLU,
+     * upsample 2, conv 16→C, Sigmoid. Size must be a multiple of 4.
+     */
+    public static Sequential convAutoencoder(int channels, int size, RandomGenerator rng) {
+        if (size % 4 != 0) {
+            throw new IllegalArgumentException("conv-ae: image size must be a multiple of 4 but was " + size);
+        }
+        return new Sequential(
+                new Conv2d(channels, 16, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Conv2d(16, 8, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Upsample(2), new Conv2d(8, 16, 3, 1, 1, rng), new Activation.ReLU(),
+                new Upsample(2), new Conv2d(16, channels, 3, 1, 1, rng), new Activation.Sigmoid());
+    }
+
     /**
      * LeNet-5 as the PyTorch tutorials write it for 1×28×28 input: conv 5×5 (1→6, padding 2), ReLU,
      * max-pool 2, conv 5×5 (6→16), ReLU, max-pool 2, then 400→120→84→classes with ReLU.

@@ -1,0 +1,66 @@
+package dev.vcnn.cli;
+
+import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.nn.Sequential;
+import dev.vcnn.engine.tensor.Shape;
+import dev.vcnn.engine.tensor.SplitMix64;
+import dev.vcnn.models.Models;
+import dev.vcnn.models.Vgg;
+import dev.vcnn.models.train.TrainConfig;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vcnn info}: a model's layers, output shapes, parameters and FLOPs per image. */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Describes a model: layers, shapes, parameters, FLOPs.")
+final class InfoCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "model name")
+    String model;
+
+    @Option(names = "--dataset", defaultValue = "synthetic", description = "sets the input shape (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--classes", defaultValue = "10", description = "output classes (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--image-size", description = "input height = width (default: the recipe's; 224 for ImageNet VGG)")
+    Integer imageSize;
+
+    @Override
+    public Integer call() {
+        TrainConfig c = TrainConfig.recipe(model, dataset);
+        int size = imageSize != null ? imageSize : c.size();
+        Module m = Models.build(model, c.channels(), size, classes, new SplitMix64(0));
+        Shape in = Shape.of(1, c.channels(), size, size);
+        System.out.println(m);
+        System.out.printf("%n%-4s %-58s %-18s %12s%n", "#", "layer", "output", "parameters");
+        Shape s = in;
+        int[] row = {0};
+        if (m instanceof Vgg v) {
+            s = table(v.features(), "features.", s, row);
+            Shape pooled = v.children().get("avgpool").outputShape(s);
+            print(row, "avgpool " + v.children().get("avgpool"), pooled, 0);
+            s = table(v.classifier(), "classifier.", Shape.of(1, pooled.numel()), row);
+        } else if (m instanceof Sequential q) {
+            s = table(q, "", s, row);
+        }
+        long macs = m.forwardMacs(in);
+        System.out.printf("%ninput %s -> output %s%nparameters: %,d%nFLOPs per image (forward, 2 per multiply-add): %,d%n",
+                in, m.outputShape(in), m.parameterCount(), 2 * macs);
+        return 0;
+    }
+
+    private static Shape table(Sequential q, String prefix, Shape s, int[] row) {
+        for (int i = 0; i < q.size(); i++) {
+            Module layer = q.get(i);
+            s = layer.outputShape(s);
+            print(row, prefix + i + " " + layer, s, layer.parameterCount());
+        }
+        return s;
+    }
+
+    private static void print(int[] row, String layer, Shape s, long params) {
+        String text = layer.length() > 58 ? layer.substring(0, 55) + "..." : layer;
+        System.out.printf("%-4d %-58s %-18s %,12d%n", row[0]++, text, s, params);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vcnn.cli;
+
+import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Functional;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.Models;
+import dev.vcnn.models.data.ImageFolder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vcnn predict}: the top-5 classes of images under a trained run. */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Prints the top-5 classes of each image.")
+final class PredictCommand implements Callable<Integer> {
+    @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
+    Path run;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG, BMP or GIF files")
+    List<Path> images;
+
+    @Override
+    public Integer call() throws Exception {
+        Run r = Run.open(run);
+        if (Models.spec(r.config().model()).task() != Models.Task.CLASSIFY) {
+            throw new IllegalArgumentException("predict: the run's model must be a classifier but " + r.config().model()
+                    + " reconstructs its input");
+        }
+        int c = r.config().channels();
+        int s = r.config().size();
+        int plane = s * s;
+        for (Path image : images) {
+            byte[] px = new byte[c * plane];
+            ImageFolder.toPixels(ImageFolder.load(image), c, s, s, px, 0);
+            Tensor x = Tensor.zeros(1, c, s, s);
+            for (int ch = 0; ch < c; ch++) {
+                for (int j = 0; j < plane; j++) {
+                    x.data()[ch * plane + j] = ((px[ch * plane + j] & 0xFF) / 255f - r.mean()[ch]) / r.std()[ch];
+                }
+            }
+            float[] p = Autograd.noGrad(() -> Functional.softmax(r.model().forward(Variable.constant(x)), 1)).value().toArray();
+            Integer[] order = new Integer[p.length];
+            for (int i = 0; i < p.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+            System.out.println(image + ":");
+            for (int k = 0; k < Math.min(5, p.length); k++) {
+                System.out.printf("  %-14s %6.2f%%%n", r.classes().get(order[k]), 100 * p[order[k]]);
+            }
+        }
+        return 0;
+    }
+}

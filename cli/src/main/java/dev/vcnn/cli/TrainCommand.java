@@ -1,0 +1,154 @@
+package dev.vcnn.cli;
+
+import com.google.gson.JsonObject;
+import dev.vcnn.models.data.Datasets;
+import dev.vcnn.models.train.Evaluation;
+import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vcnn train}: trains a model into a run directory. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Trains a model and prints its test accuracy.",
+                "With no options: lenet5 on the built-in synthetic dataset (no download)."})
+final class TrainCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "lenet5",
+            description = "mlp, lenet5, cifar-cnn, vgg11, vgg11-bn, vgg16, vgg16-bn, linear-ae, conv-ae (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--dataset", defaultValue = "synthetic",
+            description = "synthetic, mnist, fashion-mnist, cifar10, folder (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data-dir", description = "folder with the dataset's files (not needed for synthetic)")
+    Path dataDir;
+
+    @Option(names = "--epochs", description = "epochs (default: the model's recipe)")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "images per step (default: the model's recipe)")
+    Integer batchSize;
+
+    @Option(names = "--lr", description = "base learning rate (default: the model's recipe)")
+    Float lr;
+
+    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the model's recipe)")
+    String optimizer;
+
+    @Option(names = "--augment", negatable = true, description = "random flip/crop or shift/rotation (default: the recipe's)")
+    Boolean augment;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, data order, augmentation, dropout (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--out", description = "run directory (default: runs/<model>-<dataset>-<time>)")
+    Path out;
+
+    @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "train into an existing --out, replacing its files")
+    boolean overwrite;
+
+    @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST",
+            description = "synthetic dataset sizes (default: 12000,2000)")
+    int[] syntheticSize;
+
+    @Override
+    public Integer call() throws Exception {
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 but was " + t);
+        }
+        Path dir = out != null ? out : Path.of("runs", model + "-" + dataset + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        TrainConfig config;
+        if (resume) {
+            if (out == null || !Files.exists(dir.resolve(Trainer.CONFIG))) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--resume needs --out naming an earlier run directory with " + Trainer.CONFIG + " (was " + dir + ")");
+            }
+            JsonObject saved = Trainer.readJson(dir.resolve(Trainer.CONFIG));
+            config = TrainConfig.fromJson(saved, dir.resolve(Trainer.CONFIG).toString());
+            if (epochs != null) {
+                config = config.withEpochs(epochs);
+            }
+        } else {
+            if (Files.isDirectory(dir) && !overwrite) {
+                try (var entries = Files.list(dir)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "run directory " + dir
+                                + " exists and is not empty: pass --resume to continue it or --overwrite to replace it");
+                    }
+                }
+            }
+            config = configFromOptions();
+        }
+        Evaluation test = new Trainer(config, dir, t, System.out).run(resume);
+        if (dev.vcnn.models.Models.spec(config.model()).task() == dev.vcnn.models.Models.Task.CLASSIFY) {
+            System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * test.accuracy(), test.count(), test.loss());
+            System.out.print(test.report());
+        } else {
+            System.out.printf("test reconstruction loss (MSE) %.5f%n", test.loss());
+        }
+        System.out.println("run directory: " + dir);
+        return 0;
+    }
+
+    private TrainConfig configFromOptions() {
+        if (!Datasets.NAMES.contains(dataset)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset must be one of " + Datasets.NAMES
+                    + " but was '" + dataset + "'");
+        }
+        TrainConfig c;
+        try {
+            c = TrainConfig.recipe(model, dataset);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
+        c = c.withSeed(seed).withDataDir(dataDir == null ? null : dataDir.toString());
+        if (epochs != null) {
+            require(epochs >= 1, "--epochs must be >= 1 but was " + epochs);
+            c = c.withEpochs(epochs);
+        }
+        if (batchSize != null) {
+            require(batchSize >= 1, "--batch-size must be >= 1 but was " + batchSize);
+            c = c.withBatchSize(batchSize);
+        }
+        if (optimizer != null || lr != null) {
+            String o = optimizer != null ? optimizer : c.optimizer();
+            require(o.equals("sgd") || o.equals("adam") || o.equals("adamw"), "--optimizer must be sgd, adam or adamw but was '" + o + "'");
+            float rate = lr != null ? lr : o.equals(c.optimizer()) ? c.lr() : o.equals("sgd") ? 0.05f : 1e-3f;
+            require(rate > 0 && Float.isFinite(rate), "--lr must be a positive number but was " + rate);
+            c = c.withOptimizer(o, rate);
+        }
+        if (augment != null) {
+            c = c.withAugment(augment);
+        }
+        if (syntheticSize != null) {
+            require(syntheticSize.length == 2 && syntheticSize[0] > 0 && syntheticSize[1] > 0,
+                    "--synthetic-size must be two positive counts TRAIN,TEST");
+            c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
+        }
+        return c;
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+}

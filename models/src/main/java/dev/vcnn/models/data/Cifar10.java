@@ -1,0 +1,67 @@
+package dev.vcnn.models.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CIFAR-10's binary version: files of 3073-byte records, a label byte (0–9) then 32×32 red, green and
+ * blue planes. {@code data_batch_1..5.bin} are the training set and {@code test_batch.bin} the test set,
+ * found in the given folder or its {@code cifar-10-batches-bin} sub-folder.
+ */
+public final class Cifar10 {
+    public static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+            "horse", "ship", "truck");
+    private static final int RECORD = 1 + 3 * 32 * 32;
+
+    private Cifar10() {}
+
+    /** Training and test sets from a folder. */
+    public static Dataset.Split read(Path dir) throws IOException {
+        Path base = Files.isDirectory(dir.resolve("cifar-10-batches-bin")) ? dir.resolve("cifar-10-batches-bin") : dir;
+        List<Path> train = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            train.add(base.resolve("data_batch_" + i + ".bin"));
+        }
+        return new Dataset.Split(readFiles("cifar10 train", train), readFiles("cifar10 test", List.of(base.resolve("test_batch.bin"))));
+    }
+
+    /**
+     * Concatenates record files into one dataset.
+     *
+     * @throws IllegalArgumentException naming the file and byte offset of a missing file, a size that is
+     *     not a whole number of records, or a label outside 0–9
+     */
+    public static Dataset readFiles(String name, List<Path> files) throws IOException {
+        long total = 0;
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("cifar10: file must exist but was missing (file=" + f + ")");
+            }
+            long size = Files.size(f);
+            if (size == 0 || size % RECORD != 0) {
+                throw new IllegalArgumentException("cifar10: file size must be a positive multiple of " + RECORD
+                        + " bytes but was " + size + " (file=" + f + ", byte offset=" + (size - size % RECORD) + ")");
+            }
+            total += size / RECORD;
+        }
+        int n = Math.toIntExact(total);
+        byte[] pixels = new byte[n * (RECORD - 1)];
+        int[] labels = new int[n];
+        int at = 0;
+        for (Path f : files) {
+            byte[] b = Files.readAllBytes(f);
+            for (int r = 0; r < b.length / RECORD; r++, at++) {
+                labels[at] = b[r * RECORD] & 0xFF;
+                if (labels[at] > 9) {
+                    throw new IllegalArgumentException("cifar10: label must be in [0, 10) but was " + labels[at]
+                            + " (file=" + f + ", byte offset=" + (long) r * RECORD + ")");
+                }
+                System.arraycopy(b, r * RECORD + 1, pixels, at * (RECORD - 1), RECORD - 1);
+            }
+        }
+        return new Dataset(name, pixels, labels, 3, 32, 32, CLASSES);
+    }
+}

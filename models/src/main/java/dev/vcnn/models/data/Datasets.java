@@ -1,0 +1,74 @@
+package dev.vcnn.models.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The datasets the command line knows by name, and where each looks for its files. */
+public final class Datasets {
+    public static final List<String> NAMES = List.of("synthetic", "mnist", "fashion-mnist", "cifar10", "folder");
+    public static final List<String> FASHION_CLASSES = List.of("t-shirt/top", "trouser", "pullover", "dress", "coat",
+            "sandal", "shirt", "sneaker", "bag", "ankle boot");
+    public static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+    private Datasets() {}
+
+    /**
+     * Loads a dataset's training and test sets.
+     *
+     * @param dataDir where the files are (unused for synthetic): IDX files for mnist and fashion-mnist,
+     *     the {@code .bin} batches for cifar10, {@code train/} and {@code test/} class folders (or class
+     *     folders directly, split 80/20 by seed) for folder
+     * @param channels, size the input the model wants (synthetic and folder images are made to fit)
+     * @throws IllegalArgumentException for an unknown name or bad files, naming the file
+     */
+    public static Dataset.Split load(String name, Path dataDir, int channels, int size, long seed,
+                                     int syntheticTrain, int syntheticTest) throws IOException {
+        return switch (name) {
+            case "synthetic" -> Synthetic.generate(seed, channels, size, syntheticTrain, syntheticTest);
+            case "mnist" -> idx("mnist", require(name, dataDir), DIGITS);
+            case "fashion-mnist" -> idx("fashion-mnist", require(name, dataDir), FASHION_CLASSES);
+            case "cifar10" -> Cifar10.read(require(name, dataDir));
+            case "folder" -> folder(require(name, dataDir), channels, size, seed);
+            default -> throw new IllegalArgumentException("dataset must be one of " + NAMES + " but was '" + name + "'");
+        };
+    }
+
+    private static Path require(String name, Path dir) {
+        if (dir == null) {
+            throw new IllegalArgumentException("dataset " + name + " needs --data-dir: the folder with its files");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("dataset " + name + ": --data-dir must be a folder but was missing (dir=" + dir + ")");
+        }
+        return dir;
+    }
+
+    private static Dataset.Split idx(String name, Path dir, List<String> classes) throws IOException {
+        return new Dataset.Split(
+                Idx.read(name + " train", find(dir, "train-images-idx3-ubyte"), find(dir, "train-labels-idx1-ubyte"), classes),
+                Idx.read(name + " test", find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte"), classes));
+    }
+
+    /** {@code base} or {@code base.gz} in dir. */
+    private static Path find(Path dir, String base) {
+        for (String candidate : new String[] {base + ".gz", base, base.replace("-idx", ".idx")}) {
+            if (Files.isRegularFile(dir.resolve(candidate))) {
+                return dir.resolve(candidate);
+            }
+        }
+        throw new IllegalArgumentException("idx: file must exist but was missing (file=" + dir.resolve(base + ".gz") + " or "
+                + dir.resolve(base) + ")");
+    }
+
+    private static Dataset.Split folder(Path dir, int channels, int size, long seed) throws IOException {
+        if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
+            Dataset train = ImageFolder.read("folder train", dir.resolve("train"), channels, size, size);
+            List<Path> testDirs = train.classes().stream().map(c -> dir.resolve("test").resolve(c)).toList();
+            return new Dataset.Split(train, ImageFolder.read("folder test", train.classes(), testDirs, channels, size, size));
+        }
+        Dataset all = ImageFolder.read("folder", dir, channels, size, size);
+        return Splits.split(all, 0.2, seed, "folder train", "folder test");
+    }
+}

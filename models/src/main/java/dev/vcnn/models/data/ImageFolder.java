@@ -1,0 +1,122 @@
+package dev.vcnn.models.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * A folder of images with one sub-folder per class ({@code torchvision.datasets.ImageFolder}); class
+ * indices follow the sorted sub-folder names. PNG, JPEG, BMP and GIF are decoded with ImageIO and
+ * resized (bilinear) to the model's input; 1 channel means luminance, 3 means RGB.
+ */
+public final class ImageFolder {
+    private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    private ImageFolder() {}
+
+    /**
+     * All images under {@code dir}/<class>/.
+     *
+     * @throws IllegalArgumentException if the folder has no class sub-folders or images, or an image does not decode
+     */
+    public static Dataset read(String name, Path dir, int channels, int height, int width) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("image folder: path must be a directory but was missing (dir=" + dir + ")");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(dir)) {
+            classDirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        if (classDirs.isEmpty()) {
+            throw new IllegalArgumentException("image folder: must hold one sub-folder per class but had none (dir=" + dir + ")");
+        }
+        return read(name, classDirs.stream().map(p -> p.getFileName().toString()).toList(), classDirs, channels, height, width);
+    }
+
+    /** Images of the given class folders, labelled by position in {@code classes}. */
+    static Dataset read(String name, List<String> classes, List<Path> classDirs, int channels, int height, int width)
+            throws IOException {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classDirs.size(); c++) {
+            if (!Files.isDirectory(classDirs.get(c))) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(classDirs.get(c))) {
+                for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
+                    files.add(f);
+                    labels.add(c);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("image folder: must contain images (" + String.join(", ", EXTENSIONS)
+                    + ") but had none (dirs=" + classDirs + ")");
+        }
+        int size = channels * height * width;
+        byte[] pixels = new byte[files.size() * size];
+        for (int i = 0; i < files.size(); i++) {
+            toPixels(load(files.get(i)), channels, height, width, pixels, i * size);
+        }
+        return new Dataset(name, pixels, labels.stream().mapToInt(Integer::intValue).toArray(), channels, height, width, classes);
+    }
+
+    private static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && EXTENSIONS.stream().anyMatch(n::endsWith);
+    }
+
+    /**
+     * Decodes one image.
+     *
+     * @throws IllegalArgumentException naming the file if it does not decode
+     */
+    public static BufferedImage load(Path file) throws IOException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("image: file must be a readable PNG, JPEG, BMP or GIF but did not decode: "
+                    + e.getMessage() + " (file=" + file + ")");
+        }
+        if (img == null) {
+            throw new IllegalArgumentException("image: file must be a PNG, JPEG, BMP or GIF but no decoder recognised it (file="
+                    + file + ")");
+        }
+        return img;
+    }
+
+    /** Resizes an image to width×height (bilinear) and writes CHW bytes: luminance for 1 channel, RGB for 3. */
+    public static void toPixels(BufferedImage img, int channels, int height, int width, byte[] out, int off) {
+        BufferedImage scaled = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, width, height, null);
+        g.dispose();
+        int plane = height * width;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int rgb = scaled.getRGB(x, y);
+                int r = (rgb >> 16) & 0xFF;
+                int gr = (rgb >> 8) & 0xFF;
+                int b = rgb & 0xFF;
+                int at = off + y * width + x;
+                if (channels == 1) {
+                    out[at] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * b); // ITU-R BT.601 luma, as PIL's "L"
+                } else {
+                    out[at] = (byte) r;
+                    out[at + plane] = (byte) gr;
+                    out[at + 2 * plane] = (byte) b;
+                }
+            }
+        }
+    }
+}
