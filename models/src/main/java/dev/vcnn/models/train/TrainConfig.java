@@ -41,7 +41,7 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         return switch (model) {
             case "mlp" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 20, 128, "adam", 1e-3f, 0f, 0f,
                     "cosine", 0, false, 1, 0.1, 12_000, 2_000);
-            case "lenet5" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 15 : 20, 64, "sgd", 0.05f, 0.9f, 5e-4f,
+            case "lenet5" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 15 : 20, 64, "sgd", 0.02f, 0.9f, 5e-4f,
                     "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000);
             case "cifar-cnn" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 40, 64, "sgd", 0.05f, 0.9f,
                     5e-4f, "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000);
