@@ -5,7 +5,7 @@ import java.util.random.RandomGenerator;
 /**
  * Seeded data augmentation on one CHW float image, in pure Java, as torchvision's transforms:
  * {@link #horizontalFlip}, {@link #randomCrop} with zero padding, and {@link #affine} (small shifts
- * and rotations, bilinear, zero fill). Each returns a new array and leaves its input alone.
+ * and rotations, nearest pixel, zero fill). Each returns a new array and leaves its input alone.
  *
  * @param flip apply a horizontal flip with probability 1/2
  * @param cropPadding pad by this many zeros and crop back at a random offset (0: off)
@@ -70,7 +70,11 @@ public record Augment(boolean flip, int cropPadding, double maxShift, double max
         return out;
     }
 
-    /** Rotates by {@code degrees} about the centre and shifts by (dx, dy) pixels; bilinear, zero outside. */
+    /**
+     * Rotates by {@code degrees} about the centre and shifts by (dx, dy) pixels, taking the nearest
+     * source pixel (torchvision's {@code RandomAffine} default: no blur that test images lack); zero
+     * outside the image.
+     */
     public static float[] affine(float[] x, int channels, int height, int width, double degrees, double dx, double dy) {
         float[] out = new float[x.length];
         double a = Math.toRadians(degrees);
@@ -83,16 +87,10 @@ public record Augment(boolean flip, int cropPadding, double maxShift, double max
                 // Inverse map: where in the source does this output pixel come from?
                 double ux = xx - cx - dx;
                 double uy = y - cy - dy;
-                double sx = cos * ux + sin * uy + cx;
-                double sy = -sin * ux + cos * uy + cy;
-                int x0 = (int) Math.floor(sx);
-                int y0 = (int) Math.floor(sy);
-                double fx = sx - x0;
-                double fy = sy - y0;
+                int sx = (int) Math.round(cos * ux + sin * uy + cx);
+                int sy = (int) Math.round(-sin * ux + cos * uy + cy);
                 for (int c = 0; c < channels; c++) {
-                    double v = (1 - fy) * ((1 - fx) * at(x, c, y0, x0, height, width) + fx * at(x, c, y0, x0 + 1, height, width))
-                            + fy * ((1 - fx) * at(x, c, y0 + 1, x0, height, width) + fx * at(x, c, y0 + 1, x0 + 1, height, width));
-                    out[(c * height + y) * width + xx] = (float) v;
+                    out[(c * height + y) * width + xx] = at(x, c, sy, sx, height, width);
                 }
             }
         }

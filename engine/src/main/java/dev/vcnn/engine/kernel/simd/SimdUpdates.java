@@ -3,11 +3,13 @@ package dev.vcnn.engine.kernel.simd;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Updates;
+import dev.vcnn.engine.kernel.scalar.ScalarUpdates;
 import jdk.incubator.vector.FloatVector;
 
 /** {@link Updates} on the Vector API: the same operations lane by lane, so bit-identical to the scalar twin. */
 final class SimdUpdates implements Updates {
     private static final int L = F.length();
+    private static final Updates TAIL = new ScalarUpdates();
 
     @Override
     public void sgd(float[] param, int pOff, float[] grad, int gOff, float[] buf, int bOff, int n,
@@ -30,16 +32,8 @@ final class SimdUpdates implements Updates {
             }
             d.fma(negLr, p).intoArray(param, pOff + i);
         }
-        for (; i < n; i++) {
-            float p = param[pOff + i];
-            float d = weightDecay != 0f ? Math.fma(weightDecay, p, grad[gOff + i]) : grad[gOff + i];
-            if (momentum != 0f) {
-                float b = first ? d : Math.fma(momentum, buf[bOff + i], keep * d);
-                buf[bOff + i] = b;
-                d = nesterov ? Math.fma(momentum, b, d) : b;
-            }
-            param[pOff + i] = Math.fma(-lr, d, p);
-        }
+        // The tail is the reference itself, so it cannot drift from the twin.
+        TAIL.sgd(param, pOff + i, grad, gOff + i, buf, bOff + i, n - i, lr, momentum, dampening, weightDecay, nesterov, first);
     }
 
     @Override
@@ -68,18 +62,7 @@ final class SimdUpdates implements Updates {
             var denom = vi.sqrt().div(k.sqrtBias2()).add(eps);
             mi.div(denom).fma(negStep, p).intoArray(param, pOff + i);
         }
-        for (; i < n; i++) {
-            float p = param[pOff + i];
-            if (decoupled) {
-                p = p * k.decay();
-            }
-            float g = coupledDecay ? Math.fma(weightDecay, p, grad[gOff + i]) : grad[gOff + i];
-            float mi = Math.fma(beta1, m[mOff + i], k.oneMinusBeta1() * g);
-            float vi = Math.fma(beta2, v[vOff + i], k.oneMinusBeta2() * g * g);
-            m[mOff + i] = mi;
-            v[vOff + i] = vi;
-            float denom = (float) Math.sqrt(vi) / k.sqrtBias2() + eps;
-            param[pOff + i] = Math.fma(-k.stepSize(), mi / denom, p);
-        }
+        TAIL.adam(param, pOff + i, grad, gOff + i, m, mOff + i, v, vOff + i, n - i, lr, beta1, beta2, eps, weightDecay,
+                decoupled, step);
     }
 }
