@@ -63,6 +63,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "train into an existing --out, replacing its files")
     boolean overwrite;
 
+    @Option(names = "--backbone", paramLabel = "RUN_DIR",
+            description = "transfer learning: freeze the model of this finished run and train a new linear head on --dataset")
+    Path backbone;
+
     @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST",
             description = "synthetic dataset sizes (default: 12000,2000)")
     int[] syntheticSize;
@@ -115,9 +119,23 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig c;
         try {
-            c = TrainConfig.recipe(model, dataset);
+            if (backbone != null) {
+                Path cfg = backbone.resolve(Trainer.CONFIG);
+                if (!Files.isRegularFile(cfg)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--backbone must name a finished run directory with " + Trainer.CONFIG + " but was " + backbone);
+                }
+                TrainConfig b = TrainConfig.fromJson(Trainer.readJson(cfg), cfg.toString());
+                // The head's recipe: Adam, a few epochs, no augmentation (the features are fixed).
+                c = TrainConfig.recipe(b.model(), dataset).withOptimizer("adam", 1e-3f).withEpochs(5).withAugment(false)
+                        .withBackbone(backbone.toString(), b.model(), b.channels(), b.size());
+            } else {
+                c = TrainConfig.recipe(model, dataset);
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         c = c.withSeed(seed).withDataDir(dataDir == null ? null : dataDir.toString());
         if (epochs != null) {

@@ -84,6 +84,19 @@ class TrainEvalPredictTest {
         assertEquals(2, again.exit());
         assertTrue(again.err().contains("exists and is not empty: pass --resume to continue it or --overwrite"), again.err());
 
+        Path transfer = dir.resolve("transfer");
+        Result head = run("train", "--backbone", runDir.toString(), "--epochs", "2", "--synthetic-size", "2000,400",
+                "--seed", "7", "--out", transfer.toString(), "--threads", "2");
+        assertEquals(0, head.exit(), head.err() + head.out());
+        assertTrue(percent(head.out(), "test accuracy") > 50, head.out());
+        var before = dev.vcnn.engine.io.SafeTensors.read(runDir.resolve("model.safetensors"));
+        var after = dev.vcnn.engine.io.SafeTensors.read(transfer.resolve("model.safetensors"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before.get("3.weight").toArray(), after.get("backbone.3.weight").toArray(),
+                "the frozen backbone is unchanged");
+        assertTrue(after.containsKey("head.weight") && !after.containsKey("backbone.11.weight"), after.keySet().toString());
+        Result evalTransfer = run("eval", "--run", transfer.toString());
+        assertEquals(0, evalTransfer.exit(), evalTransfer.err());
+
         Result resumed = run("train", "--resume", "--epochs", "6", "--out", runDir.toString(), "--threads", "2");
         assertEquals(0, resumed.exit(), resumed.err());
         assertTrue(resumed.out().contains("resuming lenet5 at epoch 6 of 6"), resumed.out());

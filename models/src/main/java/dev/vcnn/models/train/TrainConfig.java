@@ -25,10 +25,12 @@ import dev.vcnn.models.Models;
  * @param valFraction share of the training set held out for validation
  * @param syntheticTrain synthetic training images
  * @param syntheticTest synthetic test images
+ * @param backbone a finished run whose model, frozen, feeds a new linear head (transfer learning); or null
  */
 public record TrainConfig(String model, String dataset, String dataDir, int channels, int size, int epochs, int batchSize,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int warmupEpochs,
-                          boolean augment, long seed, double valFraction, int syntheticTrain, int syntheticTest) {
+                          boolean augment, long seed, double valFraction, int syntheticTrain, int syntheticTest,
+                          String backbone) {
 
     /** The default recipe of a model on a dataset: what {@code vcnn train --model M --dataset D} uses. */
     public static TrainConfig recipe(String model, String dataset) {
@@ -40,52 +42,58 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         boolean synthetic = dataset.equals("synthetic");
         return switch (model) {
             case "mlp" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 20, 128, "adam", 1e-3f, 0f, 0f,
-                    "cosine", 0, false, 1, 0.1, 12_000, 2_000);
+                    "cosine", 0, false, 1, 0.1, 12_000, 2_000, null);
             case "lenet5" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 15 : 20, 64, "sgd", 0.02f, 0.9f, 5e-4f,
-                    "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000);
+                    "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000, null);
             case "cifar-cnn" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 40, 64, "sgd", 0.05f, 0.9f,
-                    5e-4f, "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000);
+                    5e-4f, "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000, null);
             case "vgg11", "vgg11-bn", "vgg16", "vgg16-bn" -> new TrainConfig(model, dataset, null, channels, size,
                     synthetic ? 5 : 60, 128, "sgd", model.endsWith("-bn") ? 0.05f : 0.01f, 0.9f, 5e-4f, "cosine", 2, !synthetic,
-                    1, 0.1, 12_000, 2_000);
+                    1, 0.1, 12_000, 2_000, null);
             default -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 5 : 15, 128, "adam", 1e-3f, 0f, 0f,
-                    "none", 0, false, 1, 0.1, 12_000, 2_000);
+                    "none", 0, false, 1, 0.1, 12_000, 2_000, null);
         };
     }
 
     public TrainConfig withEpochs(int v) {
         return new TrainConfig(model, dataset, dataDir, channels, size, v, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest);
+                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
     }
 
     public TrainConfig withBatchSize(int v) {
         return new TrainConfig(model, dataset, dataDir, channels, size, epochs, v, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest);
+                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
     }
 
     public TrainConfig withOptimizer(String name, float learningRate) {
         return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, name, learningRate, momentum,
-                weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest);
+                weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
     }
 
     public TrainConfig withAugment(boolean v) {
         return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, v, seed, valFraction, syntheticTrain, syntheticTest);
+                schedule, warmupEpochs, v, seed, valFraction, syntheticTrain, syntheticTest, backbone);
     }
 
     public TrainConfig withSeed(long v) {
         return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, v, valFraction, syntheticTrain, syntheticTest);
+                schedule, warmupEpochs, augment, v, valFraction, syntheticTrain, syntheticTest, backbone);
     }
 
     public TrainConfig withDataDir(String v) {
         return new TrainConfig(model, dataset, v, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest);
+                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+    }
+
+    /** Transfer learning from a finished run: its model's input shape, frozen, under a new head. */
+    public TrainConfig withBackbone(String runDir, String backboneModel, int backboneChannels, int backboneSize) {
+        return new TrainConfig(backboneModel, dataset, dataDir, backboneChannels, backboneSize, epochs, batchSize, optimizer, lr,
+                momentum, weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, runDir);
     }
 
     public TrainConfig withSynthetic(int train, int test) {
         return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, train, test);
+                schedule, warmupEpochs, augment, seed, valFraction, train, test, backbone);
     }
 
     /** As JSON. */
@@ -111,6 +119,9 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         o.addProperty("val_fraction", valFraction);
         o.addProperty("synthetic_train", syntheticTrain);
         o.addProperty("synthetic_test", syntheticTest);
+        if (backbone != null) {
+            o.addProperty("backbone", backbone);
+        }
         return o;
     }
 
@@ -127,7 +138,8 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
                     o.get("optimizer").getAsString(), o.get("lr").getAsFloat(), o.get("momentum").getAsFloat(),
                     o.get("weight_decay").getAsFloat(), o.get("schedule").getAsString(), o.get("warmup_epochs").getAsInt(),
                     o.get("augment").getAsBoolean(), o.get("seed").getAsLong(), o.get("val_fraction").getAsDouble(),
-                    o.get("synthetic_train").getAsInt(), o.get("synthetic_test").getAsInt());
+                    o.get("synthetic_train").getAsInt(), o.get("synthetic_test").getAsInt(),
+                    o.has("backbone") ? o.get("backbone").getAsString() : null);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("config: every field must be present and well typed but "
                     + (e.getMessage() == null ? "a field is missing" : e.getMessage()) + " (file=" + where + ")");

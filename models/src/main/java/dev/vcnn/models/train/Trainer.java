@@ -81,9 +81,29 @@ public final class Trainer {
         return new Data(tv.train(), tv.test(), split.test(), stats[0], stats[1]);
     }
 
-    /** Builds the model the config names, with seeded initial weights. */
-    public static Module model(TrainConfig c, int classes) {
-        return Models.build(c.model(), c.channels(), c.size(), classes, new SplitMix64(c.seed()));
+    /**
+     * Builds the model the config names, with seeded initial weights; with a backbone run, that run's
+     * trained model, frozen, under a new seeded head for {@code classes} classes.
+     */
+    public static Module model(TrainConfig c, int classes) throws IOException {
+        if (c.backbone() == null) {
+            return Models.build(c.model(), c.channels(), c.size(), classes, new SplitMix64(c.seed()));
+        }
+        Path dir = Path.of(c.backbone());
+        Path cfgFile = dir.resolve(CONFIG);
+        Path weights = dir.resolve(MODEL);
+        for (Path p : new Path[] {cfgFile, weights}) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("transfer: backbone file must exist (a finished 'vcnn train' run) but was missing (file="
+                        + p + ")");
+            }
+        }
+        JsonObject saved = readJson(cfgFile);
+        TrainConfig bc = TrainConfig.fromJson(saved, cfgFile.toString());
+        int backboneClasses = saved.has("classes") ? saved.getAsJsonArray("classes").size() : classes;
+        Module trained = model(bc, backboneClasses);
+        trained.loadStateDict(SafeTensors.read(weights), true);
+        return new dev.vcnn.models.TransferModel(trained, classes, new SplitMix64(c.seed()));
     }
 
     private Augment augment() {
@@ -155,8 +175,9 @@ public final class Trainer {
         data.train().classes().forEach(cls::add);
         cfg.add("classes", cls);
         writeJson(runDir.resolve(CONFIG), cfg);
-        out.printf("%s on %s: %d train, %d validation, %d test images of %dx%dx%d; %,d parameters; %d threads%n",
-                config.model(), config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
+        out.printf("%s%s on %s: %d train, %d validation, %d test images of %dx%dx%d; %,d parameters; %d threads%n",
+                config.model(), config.backbone() == null ? "" : " (frozen, from " + config.backbone() + ") + new head",
+                config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
                 data.test().size(), config.channels(), config.size(), config.size(), model.parameterCount(), threads);
 
         try (var loader = new DataLoader(data.train(), config.batchSize(), true, config.seed(), data.mean(), data.std(), augment())) {
@@ -243,7 +264,7 @@ public final class Trainer {
     }
 
     private Optimizer optimizer(Module model) {
-        var params = model.parameters();
+        var params = model.parameters().stream().filter(Variable::requiresGrad).toList(); // frozen backbones are not optimised
         return switch (config.optimizer()) {
             case "sgd" -> new Sgd(params, config.lr(), config.momentum(), 0f, config.weightDecay(), config.momentum() > 0);
             case "adam" -> Adam.adam(params, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay());
