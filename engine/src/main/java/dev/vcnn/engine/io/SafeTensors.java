@@ -11,10 +11,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -283,44 +281,29 @@ public final class SafeTensors {
         header.append('}');
         byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (headerBytes.length + 7) / 8 * 8; // data starts 8-byte aligned, as the reference writer does
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(headerBytes);
-                while (head.hasRemaining()) {
-                    head.put((byte) ' ');
-                }
-                writeFully(ch, head.flip());
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors.values()) {
-                    float[] d = t.data();
-                    for (int i = 0, n = t.numel(); i < n; i++) {
-                        if (!buf.hasRemaining()) {
-                            writeFully(ch, buf.flip());
-                            buf.clear();
-                        }
-                        buf.putFloat(d[t.offset() + i]);
+        AtomicFile.write(file, ch -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(headerBytes);
+            while (head.hasRemaining()) {
+                head.put((byte) ' ');
+            }
+            writeFully(ch, head.flip());
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (Tensor t : tensors.values()) {
+                float[] d = t.data();
+                for (int i = 0, n = t.numel(); i < n; i++) {
+                    if (!buf.hasRemaining()) {
+                        writeFully(ch, buf.flip());
+                        buf.clear();
                     }
+                    buf.putFloat(d[t.offset() + i]);
                 }
-                writeFully(ch, buf.flip());
-                ch.force(true);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            writeFully(ch, buf.flip());
+        });
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
+        AtomicFile.writeFully(ch, buf);
     }
 }

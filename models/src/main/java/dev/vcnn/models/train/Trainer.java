@@ -8,6 +8,7 @@ import dev.vcnn.engine.autograd.Autograd;
 import dev.vcnn.engine.autograd.Context;
 import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.io.AtomicFile;
 import dev.vcnn.engine.io.Checkpoint;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.kernel.Kernels;
@@ -30,10 +31,8 @@ import dev.vcnn.models.data.Splits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -365,25 +364,9 @@ public final class Trainer {
         }
     }
 
-    /** Writes pretty JSON atomically (temporary file, fsync, rename). */
+    /** Writes pretty JSON atomically (see {@link AtomicFile}). */
     public static void writeJson(Path file, JsonObject value) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                var buf = java.nio.ByteBuffer.wrap(new GsonBuilder().setPrettyPrinting().create().toJson(value)
-                        .getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] bytes = new GsonBuilder().setPrettyPrinting().create().toJson(value).getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(file, ch -> AtomicFile.writeFully(ch, java.nio.ByteBuffer.wrap(bytes)));
     }
 }
