@@ -55,10 +55,10 @@ public final class Models {
                 yield size == 28 ? lenet5(channels, classes, rng) : lenet5Valid(channels, classes, rng);
             }
             case "cifar-cnn" -> cifarCnn(channels, size, classes, rng);
-            case "vgg11" -> new Vgg("vgg11", Vgg.VGG11, false, channels, size, classes, rng);
-            case "vgg11-bn" -> new Vgg("vgg11-bn", Vgg.VGG11, true, channels, size, classes, rng);
-            case "vgg16" -> new Vgg("vgg16", Vgg.VGG16, false, channels, size, classes, rng);
-            case "vgg16-bn" -> new Vgg("vgg16-bn", Vgg.VGG16, true, channels, size, classes, rng);
+            case "vgg11" -> new Vgg(Vgg.VGG11, false, channels, size, classes, rng);
+            case "vgg11-bn" -> new Vgg(Vgg.VGG11, true, channels, size, classes, rng);
+            case "vgg16" -> new Vgg(Vgg.VGG16, false, channels, size, classes, rng);
+            case "vgg16-bn" -> new Vgg(Vgg.VGG16, true, channels, size, classes, rng);
             case "linear-ae" -> linearAutoencoder(channels, size, 32, rng);
             case "conv-ae" -> convAutoencoder(channels, size, rng);
             default -> throw new AssertionError(name);

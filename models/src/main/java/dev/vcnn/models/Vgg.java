@@ -28,13 +28,11 @@ public final class Vgg extends Module {
     static final int[] VGG11 = {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0};
     static final int[] VGG16 = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
 
-    private final String name;
     private final Sequential features;
     private final AdaptiveAvgPool2d avgpool;
     private final Sequential classifier;
 
-    Vgg(String name, int[] config, boolean batchNorm, int inChannels, int imageSize, int classes, RandomGenerator rng) {
-        this.name = name;
+    Vgg(int[] config, boolean batchNorm, int inChannels, int imageSize, int classes, RandomGenerator rng) {
         List<Module> layers = new ArrayList<>();
         int c = inChannels;
         for (int v : config) {

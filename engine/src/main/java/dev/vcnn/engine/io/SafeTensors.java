@@ -287,23 +287,19 @@ public final class SafeTensors {
             while (head.hasRemaining()) {
                 head.put((byte) ' ');
             }
-            writeFully(ch, head.flip());
+            AtomicFile.writeFully(ch, head.flip());
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (Tensor t : tensors.values()) {
                 float[] d = t.data();
                 for (int i = 0, n = t.numel(); i < n; i++) {
                     if (!buf.hasRemaining()) {
-                        writeFully(ch, buf.flip());
+                        AtomicFile.writeFully(ch, buf.flip());
                         buf.clear();
                     }
                     buf.putFloat(d[t.offset() + i]);
                 }
             }
-            writeFully(ch, buf.flip());
+            AtomicFile.writeFully(ch, buf.flip());
         });
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        AtomicFile.writeFully(ch, buf);
     }
 }

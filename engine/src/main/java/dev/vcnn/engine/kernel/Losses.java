@@ -22,12 +22,6 @@ public final class Losses {
         this.activations = activations;
     }
 
-    /** Cross-entropy without label smoothing; see the full overload. */
-    public float softmaxCrossEntropy(float[] logits, int lOff, int[] targets, int tOff, int n, int classes,
-                                     Reduction reduction, float gradScale, float[] grad, int gOff) {
-        return softmaxCrossEntropy(logits, lOff, targets, tOff, n, classes, 0f, reduction, gradScale, grad, gOff);
-    }
-
     /**
      * Cross-entropy of logits [N, C] (row-major) against class indices, with PyTorch's label smoothing
      * ε: ℓᵢ = −(1 − ε)·log pᵢ,tᵢ − (ε/C)·Σⱼ log pᵢⱼ, p = softmax(xᵢ), fused with log-softmax so

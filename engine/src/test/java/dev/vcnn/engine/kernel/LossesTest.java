@@ -23,7 +23,8 @@ class LossesTest {
     private static final List<Losses> IMPLS = List.of(
             new Losses(Kernels.scalar().activations()), new Losses(Kernels.simd().activations()));
 
-    private static double exactCrossEntropy(double[] x, int[] t, int n, int c, boolean mean) {
+    /** PyTorch's cross-entropy with label smoothing eps, in double: (1 − ε)·(lse − x_t) + ε/C·Σⱼ(lse − xⱼ). */
+    private static double exactCrossEntropy(double[] x, int[] t, int n, int c, boolean mean, double eps) {
         double total = 0;
         for (int i = 0; i < n; i++) {
             double max = Double.NEGATIVE_INFINITY;
@@ -34,7 +35,12 @@ class LossesTest {
             for (int j = 0; j < c; j++) {
                 sum += StrictMath.exp(x[i * c + j] - max);
             }
-            total += max + StrictMath.log(sum) - x[i * c + t[i]];
+            double lse = max + StrictMath.log(sum);
+            double smooth = 0;
+            for (int j = 0; j < c; j++) {
+                smooth += lse - x[i * c + j];
+            }
+            total += (1 - eps) * (lse - x[i * c + t[i]]) + eps / c * smooth;
         }
         return mean ? total / n : total;
     }
@@ -76,17 +82,19 @@ class LossesTest {
                 xf[i] = logits[1 + i];
             }
             for (Reduction red : Reduction.values()) {
+              for (float eps : new float[] {0f, 0.1f}) {
                 boolean mean = red == Reduction.MEAN;
-                double exact = exactCrossEntropy(xd, targets, n, c, mean);
+                double exact = exactCrossEntropy(xd, targets, n, c, mean, eps);
                 for (Losses losses : IMPLS) {
                     float[] grad = new float[n * c];
-                    float got = losses.softmaxCrossEntropy(logits, 1, targets, 0, n, c, red, 0.5f, grad, 0);
+                    float got = losses.softmaxCrossEntropy(logits, 1, targets, 0, n, c, eps, red, 0.5f, grad, 0);
                     // log-softmax bound per row (|x − max| ≤ 6, |y| ≤ log C + 6), summed, plus the final rounding.
                     double perRow = 2.0 * (c + 4) * Gens.U * (1 + 6 + Math.log(c) + 6);
                     double bound = (mean ? perRow : n * perRow) + 2 * Gens.U * Math.abs(exact);
-                    assertTrue(Math.abs(got - exact) <= bound, "loss " + got + " vs " + exact + " (" + red + ")");
-                    checkDirectional(xf, grad, 0.5f, x -> exactCrossEntropy(x, targets, n, c, mean), seed);
+                    assertTrue(Math.abs(got - exact) <= bound, "loss " + got + " vs " + exact + " (" + red + ", ε=" + eps + ")");
+                    checkDirectional(xf, grad, 0.5f, x -> exactCrossEntropy(x, targets, n, c, mean, eps), seed);
                 }
+              }
             }
         });
     }
@@ -142,7 +150,7 @@ class LossesTest {
     void crossEntropyIsStableForHugeLogits() {
         float[] logits = {1000f, -1000f, 0f, 0f, 0f, 10000f};
         float[] grad = new float[6];
-        float loss = IMPLS.get(1).softmaxCrossEntropy(logits, 0, new int[] {0, 0}, 0, 2, 3, Reduction.SUM, 1f, grad, 0);
+        float loss = IMPLS.get(1).softmaxCrossEntropy(logits, 0, new int[] {0, 0}, 0, 2, 3, 0f, Reduction.SUM, 1f, grad, 0);
         assertEquals(10000f, loss, 1e-3f); // row 0 contributes 0, row 1 contributes 10000
         assertEquals(0f, grad[0], 1e-7f);
         assertEquals(-1f, grad[3], 1e-7f);

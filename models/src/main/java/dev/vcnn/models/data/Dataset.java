@@ -52,15 +52,6 @@ public record Dataset(String name, byte[] pixels, int[] labels, int channels, in
         return new Dataset(subsetName, px, lb, channels, height, width, classes);
     }
 
-    /** Images [from, to). */
-    public Dataset range(String subsetName, int from, int to) {
-        int[] idx = new int[to - from];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = from + i;
-        }
-        return subset(subsetName, idx);
-    }
-
     /** Train and test halves of a source. */
     public record Split(Dataset train, Dataset test) {}
 }

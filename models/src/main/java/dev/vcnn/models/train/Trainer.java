@@ -148,6 +148,7 @@ public final class Trainer {
             model.loadStateDict(ck.model(), true);
             optimizer.loadStateDict(ck.optimizer());
             start = Integer.parseInt(ck.metadata().getOrDefault("epoch", "0"));
+            int done = start;
             model.namedModules().forEach((path, m) -> {
                 if (m instanceof Dropout d && ck.metadata().containsKey("dropout." + path)) {
                     d.calls(Long.parseLong(ck.metadata().get("dropout." + path)));
@@ -157,7 +158,7 @@ public final class Trainer {
                 JsonObject old = readJson(runDir.resolve(METRICS));
                 if (old.has("epochs")) {
                     old.getAsJsonArray("epochs").forEach(e -> {
-                        if (e.getAsJsonObject().get("epoch").getAsInt() <= Integer.parseInt(ck.metadata().getOrDefault("epoch", "0"))) {
+                        if (e.getAsJsonObject().get("epoch").getAsInt() <= done) {
                             epochs.add(e);
                         }
                     });
