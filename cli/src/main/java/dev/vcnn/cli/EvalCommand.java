@@ -4,6 +4,7 @@ import dev.vcnn.models.Models;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.TrainedRun;
 import dev.vcnn.models.train.Trainer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,7 +25,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Run r = Run.open(run);
+        TrainedRun r = TrainedRun.open(run);
         TrainConfig c = r.config();
         if (dataset != null || dataDir != null) {
             var j = c.toJson();

@@ -5,7 +5,11 @@ import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.tensor.Tensor;
 import dev.vcnn.models.Models;
+import dev.vcnn.models.data.Augment;
+import dev.vcnn.models.data.DataLoader;
+import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.data.ImageFolder;
+import dev.vcnn.models.train.TrainedRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,22 +28,21 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Run r = Run.open(run);
+        TrainedRun r = TrainedRun.open(run);
         if (Models.spec(r.config().model()).task() != Models.Task.CLASSIFY) {
             throw new IllegalArgumentException("predict: the run's model must be a classifier but " + r.config().model()
                     + " reconstructs its input");
         }
         int c = r.config().channels();
         int s = r.config().size();
-        int plane = s * s;
         for (Path image : images) {
-            byte[] px = new byte[c * plane];
+            byte[] px = new byte[c * s * s];
             ImageFolder.toPixels(ImageFolder.load(image), c, s, s, px, 0);
-            Tensor x = Tensor.zeros(1, c, s, s);
-            for (int ch = 0; ch < c; ch++) {
-                for (int j = 0; j < plane; j++) {
-                    x.data()[ch * plane + j] = ((px[ch * plane + j] & 0xFF) / 255f - r.mean()[ch]) / r.std()[ch];
-                }
+            // The loader's own conversion: [0, 1] pixels normalised with the run's statistics.
+            var one = new Dataset(image.toString(), px, new int[] {0}, c, s, s, r.classes());
+            Tensor x;
+            try (var loader = new DataLoader(one, 1, false, 0, r.mean(), r.std(), Augment.NONE)) {
+                x = loader.epoch(0).next().images();
             }
             float[] p = Autograd.noGrad(() -> Functional.softmax(r.model().forward(Variable.constant(x)), 1)).value().toArray();
             Integer[] order = new Integer[p.length];

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.vcnn.models.data.Datasets;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.TrainedRun;
 import dev.vcnn.models.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,12 +121,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig c;
         try {
             if (backbone != null) {
-                Path cfg = backbone.resolve(Trainer.CONFIG);
-                if (!Files.isRegularFile(cfg)) {
-                    throw new CommandLine.ParameterException(spec.commandLine(),
-                            "--backbone must name a finished run directory with " + Trainer.CONFIG + " but was " + backbone);
-                }
-                TrainConfig b = TrainConfig.fromJson(Trainer.readJson(cfg), cfg.toString());
+                TrainConfig b = TrainedRun.config(backbone);
                 // The head's recipe: Adam, a few epochs, no augmentation (the features are fixed).
                 c = TrainConfig.recipe(b.model(), dataset).withOptimizer("adam", 1e-3f).withEpochs(5).withAugment(false)
                         .withBackbone(backbone.toString(), b.model(), b.channels(), b.size());

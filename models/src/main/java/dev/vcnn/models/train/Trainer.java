@@ -88,20 +88,7 @@ public final class Trainer {
         if (c.backbone() == null) {
             return Models.build(c.model(), c.channels(), c.size(), classes, new SplitMix64(c.seed()));
         }
-        Path dir = Path.of(c.backbone());
-        Path cfgFile = dir.resolve(CONFIG);
-        Path weights = dir.resolve(MODEL);
-        for (Path p : new Path[] {cfgFile, weights}) {
-            if (!Files.isRegularFile(p)) {
-                throw new IllegalArgumentException("transfer: backbone file must exist (a finished 'vcnn train' run) but was missing (file="
-                        + p + ")");
-            }
-        }
-        JsonObject saved = readJson(cfgFile);
-        TrainConfig bc = TrainConfig.fromJson(saved, cfgFile.toString());
-        int backboneClasses = saved.has("classes") ? saved.getAsJsonArray("classes").size() : classes;
-        Module trained = model(bc, backboneClasses);
-        trained.loadStateDict(SafeTensors.read(weights), true);
+        Module trained = TrainedRun.open(Path.of(c.backbone())).model();
         return new dev.vcnn.models.TransferModel(trained, classes, new SplitMix64(c.seed()));
     }
 

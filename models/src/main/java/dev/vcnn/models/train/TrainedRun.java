@@ -1,0 +1,70 @@
+package dev.vcnn.models.train;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vcnn.engine.io.SafeTensors;
+import dev.vcnn.engine.nn.Module;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A finished run directory read back: its config, class names, the normalisation it trained with and
+ * its trained model (in eval mode). What {@code eval}, {@code predict} and transfer learning start from.
+ */
+public record TrainedRun(Path dir, TrainConfig config, List<String> classes, float[] mean, float[] std, Module model) {
+
+    /**
+     * The config of a run directory.
+     *
+     * @throws IllegalArgumentException naming the file if it is missing or malformed
+     */
+    public static TrainConfig config(Path dir) throws IOException {
+        Path file = require(dir.resolve(Trainer.CONFIG));
+        return TrainConfig.fromJson(Trainer.readJson(file), file.toString());
+    }
+
+    /**
+     * Reads a run directory written by {@link Trainer}.
+     *
+     * @throws IllegalArgumentException naming the file that is missing or does not fit
+     */
+    public static TrainedRun open(Path dir) throws IOException {
+        Path configFile = require(dir.resolve(Trainer.CONFIG));
+        Path weights = require(dir.resolve(Trainer.MODEL));
+        JsonObject json = Trainer.readJson(configFile);
+        TrainConfig config = TrainConfig.fromJson(json, configFile.toString());
+        List<String> classes = new ArrayList<>();
+        float[] mean;
+        float[] std;
+        try {
+            json.getAsJsonArray("classes").forEach(e -> classes.add(e.getAsString()));
+            JsonObject norm = json.getAsJsonObject("normalize");
+            mean = floats(norm.getAsJsonArray("mean"));
+            std = floats(norm.getAsJsonArray("std"));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("run: config must hold classes and normalize but " + e + " (file=" + configFile + ")");
+        }
+        Module model = Trainer.model(config, classes.size());
+        model.loadStateDict(SafeTensors.read(weights), true);
+        model.eval();
+        return new TrainedRun(dir, config, classes, mean, std, model);
+    }
+
+    private static Path require(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("run: file must exist (a finished 'vcnn train' run) but was missing (file=" + file + ")");
+        }
+        return file;
+    }
+
+    private static float[] floats(JsonArray a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsFloat();
+        }
+        return v;
+    }
+}
