@@ -4,8 +4,12 @@ module dev.vcnn.models {
     requires java.desktop;
     requires transitive com.google.gson;
     requires me.tongfei.progressbar;
+    requires xchart; // XChart 4 has no module name of its own: the automatic one from its jar
+
+
 
     exports dev.vcnn.models;
     exports dev.vcnn.models.data;
     exports dev.vcnn.models.train;
+    exports dev.vcnn.models.viz;
 }

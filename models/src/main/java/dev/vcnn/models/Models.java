@@ -1,5 +1,6 @@
 package dev.vcnn.models;
 
+import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.nn.Activation;
 import dev.vcnn.engine.nn.Conv2d;
 import dev.vcnn.engine.nn.Dropout;
@@ -8,6 +9,8 @@ import dev.vcnn.engine.nn.Linear;
 import dev.vcnn.engine.nn.MaxPool2d;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.nn.Sequential;
+import dev.vcnn.engine.nn.init.Init;
+import dev.vcnn.engine.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -63,6 +66,48 @@ public final class Models {
             case "conv-ae" -> convAutoencoder(channels, size, rng);
             default -> throw new AssertionError(name);
         };
+    }
+
+    /** The weight initialisations {@link #initialize} knows. */
+    public static final List<String> INITS = List.of("default", "zeros", "constant", "uniform", "normal", "xavier", "kaiming");
+
+    /**
+     * Re-initialises every linear and convolution layer of a model, biases to zero, with the named
+     * scheme: {@code default} (leave PyTorch's layer defaults), {@code zeros}, {@code constant} (0.1, as
+     * a "same for every unit" example), {@code uniform} and {@code normal} (PyTorch's {@code uniform_} and
+     * {@code normal_} defaults U(0, 1) and N(0, 1): scale ignores the fan), {@code xavier} (Glorot uniform,
+     * gain 1) and {@code kaiming} (He normal, fan-in, ReLU gain).
+     */
+    public static void initialize(Module model, String scheme, RandomGenerator rng) {
+        if (scheme.equals("default")) {
+            return;
+        }
+        for (Module m : model.namedModules().values()) {
+            Variable w;
+            Variable b;
+            if (m instanceof Linear l) {
+                w = l.weight();
+                b = l.bias();
+            } else if (m instanceof Conv2d c) {
+                w = c.weight();
+                b = c.bias();
+            } else {
+                continue;
+            }
+            Tensor t = w.value();
+            switch (scheme) {
+                case "zeros" -> Init.zeros(t);
+                case "constant" -> Init.constant(t, 0.1f);
+                case "uniform" -> Init.uniform(t, 0f, 1f, rng);
+                case "normal" -> Init.normal(t, 0f, 1f, rng);
+                case "xavier" -> Init.xavierUniform(t, 1.0, rng);
+                case "kaiming" -> Init.kaimingNormal(t, 0, Init.Mode.FAN_IN, Init.Nonlinearity.RELU, rng);
+                default -> throw new IllegalArgumentException("init must be one of " + INITS + " but was '" + scheme + "'");
+            }
+            if (b != null) {
+                Init.zeros(b.value());
+            }
+        }
     }
 
     /** LeNet-5 for 32×32 input: the first convolution without padding. */

@@ -52,6 +52,40 @@ public record Dataset(String name, byte[] pixels, int[] labels, int channels, in
         return new Dataset(subsetName, px, lb, channels, height, width, classes);
     }
 
+    /**
+     * The images of the given classes only, relabelled 0..k−1 in the order given (class names follow).
+     *
+     * @throws IllegalArgumentException naming a class index that does not exist or repeats
+     */
+    public Dataset selectClasses(List<Integer> keep) {
+        int[] newLabel = new int[classes.size()];
+        java.util.Arrays.fill(newLabel, -1);
+        for (int i = 0; i < keep.size(); i++) {
+            int c = keep.get(i);
+            if (c < 0 || c >= classes.size() || newLabel[c] >= 0) {
+                throw Checks.mismatch("dataset " + name, "class subset entry " + i, "a distinct class index in [0, "
+                        + classes.size() + ")", c);
+            }
+            newLabel[c] = i;
+        }
+        int count = 0;
+        for (int l : labels) {
+            count += newLabel[l] >= 0 ? 1 : 0;
+        }
+        int[] idx = new int[count];
+        for (int i = 0, j = 0; i < labels.length; i++) {
+            if (newLabel[labels[i]] >= 0) {
+                idx[j++] = i;
+            }
+        }
+        Dataset kept = subset(name + " classes " + keep, idx);
+        int[] relabelled = new int[count];
+        for (int i = 0; i < count; i++) {
+            relabelled[i] = newLabel[kept.labels[i]];
+        }
+        return new Dataset(kept.name, kept.pixels, relabelled, channels, height, width, keep.stream().map(classes::get).toList());
+    }
+
     /** Train and test halves of a source. */
     public record Split(Dataset train, Dataset test) {}
 }

@@ -2,6 +2,7 @@ package dev.vcnn.models.train;
 
 import com.google.gson.JsonObject;
 import dev.vcnn.models.Models;
+import java.util.List;
 
 /**
  * Everything that defines a training run; stored as {@code config.json} in the run directory so that
@@ -26,11 +27,20 @@ import dev.vcnn.models.Models;
  * @param syntheticTrain synthetic training images
  * @param syntheticTest synthetic test images
  * @param backbone a finished run whose model, frozen, feeds a new linear head (transfer learning); or null
+ * @param init weight initialisation, one of {@link Models#INITS}
+ * @param classSubset the dataset's classes to use, relabelled 0..k−1 in this order; or null for all
  */
 public record TrainConfig(String model, String dataset, String dataDir, int channels, int size, int epochs, int batchSize,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int warmupEpochs,
                           boolean augment, long seed, double valFraction, int syntheticTrain, int syntheticTest,
-                          String backbone) {
+                          String backbone, String init, List<Integer> classSubset) {
+
+    public TrainConfig {
+        if (!Models.INITS.contains(init)) {
+            throw new IllegalArgumentException("init must be one of " + Models.INITS + " but was '" + init + "'");
+        }
+        classSubset = classSubset == null ? null : List.copyOf(classSubset);
+    }
 
     /** The default recipe of a model on a dataset: what {@code vcnn train --model M --dataset D} uses. */
     public static TrainConfig recipe(String model, String dataset) {
@@ -40,60 +50,193 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         int channels = grey || (small && !dataset.equals("cifar10")) ? 1 : 3;
         int size = channels == 1 ? 28 : 32;
         boolean synthetic = dataset.equals("synthetic");
+        var b = new Builder(model, dataset, channels, size);
         return switch (model) {
-            case "mlp" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 20, 128, "adam", 1e-3f, 0f, 0f,
-                    "cosine", 0, false, 1, 0.1, 12_000, 2_000, null);
-            case "lenet5" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 15 : 20, 64, "sgd", 0.02f, 0.9f, 5e-4f,
-                    "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000, null);
-            case "cifar-cnn" -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 8 : 40, 64, "sgd", 0.05f, 0.9f,
-                    5e-4f, "cosine", 1, !synthetic, 1, 0.1, 12_000, 2_000, null);
-            case "vgg11", "vgg11-bn", "vgg16", "vgg16-bn" -> new TrainConfig(model, dataset, null, channels, size,
-                    synthetic ? 5 : 60, 128, "sgd", model.endsWith("-bn") ? 0.05f : 0.01f, 0.9f, 5e-4f, "cosine", 2, !synthetic,
-                    1, 0.1, 12_000, 2_000, null);
-            default -> new TrainConfig(model, dataset, null, channels, size, synthetic ? 5 : 15, 128, "adam", 1e-3f, 0f, 0f,
-                    "none", 0, false, 1, 0.1, 12_000, 2_000, null);
+            case "mlp" -> b.epochs(synthetic ? 8 : 20).batchSize(128).optimizer("adam", 1e-3f).schedule("cosine", 0).build();
+            case "lenet5" -> b.epochs(synthetic ? 15 : 20).batchSize(64).optimizer("sgd", 0.02f).momentum(0.9f).weightDecay(5e-4f)
+                    .schedule("cosine", 1).augment(!synthetic).build();
+            case "cifar-cnn" -> b.epochs(synthetic ? 8 : 40).batchSize(64).optimizer("sgd", 0.05f).momentum(0.9f).weightDecay(5e-4f)
+                    .schedule("cosine", 1).augment(!synthetic).build();
+            case "vgg11", "vgg11-bn", "vgg16", "vgg16-bn" -> b.epochs(synthetic ? 5 : 60).batchSize(128)
+                    .optimizer("sgd", model.endsWith("-bn") ? 0.05f : 0.01f).momentum(0.9f).weightDecay(5e-4f)
+                    .schedule("cosine", 2).augment(!synthetic).build();
+            default -> b.epochs(synthetic ? 5 : 15).batchSize(128).optimizer("adam", 1e-3f).build();
         };
     }
 
+    /** A builder holding this config's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public TrainConfig withEpochs(int v) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, v, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().epochs(v).build();
     }
 
     public TrainConfig withBatchSize(int v) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, epochs, v, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().batchSize(v).build();
     }
 
     public TrainConfig withOptimizer(String name, float learningRate) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, name, learningRate, momentum,
-                weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().optimizer(name, learningRate).build();
     }
 
     public TrainConfig withAugment(boolean v) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, v, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().augment(v).build();
     }
 
     public TrainConfig withSeed(long v) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, v, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().seed(v).build();
     }
 
     public TrainConfig withDataDir(String v) {
-        return new TrainConfig(model, dataset, v, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone);
+        return toBuilder().dataDir(v).build();
     }
 
     /** Transfer learning from a finished run: its model's input shape, frozen, under a new head. */
     public TrainConfig withBackbone(String runDir, String backboneModel, int backboneChannels, int backboneSize) {
-        return new TrainConfig(backboneModel, dataset, dataDir, backboneChannels, backboneSize, epochs, batchSize, optimizer, lr,
-                momentum, weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, runDir);
+        var b = toBuilder();
+        b.model = backboneModel;
+        b.channels = backboneChannels;
+        b.size = backboneSize;
+        b.backbone = runDir;
+        return b.build();
     }
 
     public TrainConfig withSynthetic(int train, int test) {
-        return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum, weightDecay,
-                schedule, warmupEpochs, augment, seed, valFraction, train, test, backbone);
+        return toBuilder().synthetic(train, test).build();
+    }
+
+    /**
+     * Mutable twin of the record for building variations; fields default to a plain Adam run without
+     * schedule, augmentation or subset.
+     */
+    public static final class Builder {
+        private String model;
+        private String dataset;
+        private String dataDir;
+        private int channels;
+        private int size;
+        private int epochs = 5;
+        private int batchSize = 128;
+        private String optimizer = "adam";
+        private float lr = 1e-3f;
+        private float momentum;
+        private float weightDecay;
+        private String schedule = "none";
+        private int warmupEpochs;
+        private boolean augment;
+        private long seed = 1;
+        private double valFraction = 0.1;
+        private int syntheticTrain = 12_000;
+        private int syntheticTest = 2_000;
+        private String backbone;
+        private String init = "default";
+        private List<Integer> classSubset;
+
+        public Builder(String model, String dataset, int channels, int size) {
+            this.model = model;
+            this.dataset = dataset;
+            this.channels = channels;
+            this.size = size;
+        }
+
+        private Builder(TrainConfig c) {
+            this(c.model, c.dataset, c.channels, c.size);
+            dataDir = c.dataDir;
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            optimizer = c.optimizer;
+            lr = c.lr;
+            momentum = c.momentum;
+            weightDecay = c.weightDecay;
+            schedule = c.schedule;
+            warmupEpochs = c.warmupEpochs;
+            augment = c.augment;
+            seed = c.seed;
+            valFraction = c.valFraction;
+            syntheticTrain = c.syntheticTrain;
+            syntheticTest = c.syntheticTest;
+            backbone = c.backbone;
+            init = c.init;
+            classSubset = c.classSubset;
+        }
+
+        public Builder dataDir(String v) {
+            dataDir = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder optimizer(String name, float learningRate) {
+            optimizer = name;
+            lr = learningRate;
+            return this;
+        }
+
+        public Builder momentum(float v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(float v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder schedule(String name, int warmup) {
+            schedule = name;
+            warmupEpochs = warmup;
+            return this;
+        }
+
+        public Builder augment(boolean v) {
+            augment = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder valFraction(double v) {
+            valFraction = v;
+            return this;
+        }
+
+        public Builder synthetic(int train, int test) {
+            syntheticTrain = train;
+            syntheticTest = test;
+            return this;
+        }
+
+        /** One of {@link #INITS}, applied to every linear and convolution layer after building. */
+        public Builder init(String v) {
+            init = v;
+            return this;
+        }
+
+        /** Train and test only on these classes of the dataset (relabelled 0..k−1 in this order); null for all. */
+        public Builder classSubset(List<Integer> v) {
+            classSubset = v;
+            return this;
+        }
+
+        public TrainConfig build() {
+            return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum,
+                    weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone,
+                    init, classSubset);
+        }
     }
 
     /** As JSON. */
@@ -122,6 +265,12 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         if (backbone != null) {
             o.addProperty("backbone", backbone);
         }
+        o.addProperty("init", init);
+        if (classSubset != null) {
+            var a = new com.google.gson.JsonArray();
+            classSubset.forEach(a::add);
+            o.add("class_subset", a);
+        }
         return o;
     }
 
@@ -139,7 +288,9 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
                     o.get("weight_decay").getAsFloat(), o.get("schedule").getAsString(), o.get("warmup_epochs").getAsInt(),
                     o.get("augment").getAsBoolean(), o.get("seed").getAsLong(), o.get("val_fraction").getAsDouble(),
                     o.get("synthetic_train").getAsInt(), o.get("synthetic_test").getAsInt(),
-                    o.has("backbone") ? o.get("backbone").getAsString() : null);
+                    o.has("backbone") ? o.get("backbone").getAsString() : null,
+                    o.has("init") ? o.get("init").getAsString() : "default",
+                    o.has("class_subset") ? o.getAsJsonArray("class_subset").asList().stream().map(e -> e.getAsInt()).toList() : null);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("config: every field must be present and well typed but "
                     + (e.getMessage() == null ? "a field is missing" : e.getMessage()) + " (file=" + where + ")");

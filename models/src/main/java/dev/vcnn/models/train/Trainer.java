@@ -28,6 +28,9 @@ import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.data.Datasets;
 import dev.vcnn.models.data.Splits;
+import dev.vcnn.models.viz.Charts;
+import dev.vcnn.models.viz.Images;
+import dev.vcnn.models.viz.RunPictures;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +43,8 @@ import java.util.Map;
 /**
  * Trains a model on a dataset into a run directory: {@code config.json} (enough to rebuild model and
  * data), {@code metrics.json} (every epoch's figures, then the test results), {@code checkpoint.safetensors}
- * after every epoch and {@code model.safetensors} at the end, each written atomically. A run resumes
+ * and {@code curves.png} after every epoch, {@code model.safetensors} and {@code confusion.png}
+ * (classifiers) or {@code reconstructions.png} (autoencoders) at the end, each written atomically. A run resumes
  * from its checkpoint at the next epoch and continues exactly as if it had not stopped: data order,
  * augmentation and dropout are functions of (seed, epoch), and their positions are in the checkpoint.
  */
@@ -69,6 +73,9 @@ public final class Trainer {
     public static Data data(TrainConfig c) throws IOException {
         Dataset.Split split = Datasets.load(c.dataset(), c.dataDir() == null ? null : Path.of(c.dataDir()), c.channels(),
                 c.size(), c.seed(), c.syntheticTrain(), c.syntheticTest());
+        if (c.classSubset() != null) {
+            split = new Dataset.Split(split.train().selectClasses(c.classSubset()), split.test().selectClasses(c.classSubset()));
+        }
         if (split.train().channels() != c.channels() || split.train().height() != c.size() || split.train().width() != c.size()) {
             throw new IllegalArgumentException("train: model " + c.model() + " expects " + c.channels() + "x" + c.size() + "x" + c.size()
                     + " images but dataset " + c.dataset() + " has " + split.train().channels() + "x" + split.train().height()
@@ -86,7 +93,10 @@ public final class Trainer {
      */
     public static Module model(TrainConfig c, int classes) throws IOException {
         if (c.backbone() == null) {
-            return Models.build(c.model(), c.channels(), c.size(), classes, new SplitMix64(c.seed()));
+            var rng = new SplitMix64(c.seed());
+            Module m = Models.build(c.model(), c.channels(), c.size(), classes, rng);
+            Models.initialize(m, c.init(), rng);
+            return m;
         }
         Module trained = TrainedRun.open(Path.of(c.backbone())).model();
         return new dev.vcnn.models.TransferModel(trained, classes, new SplitMix64(c.seed()));
@@ -227,6 +237,7 @@ public final class Trainer {
                         valText, seen / seconds, seconds);
                 metrics.add("epochs", epochs);
                 writeJson(runDir.resolve(METRICS), metrics);
+                Images.writePng(Charts.curves(title(), metrics), runDir.resolve(RunPictures.CURVES));
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("epoch", String.valueOf(epoch + 1));
                 model.namedModules().forEach((path, m) -> {
@@ -247,7 +258,18 @@ public final class Trainer {
         metrics.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
         SafeTensors.write(runDir.resolve(MODEL), model.stateDict(), Map.of("model", config.model()));
         writeJson(runDir.resolve(METRICS), metrics);
+        if (task == Models.Task.CLASSIFY) {
+            Images.writePng(Charts.confusion(String.format("%s: test confusion (accuracy %.2f%%)", title(), 100 * test.accuracy()),
+                    test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
+        } else {
+            Images.writePng(RunPictures.reconstructions(model, data.test(), 10, data.mean(), data.std()),
+                    runDir.resolve(RunPictures.RECONSTRUCTIONS));
+        }
         return test;
+    }
+
+    private String title() {
+        return config.model() + (config.backbone() == null ? "" : " (transfer)") + " on " + config.dataset();
     }
 
     private Optimizer optimizer(Module model) {
