@@ -5,10 +5,6 @@ import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.tensor.Tensor;
 import dev.vcnn.models.Models;
-import dev.vcnn.models.data.Augment;
-import dev.vcnn.models.data.DataLoader;
-import dev.vcnn.models.data.Dataset;
-import dev.vcnn.models.data.ImageFolder;
 import dev.vcnn.models.train.TrainedRun;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,17 +29,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("predict: the run's model must be a classifier but " + r.config().model()
                     + " reconstructs its input");
         }
-        int c = r.config().channels();
-        int s = r.config().size();
         for (Path image : images) {
-            byte[] px = new byte[c * s * s];
-            ImageFolder.toPixels(ImageFolder.load(image), c, s, s, px, 0);
-            // The loader's own conversion: [0, 1] pixels normalised with the run's statistics.
-            var one = new Dataset(image.toString(), px, new int[] {0}, c, s, s, r.classes());
-            Tensor x;
-            try (var loader = new DataLoader(one, 1, false, 0, r.mean(), r.std(), Augment.NONE)) {
-                x = loader.epoch(0).next().images();
-            }
+            Tensor x = r.input(image);
             float[] p = Autograd.noGrad(() -> Functional.softmax(r.model().forward(Variable.constant(x)), 1)).value().toArray();
             Integer[] order = new Integer[p.length];
             for (int i = 0; i < p.length; i++) {

@@ -1,7 +1,5 @@
 package dev.vcnn.models.data;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,11 +94,7 @@ public final class ImageFolder {
 
     /** Resizes an image to width×height (bilinear) and writes CHW bytes: luminance for 1 channel, RGB for 3. */
     public static void toPixels(BufferedImage img, int channels, int height, int width, byte[] out, int off) {
-        BufferedImage scaled = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scaled.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, width, height, null);
-        g.dispose();
+        BufferedImage scaled = dev.vcnn.models.viz.Images.resize(img, width, height);
         int plane = height * width;
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {

@@ -162,6 +162,11 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             classSubset = c.classSubset;
         }
 
+        public Builder dataset(String v) {
+            dataset = v;
+            return this;
+        }
+
         public Builder dataDir(String v) {
             dataDir = v;
             return this;

@@ -4,6 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.data.Augment;
+import dev.vcnn.models.data.DataLoader;
+import dev.vcnn.models.data.Dataset;
+import dev.vcnn.models.data.ImageFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +56,22 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
         model.loadStateDict(SafeTensors.read(weights), true);
         model.eval();
         return new TrainedRun(dir, config, classes, mean, std, model);
+    }
+
+    /**
+     * An image file as the model's input [1, C, H, W]: resized to the run's size (bilinear), grey or RGB
+     * as the run's channels, scaled to [0, 1] and normalised with the run's statistics by the loader's own
+     * conversion.
+     */
+    public Tensor input(Path image) throws IOException {
+        int c = config.channels();
+        int s = config.size();
+        byte[] px = new byte[c * s * s];
+        ImageFolder.toPixels(ImageFolder.load(image), c, s, s, px, 0);
+        var one = new Dataset(image.toString(), px, new int[] {0}, c, s, s, classes);
+        try (var loader = new DataLoader(one, 1, false, 0, mean, std, Augment.NONE)) {
+            return loader.epoch(0).next().images();
+        }
     }
 
     private static Path require(Path file) {

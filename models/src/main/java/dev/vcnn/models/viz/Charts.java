@@ -31,9 +31,15 @@ public final class Charts {
 
     /** A line chart of several series (NaN and infinite points are left out, so a diverged run stops). */
     public static BufferedImage lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY) {
+        return lines(title, xTitle, yTitle, lines, logY, Styler.LegendPosition.InsideNE);
+    }
+
+    /** As {@link #lines(String, String, String, List, boolean)} with the legend where the curves are not. */
+    public static BufferedImage lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY,
+                                      Styler.LegendPosition legend) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         Styler st = chart.getStyler();
-        st.setLegendPosition(Styler.LegendPosition.InsideNE);
+        st.setLegendPosition(legend);
         st.setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setXAxisDecimalPattern("#.##");
@@ -87,7 +93,7 @@ public final class Charts {
         List<BufferedImage> parts = new ArrayList<>();
         parts.add(lines(title + ": loss", "epoch", "loss", loss, false));
         if (!acc.isEmpty()) {
-            parts.add(lines(title + ": accuracy", "epoch", "accuracy (%)", acc, false));
+            parts.add(lines(title + ": accuracy", "epoch", "accuracy (%)", acc, false, Styler.LegendPosition.InsideSE));
         }
         return besideEachOther(parts);
     }

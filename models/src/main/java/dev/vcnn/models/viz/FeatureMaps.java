@@ -98,7 +98,7 @@ public final class FeatureMaps {
     /** The grid a layer renders on: one tile per channel, enlarged to at least {@link #MIN_TILE} pixels. */
     public static Grid grid(Layer l) {
         int f = Images.factorFor(l.height(), l.width(), MIN_TILE);
-        return Grid.of(l.channels(), l.width() * f, l.height() * f, true, true);
+        return Grid.of(l.channels(), l.width() * f, l.height() * f, 1, 2);
     }
 
     /** A layer as a grid of its channels, titled with its path, configuration and shape. */
@@ -111,9 +111,10 @@ public final class FeatureMaps {
             int off = l.activation().offset() + c * plane;
             float[] r = Images.range(l.activation().data(), off, plane);
             tiles.add(new Grid.Tile(Images.scale(Images.gray(l.activation().data(), off, l.height(), l.width(), r[0], r[1]), f),
-                    String.format("%d [%.2g, %.2g]", c, r[0], r[1]), null));
+                    String.valueOf(c), null));
         }
-        String title = String.format("%s %s → %d×%d×%d", l.path(), l.layer(), l.channels(), l.height(), l.width());
+        String title = String.format("%s → %d×%d×%d (each channel on its own min–max scale)%n%s", l.path(), l.channels(),
+                l.height(), l.width(), l.layer());
         return grid.render(title, tiles);
     }
 
@@ -139,7 +140,7 @@ public final class FeatureMaps {
         int f = Images.factorFor(kh, kw, 40);
         boolean colour = in == 3;
         int count = colour ? out : out * in;
-        Grid grid = Grid.of(count, kw * f, kh * f, false, true);
+        Grid grid = Grid.of(count, kw * f, kh * f, 0, 2);
         List<Grid.Tile> tiles = new ArrayList<>();
         for (int o = 0; o < out; o++) {
             int base = w.offset() + o * in * plane;
@@ -153,7 +154,7 @@ public final class FeatureMaps {
                 }
             }
         }
-        return grid.render(String.format("%s %s: %d filters of %d×%d×%d%s", path, conv, out, in, kh, kw,
-                colour ? " (RGB)" : ""), tiles);
+        return grid.render(String.format("%s: %d filters of %d×%d×%d%s, each on its own min–max scale%n%s", path, out, in, kh,
+                kw, colour ? " (RGB)" : "", conv), tiles);
     }
 }

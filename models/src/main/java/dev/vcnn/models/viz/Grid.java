@@ -11,21 +11,25 @@ import java.util.List;
 /**
  * A labelled grid of equally sized tiles: an optional title bar, then rows of tiles, each with an
  * optional caption underneath and an optional coloured frame (used to mark mistakes). The layout is
- * pure arithmetic so tests can check it: width = cols·(tileW + gap) + gap, height = title +
- * rows·(tileH + caption + gap) + gap.
+ * pure arithmetic so tests can check it: width = max(cols·(tileW + gap) + gap, TITLE_WIDTH if titled),
+ * height = title + rows·(tileH + caption + gap) + gap. Titles and captions may have several lines.
  */
 public record Grid(int count, int cols, int tileW, int tileH, int gap, int captionH, int titleH) {
     public static final int GAP = 4;
-    public static final int CAPTION = 16;
-    public static final int TITLE = 24;
+    /** Height of one caption line. */
+    public static final int CAPTION = 14;
+    /** Height of one title line. */
+    public static final int TITLE = 18;
+    /** A titled grid is at least this wide, so the title is readable however few the tiles. */
+    public static final int TITLE_WIDTH = 560;
 
     /** One tile: its picture, a caption (or null) and a frame colour (or null). */
     public record Tile(BufferedImage image, String caption, Color frame) {}
 
-    /** A near-square grid for {@code count} tiles of w×h, with room for captions and a title when asked. */
-    public static Grid of(int count, int tileW, int tileH, boolean captions, boolean title) {
+    /** A near-square grid for {@code count} tiles of w×h, with room for caption and title lines. */
+    public static Grid of(int count, int tileW, int tileH, int captionLines, int titleLines) {
         int cols = Math.max(1, (int) Math.ceil(Math.sqrt(count)));
-        return new Grid(count, cols, tileW, tileH, GAP, captions ? CAPTION : 0, title ? TITLE : 0);
+        return new Grid(count, cols, tileW, tileH, GAP, CAPTION * captionLines, titleLines == 0 ? 0 : TITLE * titleLines + 6);
     }
 
     public int rows() {
@@ -33,7 +37,7 @@ public record Grid(int count, int cols, int tileW, int tileH, int gap, int capti
     }
 
     public int width() {
-        return cols * (tileW + gap) + gap;
+        return Math.max(cols * (tileW + gap) + gap, titleH > 0 ? TITLE_WIDTH : 0);
     }
 
     public int height() {
@@ -63,7 +67,11 @@ public record Grid(int count, int cols, int tileW, int tileH, int gap, int capti
         g.setColor(Color.WHITE);
         if (titleH > 0 && title != null) {
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-            g.drawString(fit(g, title, img.getWidth() - 2 * gap), gap, titleH - 7);
+            String[] lines = title.split("\n");
+            for (int i = 0; i < lines.length && (i + 1) * TITLE <= titleH; i++) {
+                g.drawString(fit(g, lines[i], img.getWidth() - 2 * gap), gap, (i + 1) * TITLE);
+                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            }
         }
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         for (int i = 0; i < count; i++) {
@@ -76,7 +84,10 @@ public record Grid(int count, int cols, int tileW, int tileH, int gap, int capti
             }
             if (captionH > 0 && t.caption() != null) {
                 g.setColor(t.frame() != null ? t.frame() : Color.WHITE);
-                g.drawString(fit(g, t.caption(), tileW + gap), x(i), y(i) + tileH + captionH - 4);
+                String[] lines = t.caption().split("\n");
+                for (int j = 0; j < lines.length && (j + 1) * CAPTION <= captionH; j++) {
+                    g.drawString(fit(g, lines[j], tileW + gap), x(i), y(i) + tileH + (j + 1) * CAPTION - 3);
+                }
             }
         }
         g.dispose();

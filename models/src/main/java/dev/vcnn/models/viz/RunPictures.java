@@ -50,7 +50,7 @@ public final class RunPictures {
         model.eval();
         int[] pred = Autograd.noGrad(() -> Trainer.argmax(model.forward(Variable.constant(x)).value()));
         int f = Images.factorFor(set.height(), set.width(), 72);
-        Grid grid = Grid.of(n, set.width() * f, set.height() * f, true, true);
+        Grid grid = Grid.of(n, set.width() * f, set.height() * f, 2, 1);
         List<Grid.Tile> tiles = new ArrayList<>();
         int wrong = 0;
         for (int i = 0; i < n; i++) {
@@ -59,7 +59,7 @@ public final class RunPictures {
             String p = set.classes().get(pred[i]);
             boolean ok = pred[i] == set.labels()[i];
             wrong += ok ? 0 : 1;
-            tiles.add(new Grid.Tile(img, ok ? p : p + " (true " + set.classes().get(set.labels()[i]) + ")", ok ? null : WRONG));
+            tiles.add(new Grid.Tile(img, ok ? p : p + "\ntrue: " + set.classes().get(set.labels()[i]), ok ? null : WRONG));
         }
         return grid.render(String.format("%s: %d of %d right, mistakes framed in red", set.name(), n - wrong, n), tiles);
     }
@@ -78,7 +78,7 @@ public final class RunPictures {
                     + " but gave " + y.shape());
         }
         int f = Images.factorFor(h, w, 56);
-        var grid = new Grid(2 * n, n, w * f, h * f, Grid.GAP, 0, Grid.TITLE);
+        var grid = new Grid(2 * n, n, w * f, h * f, Grid.GAP, 0, Grid.TITLE + 6);
         List<Grid.Tile> tiles = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             tiles.add(new Grid.Tile(Images.scale(Images.fromBytes(set.pixels(), i * set.imageSize(), c, h, w), f), null, null));
