@@ -12,4 +12,5 @@ module dev.vcnn.models {
     exports dev.vcnn.models.data;
     exports dev.vcnn.models.train;
     exports dev.vcnn.models.viz;
+    exports dev.vcnn.models.experiments;
 }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code vcnn}: the command-line entry point. Exit codes: 0 success, 1 failure, 2 usage error. */
 @Command(name = "vcnn", mixinStandardHelpOptions = true, version = "vcnn 0.1.0",
         description = "A pure-JVM engine for convolutional neural networks.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, VisualizeCommand.class, InfoCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, VisualizeCommand.class, ExperimentCommand.class, InfoCommand.class,
                 DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

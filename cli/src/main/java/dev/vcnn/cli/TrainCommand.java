@@ -68,6 +68,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "transfer learning: freeze the model of this finished run and train a new linear head on --dataset")
     Path backbone;
 
+    @Option(names = "--init", description = "weight initialisation: default (PyTorch's per layer), zeros, constant, uniform, "
+            + "normal, xavier or kaiming")
+    String init;
+
+    @Option(names = "--classes", split = ",", paramLabel = "I,J,...",
+            description = "train and test on these class indices only, relabelled 0..k-1 in this order")
+    java.util.List<Integer> classes;
+
     @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST",
             description = "synthetic dataset sizes (default: 12000,2000)")
     int[] syntheticSize;
@@ -151,6 +159,15 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (augment != null) {
             c = c.withAugment(augment);
+        }
+        if (init != null) {
+            require(dev.vcnn.models.Models.INITS.contains(init), "--init must be one of " + dev.vcnn.models.Models.INITS
+                    + " but was '" + init + "'");
+            c = c.toBuilder().init(init).build();
+        }
+        if (classes != null) {
+            require(classes.size() >= 2, "--classes must name at least two classes but named " + classes);
+            c = c.toBuilder().classSubset(classes).build();
         }
         if (syntheticSize != null) {
             require(syntheticSize.length == 2 && syntheticSize[0] > 0 && syntheticSize[1] > 0,

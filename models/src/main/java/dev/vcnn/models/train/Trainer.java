@@ -53,6 +53,8 @@ public final class Trainer {
     public static final String METRICS = "metrics.json";
     public static final String MODEL = "model.safetensors";
     public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** About this many points of the training-loss curve per epoch go into metrics.json's "steps". */
+    public static final int STEPS_PER_EPOCH = 20;
 
     private final TrainConfig config;
     private final Path runDir;
@@ -139,6 +141,7 @@ public final class Trainer {
         LrSchedule schedule = schedule();
         JsonObject metrics = new JsonObject();
         JsonArray epochs = new JsonArray();
+        JsonArray steps = new JsonArray(); // [images seen, mean training loss of the window]: the fine-grained curve
         int start = 0;
         if (resume && Files.exists(runDir.resolve(CHECKPOINT))) {
             Checkpoint ck = Checkpoint.read(runDir.resolve(CHECKPOINT));
@@ -157,6 +160,14 @@ public final class Trainer {
                     old.getAsJsonArray("epochs").forEach(e -> {
                         if (e.getAsJsonObject().get("epoch").getAsInt() <= done) {
                             epochs.add(e);
+                        }
+                    });
+                }
+                long seenBefore = (long) done * data.train().size();
+                if (old.has("steps")) {
+                    old.getAsJsonArray("steps").forEach(e -> {
+                        if (e.getAsJsonArray().get(0).getAsLong() <= seenBefore) {
+                            steps.add(e);
                         }
                     });
                 }
@@ -186,6 +197,9 @@ public final class Trainer {
                 double lossSum = 0;
                 long right = 0;
                 long seen = 0;
+                int window = Math.max(1, loader.batches() / STEPS_PER_EPOCH);
+                double windowLoss = 0;
+                int windowBatches = 0;
                 try (Progress progress = Progress.of(String.format("epoch %d/%d", epoch + 1, config.epochs()),
                         data.train().size(), out)) {
                     for (Iterator<DataLoader.Batch> it = loader.epoch(epoch); it.hasNext(); ) {
@@ -204,6 +218,15 @@ public final class Trainer {
                         optimizer.step();
                         lossSum += (double) l * b.size();
                         seen += b.size();
+                        windowLoss += l;
+                        if (++windowBatches == window || !it.hasNext()) {
+                            var point = new JsonArray();
+                            point.add((long) epoch * data.train().size() + seen);
+                            point.add(windowLoss / windowBatches);
+                            steps.add(point);
+                            windowLoss = 0;
+                            windowBatches = 0;
+                        }
                         if (task == Models.Task.CLASSIFY) {
                             right += correct(y.value(), b.labels());
                         }
@@ -236,6 +259,7 @@ public final class Trainer {
                         lossSum / seen, task == Models.Task.CLASSIFY ? String.format(" acc %.2f%%", 100.0 * right / seen) : "",
                         valText, seen / seconds, seconds);
                 metrics.add("epochs", epochs);
+                metrics.add("steps", steps);
                 writeJson(runDir.resolve(METRICS), metrics);
                 Images.writePng(Charts.curves(title(), metrics), runDir.resolve(RunPictures.CURVES));
                 Map<String, String> meta = new LinkedHashMap<>();
@@ -250,6 +274,7 @@ public final class Trainer {
         }
         Evaluation test = evaluate(model, data.test(), data, task, config.batchSize());
         metrics.add("epochs", epochs);
+        metrics.add("steps", steps);
         if (task == Models.Task.CLASSIFY) {
             test.addTo(metrics, "test_");
         } else {

@@ -31,18 +31,25 @@ public final class Charts {
 
     /** A line chart of several series (NaN and infinite points are left out, so a diverged run stops). */
     public static BufferedImage lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY) {
-        return lines(title, xTitle, yTitle, lines, logY, Styler.LegendPosition.InsideNE);
+        return lines(title, xTitle, yTitle, lines, logY, Styler.LegendPosition.InsideNE, null);
     }
 
-    /** As {@link #lines(String, String, String, List, boolean)} with the legend where the curves are not. */
+    /**
+     * As {@link #lines(String, String, String, List, boolean)} with the legend where the curves are not and,
+     * when {@code yMax} is not null, the y axis cut at that value (a zoom on the interesting range).
+     */
     public static BufferedImage lines(String title, String xTitle, String yTitle, List<Line> lines, boolean logY,
-                                      Styler.LegendPosition legend) {
+                                      Styler.LegendPosition legend, Double yMax) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         Styler st = chart.getStyler();
         st.setLegendPosition(legend);
         st.setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setXAxisDecimalPattern("#.##");
+        if (yMax != null) {
+            chart.getStyler().setYAxisMax(yMax);
+            chart.getStyler().setYAxisMin(0.0);
+        }
         for (Line l : lines) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
@@ -93,7 +100,7 @@ public final class Charts {
         List<BufferedImage> parts = new ArrayList<>();
         parts.add(lines(title + ": loss", "epoch", "loss", loss, false));
         if (!acc.isEmpty()) {
-            parts.add(lines(title + ": accuracy", "epoch", "accuracy (%)", acc, false, Styler.LegendPosition.InsideSE));
+            parts.add(lines(title + ": accuracy", "epoch", "accuracy (%)", acc, false, Styler.LegendPosition.InsideSE, null));
         }
         return besideEachOther(parts);
     }

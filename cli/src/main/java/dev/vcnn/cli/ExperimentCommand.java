@@ -1,0 +1,69 @@
+package dev.vcnn.cli;
+
+import dev.vcnn.models.data.Datasets;
+import dev.vcnn.models.experiments.Experiments;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vcnn experiment NAME}: one of the classic experiments, as training runs plus a Markdown report. */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = "Runs a classic experiment (init-compare, transfer, autoencoder) and writes a Markdown report with plots.")
+final class ExperimentCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "init-compare, transfer or autoencoder")
+    String name;
+
+    @Option(names = "--dataset", defaultValue = "synthetic", description = "synthetic, mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data-dir", description = "folder with the dataset's files (not needed for synthetic)")
+    Path dataDir;
+
+    @Option(names = "--epochs", description = "epochs per run (default: the experiment's)")
+    Integer epochs;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of every run (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST", defaultValue = "12000,2000",
+            description = "synthetic training and test images (default: ${DEFAULT-VALUE})")
+    int[] syntheticSize;
+
+    @Option(names = "--out", description = "output folder (default: experiments/NAME-DATASET)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Experiments.NAMES.contains(name)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "NAME must be one of " + Experiments.NAMES + " but was '" + name + "'");
+        }
+        if (!Datasets.NAMES.contains(dataset)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset must be one of " + Datasets.NAMES + " but was '" + dataset + "'");
+        }
+        if (epochs != null && epochs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be >= 1 but was " + epochs);
+        }
+        if (syntheticSize.length != 2 || syntheticSize[0] < 1 || syntheticSize[1] < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--synthetic-size must be two positive counts TRAIN,TEST");
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 but was " + t);
+        }
+        Path dir = out != null ? out : Path.of("experiments", name + "-" + dataset);
+        var options = new Experiments.Options(dataset, dataDir == null ? null : dataDir.toString(), epochs, seed, syntheticSize[0],
+                syntheticSize[1], t);
+        Path report = new Experiments(options, dir, System.out).run(name);
+        System.out.println("report: " + report);
+        return 0;
+    }
+}

@@ -1,0 +1,309 @@
+package dev.vcnn.models.experiments;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vcnn.engine.io.AtomicFile;
+import dev.vcnn.models.Models;
+import dev.vcnn.models.train.Evaluation;
+import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.Trainer;
+import dev.vcnn.models.viz.Charts;
+import dev.vcnn.models.viz.Images;
+import dev.vcnn.models.viz.RunPictures;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * The classic experiments, each a set of ordinary training runs (run directories under {@code runs/})
+ * and a Markdown report with its plots: {@code init-compare}, {@code transfer} and {@code autoencoder}.
+ */
+public final class Experiments {
+    public static final List<String> NAMES = List.of("init-compare", "transfer", "autoencoder");
+    public static final String REPORT = "report.md";
+
+    /**
+     * What every experiment takes.
+     *
+     * @param dataset dataset name (synthetic by default)
+     * @param dataDir its folder, or null
+     * @param epochs epochs per run, or null for the experiment's default
+     * @param seed seeds every run
+     * @param syntheticTrain synthetic training images
+     * @param syntheticTest synthetic test images
+     * @param threads threads per run
+     */
+    public record Options(String dataset, String dataDir, Integer epochs, long seed, int syntheticTrain, int syntheticTest,
+                          int threads) {}
+
+    /** One finished (or diverged) run of an experiment. */
+    private record Run(String name, Path dir, TrainConfig config, JsonObject metrics, Evaluation test, String failure) {
+        double[][] steps() {
+            JsonArray s = metrics.has("steps") ? metrics.getAsJsonArray("steps") : new JsonArray();
+            double[][] xy = new double[2][s.size()];
+            for (int i = 0; i < s.size(); i++) {
+                xy[0][i] = s.get(i).getAsJsonArray().get(0).getAsDouble();
+                xy[1][i] = s.get(i).getAsJsonArray().get(1).getAsDouble();
+            }
+            return xy;
+        }
+
+        double[][] epochs(String key) {
+            JsonArray e = metrics.has("epochs") ? metrics.getAsJsonArray("epochs") : new JsonArray();
+            double[][] xy = new double[2][e.size()];
+            for (int i = 0; i < e.size(); i++) {
+                JsonObject o = e.get(i).getAsJsonObject();
+                xy[0][i] = o.get("epoch").getAsDouble();
+                xy[1][i] = o.has(key) ? o.get(key).getAsDouble() : Double.NaN;
+            }
+            return xy;
+        }
+
+        String accuracy() {
+            return test == null ? "—" : String.format(Locale.ROOT, "%.2f%%", 100 * test.accuracy());
+        }
+
+        String status() {
+            return failure == null ? "finished" : failure;
+        }
+    }
+
+    private final Options options;
+    private final Path out;
+    private final PrintStream console;
+
+    public Experiments(Options options, Path out, PrintStream console) {
+        this.options = options;
+        this.out = out;
+        this.console = console;
+    }
+
+    /**
+     * Runs the named experiment into the output folder and returns its report file.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public Path run(String name) throws IOException {
+        Files.createDirectories(out);
+        return switch (name) {
+            case "init-compare" -> initCompare();
+            case "transfer" -> transfer();
+            case "autoencoder" -> autoencoder();
+            default -> throw new IllegalArgumentException("experiment must be one of " + NAMES + " but was '" + name + "'");
+        };
+    }
+
+    private TrainConfig.Builder recipe(String model) {
+        return TrainConfig.recipe(model, options.dataset()).toBuilder().dataDir(options.dataDir()).seed(options.seed())
+                .synthetic(options.syntheticTrain(), options.syntheticTest());
+    }
+
+    private int epochs(int dflt) {
+        return options.epochs() != null ? options.epochs() : dflt;
+    }
+
+    /** Trains one run into runs/NAME, its log into runs/NAME/train.log; a diverging run is recorded, not fatal. */
+    private Run train(String name, TrainConfig config) throws IOException {
+        Path dir = out.resolve("runs").resolve(name);
+        Files.createDirectories(dir);
+        Evaluation test = null;
+        String failure = null;
+        long t0 = System.nanoTime();
+        try (var log = new PrintStream(Files.newOutputStream(dir.resolve("train.log")), true, StandardCharsets.UTF_8)) {
+            test = new Trainer(config, dir, options.threads(), log).run(false);
+        } catch (IllegalStateException e) {
+            failure = "diverged: " + e.getMessage();
+        }
+        JsonObject metrics = Files.exists(dir.resolve(Trainer.METRICS)) ? Trainer.readJson(dir.resolve(Trainer.METRICS)) : new JsonObject();
+        console.printf("  %-22s %s in %.1f s%s%n", name, test == null ? failure
+                : Models.spec(config.model()).task() == Models.Task.CLASSIFY
+                ? String.format(Locale.ROOT, "test accuracy %.2f%%", 100 * test.accuracy())
+                : String.format(Locale.ROOT, "test MSE %.5f", test.loss()), (System.nanoTime() - t0) / 1e9,
+                "");
+        return new Run(name, dir, config, metrics, test, failure);
+    }
+
+    private String header(String title, String what) {
+        return "# " + title + "\n\n" + what + "\n\nDataset: `" + options.dataset() + "`"
+                + (options.dataDir() == null ? "" : " from `" + options.dataDir() + "`") + "; seed " + options.seed()
+                + "; " + options.threads() + " threads. Every run is an ordinary `vcnn train` run directory under `runs/` "
+                + "(config, metrics, weights, curves): `vcnn eval --run DIR` re-evaluates any of them.\n\n";
+    }
+
+    private Path write(String markdown) throws IOException {
+        Path file = out.resolve(REPORT);
+        byte[] bytes = markdown.getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(file, ch -> AtomicFile.writeFully(ch, ByteBuffer.wrap(bytes)));
+        return file;
+    }
+
+    private static String rel(Run r, String file) {
+        return "runs/" + r.name() + "/" + file;
+    }
+
+    // ---- init-compare -----------------------------------------------------------------------------
+
+    private Path initCompare() throws IOException {
+        List<String> inits = List.of("zeros", "constant", "uniform", "normal", "xavier", "kaiming");
+        int epochs = epochs(5);
+        console.printf("init-compare: mlp with %s initialisation, SGD lr 0.01 momentum 0.9, %d epochs each%n", inits, epochs);
+        List<Run> runs = new ArrayList<>();
+        for (String init : inits) {
+            // Plain SGD at a fixed rate: adaptive optimizers and schedules would hide what the initial scale does.
+            runs.add(train("mlp-" + init, recipe("mlp").init(init).optimizer("sgd", 0.01f).momentum(0.9f).schedule("none", 0)
+                    .epochs(epochs).build()));
+        }
+        List<Charts.Line> lines = runs.stream().map(r -> {
+            double[][] s = r.steps();
+            return new Charts.Line(r.name().substring(4), s[0], s[1]);
+        }).toList();
+        double chance = Math.log(runs.getFirst().config().classSubset() == null ? 10 : runs.getFirst().config().classSubset().size());
+        Images.writePng(Charts.besideEachOther(List.of(
+                Charts.lines("mlp on " + options.dataset() + ": training loss by initialisation", "images seen",
+                        "training loss (log scale)", lines, true),
+                Charts.lines("the same, loss up to 1.5 × chance level", "images seen", "training loss", lines, false,
+                        org.knowm.xchart.style.Styler.LegendPosition.InsideSW, 1.5 * chance))), out.resolve("loss.png"));
+        var md = new StringBuilder(header("Weight initialisation compared",
+                "The same perceptron (784-512-256-classes, ReLU, dropout 0.2) trained from six initialisations of its "
+                        + "linear layers (biases zero): `zeros`, `constant` (0.1), `uniform` U(0, 1) and `normal` N(0, 1) "
+                        + "(PyTorch's `uniform_`/`normal_` defaults, which ignore the fan-in), `xavier` (Glorot uniform) and "
+                        + "`kaiming` (He normal, fan-in, ReLU gain). Same data order, optimizer (SGD lr 0.01, momentum 0.9) "
+                        + "and " + epochs + " epochs for all."));
+        md.append("![training loss](loss.png)\n\n");
+        md.append("| initialisation | run | first-epoch loss | final training loss | test accuracy | status |\n|---|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            double[][] loss = r.epochs("train_loss");
+            md.append(String.format(Locale.ROOT, "| %s | `%s` | %s | %s | %s | %s |%n", r.name().substring(4), rel(r, ""),
+                    loss[1].length > 0 ? String.format(Locale.ROOT, "%.4f", loss[1][0]) : "—",
+                    loss[1].length > 0 ? String.format(Locale.ROOT, "%.4f", loss[1][loss[1].length - 1]) : "—", r.accuracy(),
+                    r.status()));
+        }
+        Run best = runs.stream().filter(r -> r.test() != null).max(java.util.Comparator.comparingDouble(r -> r.test().accuracy()))
+                .orElse(runs.getFirst());
+        md.append(String.format(Locale.ROOT, "%nBest test accuracy: `%s` (%s); chance level is %.1f%% and a loss of %.4f (ln of "
+                + "the class count).%n%n", best.name(), best.accuracy(), 100 / Math.exp(chance), chance));
+        md.append("What to look for: zeros and constant initialisations give every hidden unit of a layer the same weights, "
+                + "so the units get the same gradient and stay identical (zeros also block every gradient but the last "
+                + "layer's bias). Scales that ignore the fan-in make the first activations grow with the layer width: "
+                + "the first losses are huge and the large first steps can leave ReLUs dead. Xavier and Kaiming keep each "
+                + "layer's activations near unit variance.\n");
+        return write(md.toString());
+    }
+
+    // ---- transfer -----------------------------------------------------------------------------------
+
+    private Path transfer() throws IOException {
+        int epochs = epochs(3);
+        List<Integer> first = IntStream.range(0, 5).boxed().toList();
+        List<Integer> second = IntStream.range(5, 10).boxed().toList();
+        console.printf("transfer: lenet5 pretrained on classes 0-4, new head on 5-9 vs from scratch, %d epochs each%n", epochs);
+        // The backbone gets twice the target budget, with the same optimizer as the target runs.
+        Run pre = train("pretrain-0-4", recipe("lenet5").classSubset(first).optimizer("adam", 1e-3f).momentum(0f).weightDecay(0f)
+                .schedule("none", 0).augment(false).epochs(2 * epochs).build());
+        if (pre.failure() != null) {
+            throw new IllegalStateException("transfer: the pretraining run must finish but " + pre.failure());
+        }
+        // Head and scratch model see the same images in the same order with the same optimizer.
+        TrainConfig target = recipe("lenet5").classSubset(second).optimizer("adam", 1e-3f).momentum(0f).weightDecay(0f)
+                .schedule("none", 0).augment(false).epochs(epochs).build();
+        TrainConfig head = target.withBackbone(pre.dir().toString(), pre.config().model(), pre.config().channels(),
+                pre.config().size());
+        Run frozen = train("frozen-backbone-5-9", head);
+        Run scratch = train("scratch-5-9", target);
+        List<Run> runs = List.of(frozen, scratch);
+        Images.writePng(Charts.lines("classes 5-9: validation accuracy", "images seen", "accuracy (%)", runs.stream().map(r -> {
+            double[][] a = r.epochs("val_accuracy");
+            int n = a[0].length;
+            double[] seen = new double[n];
+            double[] pct = new double[n];
+            for (int i = 0; i < n; i++) {
+                seen[i] = a[0][i] * trainImages(r);
+                pct[i] = 100 * a[1][i];
+            }
+            return new Charts.Line(r.name(), seen, pct);
+        }).toList(), false, org.knowm.xchart.style.Styler.LegendPosition.InsideSE, null), out.resolve("accuracy.png"));
+        Images.writePng(Charts.lines("classes 5-9: training loss", "images seen", "training loss (log scale)",
+                runs.stream().map(r -> new Charts.Line(r.name(), r.steps()[0], r.steps()[1])).toList(), true),
+                out.resolve("loss.png"));
+        var md = new StringBuilder(header("Transfer learning",
+                "LeNet-5 is trained on classes " + first + " (`pretrain-0-4`, Adam 1e-3, " + 2 * epochs + " epochs). Its layers up to the last linear one are then "
+                        + "frozen and a new linear head is trained on classes " + second + " (`frozen-backbone-5-9`), against "
+                        + "the same network trained from scratch on classes " + second + " (`scratch-5-9`) with the same "
+                        + "optimizer (Adam 1e-3), data order and budget of images seen."));
+        md.append("![validation accuracy](accuracy.png)\n\n![training loss](loss.png)\n\n");
+        md.append("| run | classes | trainable parameters | images seen | test accuracy | seconds |\n|---|---|---|---|---|---|\n");
+        for (Run r : List.of(pre, frozen, scratch)) {
+            md.append(String.format(Locale.ROOT, "| `%s` | %s | %,d | %,d | %s | %.1f |%n", rel(r, ""),
+                    r.config().classSubset(), trainable(r), (long) trainImages(r) * r.config().epochs(), r.accuracy(),
+                    r.metrics().has("wall_seconds") ? r.metrics().get("wall_seconds").getAsDouble() : Double.NaN));
+        }
+        double[][] fa = frozen.epochs("val_accuracy");
+        double[][] sa = scratch.epochs("val_accuracy");
+        if (fa[1].length > 0 && sa[1].length > 0) {
+            md.append(String.format(Locale.ROOT, "%nValidation accuracy after the first epoch (%,.0f images): frozen backbone "
+                    + "%.2f%%, from scratch %.2f%%; after the last: %.2f%% and %.2f%%. The head trains %,d parameters instead "
+                    + "of %,d.%n", trainImages(frozen), 100 * fa[1][0], 100 * sa[1][0], 100 * fa[1][fa[1].length - 1],
+                    100 * sa[1][sa[1].length - 1], trainable(frozen), trainable(scratch)));
+        }
+        md.append("\nWhat to look for: a frozen backbone is as good as the features it learned on the first classes are "
+                + "for the second. Where they fit (digits 0–4 → 5–9 share strokes), the head learns from very few images "
+                + "and each step is cheap; where they do not, or where the budget is large, the network trained from "
+                + "scratch passes it because all its layers adapt to the new classes.\n");
+        return write(md.toString());
+    }
+
+    private static double trainImages(Run r) {
+        JsonArray e = r.metrics().has("steps") ? r.metrics().getAsJsonArray("steps") : new JsonArray();
+        int epochs = Math.max(1, r.epochs("train_loss")[0].length);
+        return e.isEmpty() ? 0 : e.get(e.size() - 1).getAsJsonArray().get(0).getAsDouble() / epochs;
+    }
+
+    private static long trainable(Run r) {
+        try {
+            var model = Trainer.model(r.config(), r.test() == null ? 5 : r.test().classes().size());
+            return model.parameters().stream().filter(v -> v.requiresGrad()).mapToLong(v -> v.value().shape().numel()).sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    // ---- autoencoder --------------------------------------------------------------------------------
+
+    private Path autoencoder() throws IOException {
+        int epochs = epochs(5);
+        console.printf("autoencoder: linear-ae and conv-ae, Adam 1e-3, %d epochs each%n", epochs);
+        List<Run> runs = new ArrayList<>();
+        for (String model : List.of("linear-ae", "conv-ae")) {
+            runs.add(train(model, recipe(model).epochs(epochs).build()));
+        }
+        Images.writePng(Charts.lines("reconstruction loss (MSE) by epoch", "epoch", "validation MSE", runs.stream().map(r -> {
+            double[][] v = r.epochs("val_loss");
+            return new Charts.Line(r.name(), v[0], v[1]);
+        }).toList(), false), out.resolve("loss.png"));
+        var md = new StringBuilder(header("Autoencoders",
+                "A linear autoencoder (784-32-784 with ReLU and a sigmoid output) and a convolutional one (16-8 channels at "
+                        + "a quarter of the resolution, upsampled back) trained to reproduce their input, loss = mean squared "
+                        + "error on [0, 1] pixels, Adam 1e-3, " + epochs + " epochs."));
+        md.append("![validation loss](loss.png)\n\n");
+        md.append("| model | run | parameters | code size | test MSE |\n|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            var model = Trainer.model(r.config(), 1);
+            md.append(String.format(Locale.ROOT, "| %s | `%s` | %,d | %s | %s |%n", r.name(), rel(r, ""), model.parameterCount(),
+                    r.name().equals("linear-ae") ? "32" : "8×" + r.config().size() / 4 + "×" + r.config().size() / 4,
+                    r.test() == null ? r.status() : String.format(Locale.ROOT, "%.5f", r.test().loss())));
+        }
+        md.append('\n');
+        for (Run r : runs) {
+            md.append("**").append(r.name()).append("**: originals above reconstructions\n\n![").append(r.name())
+                    .append("](").append(rel(r, RunPictures.RECONSTRUCTIONS)).append(")\n\n");
+        }
+        return write(md.toString());
+    }
+}
