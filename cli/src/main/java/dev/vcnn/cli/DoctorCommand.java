@@ -3,7 +3,7 @@ package dev.vcnn.cli;
 import dev.vcnn.engine.kernel.GemmSampleCheck;
 import dev.vcnn.engine.kernel.Kernels;
 import dev.vcnn.engine.parallel.Parallelism;
-import java.io.PrintWriter;
+import java.io.PrintStream;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -40,7 +40,7 @@ final class DoctorCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--threads must be in [1, " + Parallelism.MAX_THREADS + "] but was " + threads);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintStream out = System.out; // as every other command
         Kernels kernels = Kernels.defaults();
         out.printf("java      %s (%s)%n", Runtime.version(), System.getProperty("java.home"));
         out.printf("kernels   %s%n", kernels.name());

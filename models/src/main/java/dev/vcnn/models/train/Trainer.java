@@ -53,7 +53,7 @@ public final class Trainer {
     public static final String METRICS = "metrics.json";
     public static final String MODEL = "model.safetensors";
     public static final String CHECKPOINT = "checkpoint.safetensors";
-    /** About this many points of the training-loss curve per epoch go into metrics.json's "steps". */
+    /** This many points of the training-loss curve per epoch (fewer if there are fewer batches) go into metrics.json's "steps". */
     public static final int STEPS_PER_EPOCH = 20;
 
     private final TrainConfig config;
@@ -197,7 +197,8 @@ public final class Trainer {
                 double lossSum = 0;
                 long right = 0;
                 long seen = 0;
-                int window = Math.max(1, loader.batches() / STEPS_PER_EPOCH);
+                int batches = loader.batches();
+                int batch = 0;
                 double windowLoss = 0;
                 int windowBatches = 0;
                 try (Progress progress = Progress.of(String.format("epoch %d/%d", epoch + 1, config.epochs()),
@@ -219,7 +220,11 @@ public final class Trainer {
                         lossSum += (double) l * b.size();
                         seen += b.size();
                         windowLoss += l;
-                        if (++windowBatches == window || !it.hasNext()) {
+                        windowBatches++;
+                        batch++;
+                        // A point where batch·STEPS/batches crosses an integer: min(STEPS, batches) even windows an epoch.
+                        if ((long) batch * STEPS_PER_EPOCH / batches > (long) (batch - 1) * STEPS_PER_EPOCH / batches
+                                || batches < STEPS_PER_EPOCH || batch == batches) {
                             var point = new JsonArray();
                             point.add((long) epoch * data.train().size() + seen);
                             point.add(windowLoss / windowBatches);

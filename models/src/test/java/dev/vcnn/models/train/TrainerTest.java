@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.vcnn.engine.io.SafeTensors;
+import dev.vcnn.models.viz.Charts;
+import dev.vcnn.models.viz.RunPictures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -37,6 +39,34 @@ class TrainerTest {
         try (var files = Files.list(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }
+        var curves = javax.imageio.ImageIO.read(dir.resolve(RunPictures.CURVES).toFile());
+        assertEquals(2 * Charts.WIDTH, curves.getWidth(), "loss and accuracy side by side");
+        assertTrue(javax.imageio.ImageIO.read(dir.resolve(RunPictures.CONFUSION).toFile()).getWidth() > 0);
+        // The loss curve: 20 points an epoch, images seen increasing to the whole training set six times.
+        var steps = metrics.getAsJsonArray("steps");
+        assertEquals(6 * Trainer.STEPS_PER_EPOCH, steps.size());
+        long trainImages = 4000 - 400; // 10% held out for validation
+        assertEquals(6 * trainImages, steps.get(steps.size() - 1).getAsJsonArray().get(0).getAsLong());
+    }
+
+    @Test
+    void classSubsetsAreRelabelledAndInitSchemesApplied(@TempDir Path dir) throws Exception {
+        TrainConfig c = TrainConfig.recipe("mlp", "synthetic").toBuilder().synthetic(1000, 200).epochs(1)
+                .classSubset(java.util.List.of(7, 2)).init("zeros").build();
+        Trainer.Data data = Trainer.data(c);
+        assertEquals(java.util.List.of("ring", "triangle"), data.train().classes());
+        assertTrue(java.util.Arrays.stream(data.test().labels()).allMatch(l -> l == 0 || l == 1));
+        var model = Trainer.model(c, 2);
+        assertTrue(model.parameters().stream().allMatch(v -> java.util.Arrays.equals(v.value().toArray(),
+                new float[(int) v.value().shape().numel()])), "zeros everywhere");
+        assertEquals(c, TrainConfig.fromJson(c.toJson(), "test"));
+        Evaluation test = train(c, dir, false);
+        assertEquals(2, test.confusion().length);
+        var ae = TrainConfig.recipe("conv-ae", "synthetic").toBuilder().synthetic(300, 40).epochs(1).build();
+        train(ae, dir.resolve("ae"), false);
+        var rec = javax.imageio.ImageIO.read(dir.resolve("ae").resolve(RunPictures.RECONSTRUCTIONS).toFile());
+        int f = dev.vcnn.models.viz.Images.factorFor(28, 28, 56);
+        assertEquals(10 * (28 * f + dev.vcnn.models.viz.Grid.GAP) + dev.vcnn.models.viz.Grid.GAP, rec.getWidth(), "ten pairs");
     }
 
     @Test
