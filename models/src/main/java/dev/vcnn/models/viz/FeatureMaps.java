@@ -137,7 +137,7 @@ public final class FeatureMaps {
         int kh = w.dim(2);
         int kw = w.dim(3);
         int plane = kh * kw;
-        int f = Images.factorFor(kh, kw, 40);
+        int f = Images.factorFor(kh, kw, 64);
         boolean colour = in == 3;
         int count = colour ? out : out * in;
         Grid grid = Grid.of(count, kw * f, kh * f, 0, 2);

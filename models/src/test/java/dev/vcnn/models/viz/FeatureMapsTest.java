@@ -98,7 +98,7 @@ class FeatureMapsTest {
         assertEquals("0", first.getKey());
         Conv2d conv = first.getValue();
         BufferedImage img = FeatureMaps.renderFilters(first.getKey(), conv);
-        int f = Images.factorFor(3, 3, 40);
+        int f = Images.factorFor(3, 3, 64);
         Grid grid = Grid.of(16, 3 * f, 3 * f, 0, 2);
         assertEquals(grid.width(), img.getWidth());
         assertEquals(grid.height(), img.getHeight());
