@@ -252,10 +252,11 @@ public final class Experiments {
                     + "of %,d.%n", trainImages(frozen), 100 * fa[1][0], 100 * sa[1][0], 100 * fa[1][fa[1].length - 1],
                     100 * sa[1][sa[1].length - 1], trainable(frozen), trainable(scratch)));
         }
-        md.append("\nWhat to look for: a frozen backbone is as good as the features it learned on the first classes are "
-                + "for the second. Where they fit (digits 0–4 → 5–9 share strokes), the head learns from very few images "
-                + "and each step is cheap; where they do not, or where the budget is large, the network trained from "
-                + "scratch passes it because all its layers adapt to the new classes.\n");
+        md.append("\nWhat to look for: a frozen backbone is only as good as the features it learned on the first classes "
+                + "are for the second, and its head cannot change them; in exchange each step trains a small fraction of the "
+                + "parameters and is cheaper (compare the seconds). Training from scratch adapts every layer to the new "
+                + "classes; with enough images it passes the frozen backbone, and the gap shrinks the fewer images the "
+                + "target task has.\n");
         return write(md.toString());
     }
 
