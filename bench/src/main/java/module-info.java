@@ -3,4 +3,5 @@ module dev.vcnn.bench {
     requires dev.vcnn.models;
     requires jdk.incubator.vector;
     requires jmh.core;
+    requires com.google.gson;
 }

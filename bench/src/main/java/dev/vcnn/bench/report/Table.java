@@ -1,0 +1,62 @@
+package dev.vcnn.bench.report;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints a JMH JSON result as one table: benchmark, parameters, score ± error, GFLOP/s or images/s,
+ * and the share of the same run's {@code FmaPeakBench} at the same thread count.
+ * Usage: {@code java -cp benchmarks.jar dev.vcnn.bench.report.Table results.json}.
+ */
+public final class Table {
+    private Table() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: Table RESULTS.json");
+            System.exit(2);
+        }
+        try {
+            System.out.print(render(JmhResults.read(Path.of(args[0]))));
+        } catch (IllegalArgumentException e) {
+            System.err.println("table: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** The table as Markdown. */
+    public static String render(List<JmhResults.Row> rows) {
+        Map<String, Double> peak = new HashMap<>();
+        for (JmhResults.Row r : rows) {
+            if (r.benchmark().startsWith("FmaPeakBench") && r.secondary().containsKey("flop")) {
+                peak.put(r.params().getOrDefault("threads", "1"), r.secondary().get("flop").score());
+            }
+        }
+        var sb = new StringBuilder();
+        sb.append("| benchmark | parameters | score | GFLOP/s | images/s | % of FMA peak |\n|---|---|---|---|---|---|\n");
+        for (JmhResults.Row r : rows) {
+            JmhResults.Score p = r.primary();
+            JmhResults.Score flop = r.secondary().get("flop");
+            JmhResults.Score images = r.secondary().get("images");
+            Double pk = peak.get(r.params().getOrDefault("threads", "1"));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s %s | %s | %s | %s |%n", r.benchmark(), r.paramText(),
+                    num(p.score()), num(p.error()), p.unit(), flop == null ? "" : String.format(Locale.ROOT, "%.1f", flop.score()),
+                    images == null ? "" : String.format(Locale.ROOT, "%,.0f", images.score()),
+                    flop == null || pk == null ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * flop.score() / pk)));
+        }
+        return sb.toString();
+    }
+
+    /** Three significant digits, whatever the magnitude. */
+    static String num(double v) {
+        if (v == 0 || !Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        return a >= 100 ? String.format(Locale.ROOT, "%.0f", v) : a >= 1 ? String.format(Locale.ROOT, "%.3g", v)
+                : String.format(Locale.ROOT, "%.3g", v);
+    }
+}
