@@ -1,6 +1,5 @@
 package dev.vcnn.cli;
 
-import dev.vcnn.models.data.Datasets;
 import dev.vcnn.models.experiments.Experiments;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,22 +42,11 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Experiments.NAMES.contains(name)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "NAME must be one of " + Experiments.NAMES + " but was '" + name + "'");
-        }
-        if (!Datasets.NAMES.contains(dataset)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset must be one of " + Datasets.NAMES + " but was '" + dataset + "'");
-        }
-        if (epochs != null && epochs < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be >= 1 but was " + epochs);
-        }
-        if (syntheticSize.length != 2 || syntheticSize[0] < 1 || syntheticSize[1] < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--synthetic-size must be two positive counts TRAIN,TEST");
-        }
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (t < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 but was " + t);
-        }
+        Usage.require(spec, Experiments.NAMES.contains(name), "NAME must be one of " + Experiments.NAMES + " but was '" + name + "'");
+        Usage.dataset(spec, dataset);
+        Usage.require(spec, epochs == null || epochs >= 1, "--epochs must be >= 1 but was " + epochs);
+        Usage.syntheticSize(spec, syntheticSize);
+        int t = Usage.threads(spec, threads);
         Path dir = out != null ? out : Path.of("experiments", name + "-" + dataset);
         var options = new Experiments.Options(dataset, dataDir == null ? null : dataDir.toString(), epochs, seed, syntheticSize[0],
                 syntheticSize[1], t);

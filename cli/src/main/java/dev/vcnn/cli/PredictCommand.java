@@ -4,7 +4,6 @@ import dev.vcnn.engine.autograd.Autograd;
 import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.tensor.Tensor;
-import dev.vcnn.models.Models;
 import dev.vcnn.models.train.TrainedRun;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,11 +23,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainedRun r = TrainedRun.open(run);
-        if (Models.spec(r.config().model()).task() != Models.Task.CLASSIFY) {
-            throw new IllegalArgumentException("predict: the run's model must be a classifier but " + r.config().model()
-                    + " reconstructs its input");
-        }
+        TrainedRun r = TrainedRun.open(run).requireClassifier("predict");
         for (Path image : images) {
             Tensor x = r.input(image);
             float[] p = Autograd.noGrad(() -> Functional.softmax(r.model().forward(Variable.constant(x)), 1)).value().toArray();

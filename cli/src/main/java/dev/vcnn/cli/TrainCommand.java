@@ -1,7 +1,6 @@
 package dev.vcnn.cli;
 
 import com.google.gson.JsonObject;
-import dev.vcnn.models.data.Datasets;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.TrainedRun;
@@ -82,10 +81,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (t < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 but was " + t);
-        }
+        int t = Usage.threads(spec, threads);
         Path dir = out != null ? out : Path.of("runs", model + "-" + dataset + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainConfig config;
@@ -122,10 +118,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainConfig configFromOptions() {
-        if (!Datasets.NAMES.contains(dataset)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset must be one of " + Datasets.NAMES
-                    + " but was '" + dataset + "'");
-        }
+        Usage.dataset(spec, dataset);
         TrainConfig c;
         try {
             if (backbone != null) {
@@ -170,16 +163,13 @@ final class TrainCommand implements Callable<Integer> {
             c = c.toBuilder().classSubset(classes).build();
         }
         if (syntheticSize != null) {
-            require(syntheticSize.length == 2 && syntheticSize[0] > 0 && syntheticSize[1] > 0,
-                    "--synthetic-size must be two positive counts TRAIN,TEST");
+            Usage.syntheticSize(spec, syntheticSize);
             c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
         }
         return c;
     }
 
     private void require(boolean ok, String message) {
-        if (!ok) {
-            throw new CommandLine.ParameterException(spec.commandLine(), message);
-        }
+        Usage.require(spec, ok, message);
     }
 }

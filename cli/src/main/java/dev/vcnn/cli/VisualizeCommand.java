@@ -2,7 +2,6 @@ package dev.vcnn.cli;
 
 import dev.vcnn.engine.nn.Conv2d;
 import dev.vcnn.engine.tensor.Tensor;
-import dev.vcnn.models.Models;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.data.Datasets;
 import dev.vcnn.models.data.ImageFolder;
@@ -199,11 +198,7 @@ final class VisualizeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TrainedRun r = TrainedRun.open(run);
-            if (Models.spec(r.config().model()).task() != Models.Task.CLASSIFY) {
-                throw new IllegalArgumentException("predictions: the run's model must be a classifier but " + r.config().model()
-                        + " reconstructs its input (its reconstructions.png shows what it learned)");
-            }
+            TrainedRun r = TrainedRun.open(run).requireClassifier("predictions");
             if (count < 1) {
                 throw new IllegalArgumentException("predictions: --count must be >= 1 but was " + count);
             }

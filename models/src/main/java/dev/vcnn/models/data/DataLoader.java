@@ -55,6 +55,13 @@ public final class DataLoader implements AutoCloseable {
         });
     }
 
+    /** Every image of a (small) dataset, in order, as one batch normalised with {@code mean} and {@code std}. */
+    public static Tensor all(Dataset data, float[] mean, float[] std) {
+        try (var loader = new DataLoader(data, Math.max(1, data.size()), false, 0, mean, std, Augment.NONE)) {
+            return loader.epoch(0).next().images();
+        }
+    }
+
     /** Per-channel mean and standard deviation of a dataset's pixels scaled to [0, 1]: {mean, std}. */
     public static float[][] channelStats(Dataset d) {
         int c = d.channels();

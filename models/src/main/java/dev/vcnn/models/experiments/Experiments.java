@@ -56,14 +56,12 @@ public final class Experiments {
         }
 
         double[][] epochs(String key) {
-            JsonArray e = metrics.has("epochs") ? metrics.getAsJsonArray("epochs") : new JsonArray();
-            double[][] xy = new double[2][e.size()];
-            for (int i = 0; i < e.size(); i++) {
-                JsonObject o = e.get(i).getAsJsonObject();
-                xy[0][i] = o.get("epoch").getAsDouble();
-                xy[1][i] = o.has(key) ? o.get(key).getAsDouble() : Double.NaN;
-            }
-            return xy;
+            return new double[][] {Charts.column(metrics, "epoch"), Charts.column(metrics, key)};
+        }
+
+        /** A count the trainer recorded in metrics.json (train_images, parameters, trainable_parameters); 0 if it diverged first. */
+        long count(String key) {
+            return metrics.has(key) ? metrics.get(key).getAsLong() : 0;
         }
 
         String accuracy() {
@@ -122,11 +120,10 @@ public final class Experiments {
             failure = "diverged: " + e.getMessage();
         }
         JsonObject metrics = Files.exists(dir.resolve(Trainer.METRICS)) ? Trainer.readJson(dir.resolve(Trainer.METRICS)) : new JsonObject();
-        console.printf("  %-22s %s in %.1f s%s%n", name, test == null ? failure
+        console.printf("  %-22s %s in %.1f s%n", name, test == null ? failure
                 : Models.spec(config.model()).task() == Models.Task.CLASSIFY
                 ? String.format(Locale.ROOT, "test accuracy %.2f%%", 100 * test.accuracy())
-                : String.format(Locale.ROOT, "test MSE %.5f", test.loss()), (System.nanoTime() - t0) / 1e9,
-                "");
+                : String.format(Locale.ROOT, "test MSE %.5f", test.loss()), (System.nanoTime() - t0) / 1e9);
         return new Run(name, dir, config, metrics, test, failure);
     }
 
@@ -224,7 +221,7 @@ public final class Experiments {
             double[] seen = new double[n];
             double[] pct = new double[n];
             for (int i = 0; i < n; i++) {
-                seen[i] = a[0][i] * trainImages(r);
+                seen[i] = a[0][i] * r.count("train_images");
                 pct[i] = 100 * a[1][i];
             }
             return new Charts.Line(r.name(), seen, pct);
@@ -241,7 +238,7 @@ public final class Experiments {
         md.append("| run | classes | trainable parameters | images seen | test accuracy | seconds |\n|---|---|---|---|---|---|\n");
         for (Run r : List.of(pre, frozen, scratch)) {
             md.append(String.format(Locale.ROOT, "| `%s` | %s | %,d | %,d | %s | %.1f |%n", rel(r, ""),
-                    r.config().classSubset(), trainable(r), (long) trainImages(r) * r.config().epochs(), r.accuracy(),
+                    r.config().classSubset(), r.count("trainable_parameters"), r.count("train_images") * r.config().epochs(), r.accuracy(),
                     r.metrics().has("wall_seconds") ? r.metrics().get("wall_seconds").getAsDouble() : Double.NaN));
         }
         double[][] fa = frozen.epochs("val_accuracy");
@@ -249,8 +246,8 @@ public final class Experiments {
         if (fa[1].length > 0 && sa[1].length > 0) {
             md.append(String.format(Locale.ROOT, "%nValidation accuracy after the first epoch (%,.0f images): frozen backbone "
                     + "%.2f%%, from scratch %.2f%%; after the last: %.2f%% and %.2f%%. The head trains %,d parameters instead "
-                    + "of %,d.%n", trainImages(frozen), 100 * fa[1][0], 100 * sa[1][0], 100 * fa[1][fa[1].length - 1],
-                    100 * sa[1][sa[1].length - 1], trainable(frozen), trainable(scratch)));
+                    + "of %,d.%n", (double) frozen.count("train_images"), 100 * fa[1][0], 100 * sa[1][0], 100 * fa[1][fa[1].length - 1],
+                    100 * sa[1][sa[1].length - 1], frozen.count("trainable_parameters"), scratch.count("trainable_parameters")));
         }
         md.append("\nWhat to look for: a frozen backbone is only as good as the features it learned on the first classes "
                 + "are for the second, and its head cannot change them; in exchange each step trains a small fraction of the "
@@ -258,21 +255,6 @@ public final class Experiments {
                 + "classes; with enough images it passes the frozen backbone, and the gap shrinks the fewer images the "
                 + "target task has.\n");
         return write(md.toString());
-    }
-
-    private static double trainImages(Run r) {
-        JsonArray e = r.metrics().has("steps") ? r.metrics().getAsJsonArray("steps") : new JsonArray();
-        int epochs = Math.max(1, r.epochs("train_loss")[0].length);
-        return e.isEmpty() ? 0 : e.get(e.size() - 1).getAsJsonArray().get(0).getAsDouble() / epochs;
-    }
-
-    private static long trainable(Run r) {
-        try {
-            var model = Trainer.model(r.config(), r.test() == null ? 5 : r.test().classes().size());
-            return model.parameters().stream().filter(v -> v.requiresGrad()).mapToLong(v -> v.value().shape().numel()).sum();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     // ---- autoencoder --------------------------------------------------------------------------------
@@ -295,8 +277,7 @@ public final class Experiments {
         md.append("![validation loss](loss.png)\n\n");
         md.append("| model | run | parameters | code size | test MSE |\n|---|---|---|---|---|\n");
         for (Run r : runs) {
-            var model = Trainer.model(r.config(), 1);
-            md.append(String.format(Locale.ROOT, "| %s | `%s` | %,d | %s | %s |%n", r.name(), rel(r, ""), model.parameterCount(),
+            md.append(String.format(Locale.ROOT, "| %s | `%s` | %,d | %s | %s |%n", r.name(), rel(r, ""), r.count("parameters"),
                     r.name().equals("linear-ae") ? "32" : "8×" + r.config().size() / 4 + "×" + r.config().size() / 4,
                     r.test() == null ? r.status() : String.format(Locale.ROOT, "%.5f", r.test().loss())));
         }

@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.tensor.Tensor;
-import dev.vcnn.models.data.Augment;
 import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.data.ImageFolder;
@@ -68,10 +67,20 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
         int s = config.size();
         byte[] px = new byte[c * s * s];
         ImageFolder.toPixels(ImageFolder.load(image), c, s, s, px, 0);
-        var one = new Dataset(image.toString(), px, new int[] {0}, c, s, s, classes);
-        try (var loader = new DataLoader(one, 1, false, 0, mean, std, Augment.NONE)) {
-            return loader.epoch(0).next().images();
+        return DataLoader.all(new Dataset(image.toString(), px, new int[] {0}, c, s, s, classes), mean, std);
+    }
+
+    /**
+     * This run, if its model is a classifier.
+     *
+     * @throws IllegalArgumentException naming the command and the model when it reconstructs its input instead
+     */
+    public TrainedRun requireClassifier(String command) {
+        if (dev.vcnn.models.Models.spec(config.model()).task() != dev.vcnn.models.Models.Task.CLASSIFY) {
+            throw new IllegalArgumentException(command + ": the run's model must be a classifier but " + config.model()
+                    + " reconstructs its input (its " + dev.vcnn.models.viz.RunPictures.RECONSTRUCTIONS + " shows what it learned)");
         }
+        return this;
     }
 
     private static Path require(Path file) {

@@ -222,9 +222,9 @@ public final class Trainer {
                         windowLoss += l;
                         windowBatches++;
                         batch++;
-                        // A point where batch·STEPS/batches crosses an integer: min(STEPS, batches) even windows an epoch.
-                        if ((long) batch * STEPS_PER_EPOCH / batches > (long) (batch - 1) * STEPS_PER_EPOCH / batches
-                                || batches < STEPS_PER_EPOCH || batch == batches) {
+                        // A point where batch·STEPS/batches crosses an integer: min(STEPS, batches) even windows an
+                        // epoch, the last ending with the epoch.
+                        if ((long) batch * STEPS_PER_EPOCH / batches > (long) (batch - 1) * STEPS_PER_EPOCH / batches) {
                             var point = new JsonArray();
                             point.add((long) epoch * data.train().size() + seen);
                             point.add(windowLoss / windowBatches);
@@ -286,6 +286,10 @@ public final class Trainer {
             metrics.addProperty("test_loss", test.loss());
         }
         metrics.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+        metrics.addProperty("train_images", data.train().size());
+        metrics.addProperty("parameters", model.parameterCount());
+        metrics.addProperty("trainable_parameters",
+                model.parameters().stream().filter(Variable::requiresGrad).mapToLong(v -> v.value().shape().numel()).sum());
         SafeTensors.write(runDir.resolve(MODEL), model.stateDict(), Map.of("model", config.model()));
         writeJson(runDir.resolve(METRICS), metrics);
         if (task == Models.Task.CLASSIFY) {

@@ -73,17 +73,10 @@ public final class Charts {
      * for classifiers, accuracy per epoch, side by side.
      */
     public static BufferedImage curves(String title, JsonObject metrics) {
-        JsonArray epochs = metrics.has("epochs") ? metrics.getAsJsonArray("epochs") : new JsonArray();
         Map<String, double[]> cols = new LinkedHashMap<>();
         for (String key : List.of("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")) {
-            double[] v = new double[epochs.size()];
-            boolean any = false;
-            for (int i = 0; i < v.length; i++) {
-                JsonObject e = epochs.get(i).getAsJsonObject();
-                v[i] = e.has(key) ? e.get(key).getAsDouble() : Double.NaN;
-                any |= e.has(key);
-            }
-            if (any) {
+            double[] v = column(metrics, key);
+            if (java.util.Arrays.stream(v).anyMatch(d -> !Double.isNaN(d))) {
                 cols.put(key, v);
             }
         }
@@ -103,6 +96,17 @@ public final class Charts {
             parts.add(lines(title + ": accuracy", "epoch", "accuracy (%)", acc, false, Styler.LegendPosition.InsideSE, null));
         }
         return besideEachOther(parts);
+    }
+
+    /** One figure of every epoch in a run's metrics ("train_loss", "epoch"…), NaN where an epoch lacks it. */
+    public static double[] column(JsonObject metrics, String key) {
+        JsonArray epochs = metrics.has("epochs") ? metrics.getAsJsonArray("epochs") : new JsonArray();
+        double[] v = new double[epochs.size()];
+        for (int i = 0; i < v.length; i++) {
+            JsonObject e = epochs.get(i).getAsJsonObject();
+            v[i] = e.has(key) ? e.get(key).getAsDouble() : Double.NaN;
+        }
+        return v;
     }
 
     /** A confusion matrix heat map: rows true class, columns predicted class, counts in the cells. */

@@ -4,7 +4,6 @@ import dev.vcnn.engine.autograd.Autograd;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.tensor.Tensor;
-import dev.vcnn.models.data.Augment;
 import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.train.Trainer;
@@ -35,9 +34,7 @@ public final class RunPictures {
         for (int i = 0; i < n; i++) {
             first[i] = i;
         }
-        try (var loader = new DataLoader(set.subset(set.name(), first), n, false, 0, mean, std, Augment.NONE)) {
-            return loader.epoch(0).next().images();
-        }
+        return DataLoader.all(set.subset(set.name(), first), mean, std);
     }
 
     /**
