@@ -47,7 +47,10 @@ public interface Blas1 {
     /** {@code Σ x[i]}; 0 for {@code n = 0}. */
     float sum(float[] x, int xOff, int n);
 
-    /** The largest element, NaN if any element is NaN; requires {@code n > 0}. */
+    /**
+     * The largest element as {@link Math#max} orders them (NaN if any is NaN, +0 above -0);
+     * requires {@code n > 0}.
+     */
     float max(float[] x, int xOff, int n);
 
     /**
