@@ -1,0 +1,53 @@
+package dev.vcnn.peers;
+
+import dev.vcnn.engine.kernel.Kernels;
+
+/**
+ * An engine's output against vcnn's scalar reference kernels on the same data. Convolution and
+ * linear outputs are sums of K products plus a bias, each computed in float by both sides in some
+ * order, so they may differ by at most {@code 2·γ(K+1)·Σ|terms|} with {@code γ(n) = n·2⁻²⁴/(1 − n·2⁻²⁴)}
+ * (a standard summation bound), where Σ|terms| is the same operator on |input|, |weight|, |bias|.
+ * Max pooling is exact. LeNet-5's logits go through five layers and ReLUs, where no such simple
+ * bound holds: they must agree to 1e-3 of the largest logit, which catches a wrong layer, not rounding.
+ */
+final class Check {
+    private Check() {}
+
+    /**
+     * @throws IllegalStateException naming the workload, engine and first output outside the bound
+     */
+    static void against(Workload w, String engine, float[] got) {
+        float[] ref;
+        float[] abs = null;
+        try (var r = new VcnnRunner(w, 1, Kernels.scalar(), false)) {
+            ref = r.output();
+        }
+        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
+            try (var r = new VcnnRunner(w, 1, Kernels.scalar(), true)) {
+                abs = r.output();
+            }
+        }
+        if (got.length != ref.length) {
+            throw new IllegalStateException(w.name() + " on " + engine + ": " + got.length + " outputs but the reference has "
+                    + ref.length);
+        }
+        double largest = 0;
+        for (float v : ref) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        double u = 0x1p-24;
+        int n = w.termsPerOutput() + 1;
+        double gamma = n * u / (1 - n * u);
+        for (int i = 0; i < ref.length; i++) {
+            double bound = switch (w.kind()) {
+                case CONV, LINEAR -> 2 * gamma * abs[i];
+                case MAX_POOL -> 0;
+                case LENET5_TRAIN -> 1e-3 * largest;
+            };
+            if (!(Math.abs((double) got[i] - ref[i]) <= bound)) {
+                throw new IllegalStateException(w.name() + " on " + engine + ": output " + i + " is " + got[i]
+                        + " but vcnn's scalar reference gives " + ref[i] + " (allowed difference " + bound + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.vcnn.peers;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.vcnn.engine.autograd.Variable;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * A workload on PyTorch (libtorch, CPU) through DJL's PyTorch engine: the operators as DJL's
+ * functional calls ({@code Conv2d.conv2d}, {@code Pool.maxPool2d}, {@code Linear.linear}, one libtorch
+ * call each), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's {@code Trainer}, SGD
+ * with momentum, softmax cross-entropy. The LeNet-5 starts from vcnn's initial weights, so the two
+ * engines' logits can be checked against each other.
+ */
+final class TorchRunner implements Runner {
+    private final Workload w;
+    private final NDManager manager;
+    private final NDArray x;
+    private final NDArray weight;
+    private final NDArray bias;
+    private final Model model;
+    private final Trainer trainer;
+    private final NDArray labels;
+
+    /**
+     * Sets libtorch's intra-op threads to {@code threads} and its inter-op threads to 1 (the fork is
+     * a fresh JVM, so this is the process's only setting).
+     */
+    TorchRunner(Workload w, int threads) {
+        this.w = w;
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        Engine engine = Engine.getEngine("PyTorch");
+        JniUtils.setNumThreads(threads);
+        if (JniUtils.getNumThreads() != threads) {
+            throw new IllegalStateException("PyTorch runs " + JniUtils.getNumThreads() + " threads, not " + threads);
+        }
+        manager = engine.newBaseManager();
+        x = manager.create(w.inputData(), new Shape(longs(w.input())));
+        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
+            weight = manager.create(w.weightData(), new Shape(longs(w.weightShape())));
+            bias = manager.create(w.biasData());
+        } else {
+            weight = null;
+            bias = null;
+        }
+        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
+            model = Model.newInstance("lenet5", "PyTorch");
+            model.setBlock(lenet5());
+            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).optMomentum(0.9f).build();
+            trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
+            trainer.initialize(new Shape(longs(w.input())));
+            copyWeights(VcnnRunner.lenet5().parameters(), model.getBlock().getParameters().values());
+            float[] y = new float[w.batch()];
+            int[] l = w.labels();
+            for (int i = 0; i < y.length; i++) {
+                y[i] = l[i];
+            }
+            labels = manager.create(y);
+        } else {
+            model = null;
+            trainer = null;
+            labels = null;
+        }
+    }
+
+    /** vcnn's {@code Models.lenet5}: conv 5×5 pad 2 → 6, ReLU, max 2, conv 5×5 → 16, ReLU, max 2, 400-120-84-10. */
+    private static SequentialBlock lenet5() {
+        return new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(6).build())
+                .add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).setFilters(16).build())
+                .add(Activation::relu)
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(120).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(84).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(10).build());
+    }
+
+    /** vcnn's parameters into DJL's, in order (weight, bias per layer; same layouts as PyTorch). */
+    private static void copyWeights(List<Variable> from, List<Parameter> to) {
+        if (from.size() != to.size()) {
+            throw new IllegalStateException("LeNet-5 has " + from.size() + " parameters in vcnn but " + to.size() + " in DJL");
+        }
+        for (int i = 0; i < from.size(); i++) {
+            NDArray target = to.get(i).getArray();
+            float[] data = from.get(i).value().toArray();
+            if (target.size() != data.length) {
+                throw new IllegalStateException("LeNet-5 parameter " + i + " (" + to.get(i).getName() + "): DJL shape "
+                        + target.getShape() + " but vcnn " + from.get(i).value().shape());
+            }
+            target.set(FloatBuffer.wrap(data));
+        }
+    }
+
+    @Override
+    public Object run() {
+        switch (w.kind()) {
+            case CONV -> {
+                try (NDList y = Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()),
+                        new Shape(w.padding(), w.padding()), new Shape(1, 1), 1)) {
+                    return y.size();
+                }
+            }
+            case MAX_POOL -> {
+                try (NDArray y = Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
+                        new Shape(0, 0), false)) {
+                    return y.size();
+                }
+            }
+            case LINEAR -> {
+                try (NDList y = Linear.linear(x, weight, bias)) {
+                    return y.size();
+                }
+            }
+            case LENET5_TRAIN -> {
+                // Everything the step creates is attached to a per-step manager and freed with it.
+                try (NDManager step = manager.newSubManager()) {
+                    x.tempAttach(step);
+                    labels.tempAttach(step);
+                    float loss;
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        NDList logits = trainer.forward(new NDList(x));
+                        NDArray l = trainer.getLoss().evaluate(new NDList(labels), logits);
+                        collector.backward(l);
+                        loss = l.getFloat();
+                    }
+                    trainer.step();
+                    return loss;
+                }
+            }
+            default -> throw new AssertionError(w.kind());
+        }
+    }
+
+    @Override
+    public float[] output() {
+        if (trainer == null) {
+            NDArray y = switch (w.kind()) {
+                case CONV -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()),
+                        new Shape(w.padding(), w.padding()), new Shape(1, 1), 1).singletonOrThrow();
+                case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
+                        new Shape(0, 0), false);
+                default -> Linear.linear(x, weight, bias).singletonOrThrow();
+            };
+            try (y) {
+                return y.toFloatArray();
+            }
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            x.tempAttach(scope);
+            return trainer.evaluate(new NDList(x)).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (trainer != null) {
+            trainer.close();
+            model.close();
+        }
+        manager.close();
+    }
+
+    private static long[] longs(int[] dims) {
+        long[] l = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            l[i] = dims[i];
+        }
+        return l;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.vcnn.peers;
+
+import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Context;
+import dev.vcnn.engine.autograd.Functional;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.optim.Optimizer;
+import dev.vcnn.engine.optim.Sgd;
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.tensor.SplitMix64;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.Models;
+
+/**
+ * A workload on vcnn, through the same public API a user calls: {@code Functional} operators (a new
+ * output tensor per call, as in PyTorch) and a {@code Models} LeNet-5 with {@code Sgd}.
+ */
+final class VcnnRunner implements Runner {
+    private final Workload w;
+    private final Parallelism parallelism;
+    private final Context context;
+    private final Variable x;
+    private final Variable weight;
+    private final Variable bias;
+    private final Module net;
+    private final Optimizer optimizer;
+    private final int[] labels;
+
+    /**
+     * @param kernels {@code Kernels.defaults()} to measure, {@code Kernels.scalar()} for the reference
+     * @param absolute run on |input|, |weight| and |bias| instead: the sum of |terms| of each output,
+     *     which the rounding-error bound of a convolution or linear layer is proportional to
+     */
+    VcnnRunner(Workload w, int threads, Kernels kernels, boolean absolute) {
+        this.w = w;
+        this.parallelism = Parallelism.of(threads);
+        this.context = new Context(kernels, parallelism);
+        int[] in = w.input();
+        x = Variable.constant(Tensor.of(abs(w.inputData(), absolute), in));
+        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
+            weight = Variable.constant(Tensor.of(abs(w.weightData(), absolute), w.weightShape()));
+            bias = Variable.constant(Tensor.of(abs(w.biasData(), absolute), w.outChannels()));
+        } else {
+            weight = null;
+            bias = null;
+        }
+        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
+            net = lenet5();
+            optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);
+            labels = w.labels();
+        } else {
+            net = null;
+            optimizer = null;
+            labels = null;
+        }
+    }
+
+    /** The LeNet-5 both engines train, with vcnn's (PyTorch's default) initialisation from a fixed seed. */
+    static Module lenet5() {
+        return Models.build("lenet5", 1, 28, 10, new SplitMix64(21));
+    }
+
+    @Override
+    public Object run() {
+        return context.call(() -> switch (w.kind()) {
+            case CONV -> Autograd.noGrad(() -> Functional.conv2d(x, weight, bias, w.stride(), w.padding()));
+            case MAX_POOL -> Autograd.noGrad(() -> Functional.maxPool2d(x, w.kernel(), w.stride(), 0));
+            case LINEAR -> Autograd.noGrad(() -> Functional.linear(x, weight, bias));
+            case LENET5_TRAIN -> {
+                optimizer.zeroGrad();
+                Variable loss = Functional.crossEntropy(net.forward(x), labels);
+                loss.backward();
+                optimizer.step();
+                yield loss.item();
+            }
+        });
+    }
+
+    @Override
+    public float[] output() {
+        if (net == null) {
+            return ((Variable) run()).value().toArray();
+        }
+        net.eval();
+        float[] logits = context.call(() -> Autograd.noGrad(() -> net.forward(x)).value().toArray());
+        net.train();
+        return logits;
+    }
+
+    @Override
+    public void close() {
+        parallelism.close();
+    }
+
+    private static float[] abs(float[] a, boolean absolute) {
+        if (absolute) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Math.abs(a[i]);
+            }
+        }
+        return a;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.vcnn.peers;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A workload both engines run on the same seeded data: a convolution, a max pooling or a linear
+ * layer forward, or one LeNet-5 training step (forward, cross-entropy, backward, SGD with momentum).
+ * The shapes are those of {@code bench}'s ConvBench and PoolBench, the MLP's first layer and a VGG
+ * classifier layer.
+ *
+ * @param name the JMH parameter value
+ * @param kind what runs
+ * @param input the input's shape (N, C, H, W) or (N, features)
+ * @param outChannels convolution output channels or linear output features (0 for pooling, training)
+ * @param kernel convolution or pooling window (square)
+ * @param stride convolution or pooling stride
+ * @param padding convolution padding (all four sides)
+ */
+public record Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding) {
+    /** What a workload computes. */
+    public enum Kind { CONV, MAX_POOL, LINEAR, LENET5_TRAIN }
+
+    /** Every workload, in the order of the table. */
+    public static final List<Workload> ALL = List.of(
+            new Workload("lenet-conv1", Kind.CONV, new int[] {64, 1, 28, 28}, 6, 5, 1, 0),
+            new Workload("cifar-conv1", Kind.CONV, new int[] {64, 3, 32, 32}, 32, 3, 1, 1),
+            new Workload("vgg-64", Kind.CONV, new int[] {8, 64, 56, 56}, 64, 3, 1, 1),
+            new Workload("conv-128", Kind.CONV, new int[] {8, 128, 28, 28}, 128, 3, 1, 1),
+            new Workload("maxpool", Kind.MAX_POOL, new int[] {64, 32, 32, 32}, 0, 2, 2, 0),
+            new Workload("linear-784-512", Kind.LINEAR, new int[] {64, 784}, 512, 0, 0, 0),
+            new Workload("linear-4096", Kind.LINEAR, new int[] {64, 4096}, 4096, 0, 0, 0),
+            new Workload("lenet5-train", Kind.LENET5_TRAIN, new int[] {64, 1, 28, 28}, 0, 0, 0, 0));
+
+    /**
+     * The workload of a name.
+     *
+     * @throws IllegalArgumentException listing the known names
+     */
+    public static Workload of(String name) {
+        return ALL.stream().filter(w -> w.name.equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "workload must be one of " + ALL.stream().map(Workload::name).toList() + " but was '" + name + "'"));
+    }
+
+    public int batch() {
+        return input[0];
+    }
+
+    /** Output height (or width: inputs are square) of a convolution or pooling. */
+    public int outSize() {
+        return kind == Kind.CONV ? (input[2] + 2 * padding - kernel) / stride + 1 : (input[2] - kernel) / stride + 1;
+    }
+
+    public int[] weightShape() {
+        return kind == Kind.CONV ? new int[] {outChannels, input[1], kernel, kernel} : new int[] {outChannels, input[1]};
+    }
+
+    /** Floating-point operations of one run (2 per multiply-add), 0 where not meaningful (pooling, training). */
+    public double flop() {
+        return switch (kind) {
+            case CONV -> 2.0 * batch() * outChannels * outSize() * outSize() * input[1] * kernel * kernel;
+            case LINEAR -> 2.0 * batch() * outChannels * input[1];
+            default -> 0;
+        };
+    }
+
+    /** Multiply-adds per output element (the length of each sum; bias not counted). */
+    public int termsPerOutput() {
+        return kind == Kind.CONV ? input[1] * kernel * kernel : input[1];
+    }
+
+    public float[] inputData() {
+        return uniform(11, numel(input));
+    }
+
+    public float[] weightData() {
+        return uniform(12, numel(weightShape()));
+    }
+
+    public float[] biasData() {
+        return uniform(13, outChannels);
+    }
+
+    /** Class labels of the training batch. */
+    public int[] labels() {
+        var rng = new SplittableRandom(14);
+        int[] y = new int[batch()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rng.nextInt(10);
+        }
+        return y;
+    }
+
+    static int numel(int[] dims) {
+        int n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** {@code n} floats uniform in [-1, 1). */
+    private static float[] uniform(long seed, int n) {
+        var rng = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rng.nextDouble(-1, 1);
+        }
+        return x;
+    }
+}
