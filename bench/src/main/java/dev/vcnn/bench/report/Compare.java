@@ -15,7 +15,7 @@ import java.util.Map;
  * Usage: {@code java -cp benchmarks.jar dev.vcnn.bench.report.Compare BASELINE.json RUN.json [THRESHOLD_PERCENT]}.
  */
 public final class Compare {
-    public static final double DEFAULT_THRESHOLD_PERCENT = 15;
+    public static final double DEFAULT_THRESHOLD_PERCENT = 25;
 
     private Compare() {}
 

@@ -1,0 +1,40 @@
+package dev.vcnn.peers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vcnn.bench.report.JmhResults;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PeerTableTest {
+    private static JmhResults.Row row(String workload, String engine, String threads, double opsPerSecond) {
+        return new JmhResults.Row("PeerBench.run", Map.of("workload", workload, "engine", engine, "threads", threads),
+                new JmhResults.Score(opsPerSecond, opsPerSecond * 0.9, opsPerSecond * 1.1, "ops/s"), Map.of());
+    }
+
+    @Test
+    void ratioIsVcnnThroughputOverPyTorchs() {
+        String table = PeerTable.render(List.of(row("vgg-64", "vcnn", "1", 30), row("vgg-64", "pytorch", "1", 20)));
+        // vgg-64 is 2·8·64·56²·64·9 FLOP a run: 30 runs/s is 55.5 GFLOP/s.
+        double gflop = Workload.of("vgg-64").flop() / 1e9;
+        assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%,.1f", 30 * gflop) + " ±"), table);
+        assertTrue(table.contains("| vgg-64 | 1 |"), table);
+        assertTrue(table.trim().endsWith("| 1.50 |"), table);
+    }
+
+    @Test
+    void poolingIsShownInMillisecondsAndTrainingInImages() {
+        String table = PeerTable.render(List.of(row("maxpool", "vcnn", "2", 500), row("lenet5-train", "pytorch", "1", 100)));
+        assertTrue(table.contains("| maxpool | 2 | 2.000 ms (1.818–2.222) |  |  |"), table);
+        assertTrue(table.contains("| lenet5-train | 1 |  | 6,400.0 ± 640.0 img/s |  |"), table);
+        assertEquals(4, table.lines().count(), table);
+    }
+
+    @Test
+    void unknownWorkloadNamesTheKnownOnes() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Workload.of("vgg"));
+        assertTrue(e.getMessage().contains("lenet-conv1") && e.getMessage().contains("'vgg'"), e.getMessage());
+    }
+}
