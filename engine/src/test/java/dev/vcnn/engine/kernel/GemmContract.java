@@ -77,6 +77,17 @@ public abstract class GemmContract {
                 .checkAssert((k, m, transA, seed) -> checkCase(new Case(transA, !transA, m, 40, k, -1f, 0.75f, 1, 3, seed)));
     }
 
+    /**
+     * The dot-product regime (A·Bᵀ with few outputs and long rows, as a conv weight gradient) with K
+     * across its 4096-float blocks and row and column counts that leave partial 4×4 blocks.
+     */
+    @Test
+    void longDotProductsCrossTheirKBlocks() {
+        qt().withExamples(8).forAll(Generate.pick(List.of(4095, 4096, 4097, 8200, 9001)), integers().between(5, 14),
+                        integers().between(1, 14), Gens.seeds())
+                .checkAssert((k, m, n, seed) -> checkCase(new Case(false, true, m, n, k, 1f, seed % 2 == 0 ? 0f : -0.5f, 2, 1, seed)));
+    }
+
     private void checkCase(Case cs) {
         int aRows = cs.transA() ? cs.k() : cs.m();
         int aCols = cs.transA() ? cs.m() : cs.k();
@@ -151,6 +162,27 @@ public abstract class GemmContract {
                     }
                 }
             }
+        }
+    }
+
+    /** The dot-product regime splits its columns over threads: each output must not notice. */
+    @Test
+    void longDotProductsAreBitIdenticalForOneAndTwoThreads() {
+        int m = 6;
+        int n = 650;
+        int k = 16 * n + 5;
+        float[] a = Gens.floats(1, 0, m * k, 0);
+        float[] b = Gens.floats(2, 0, n * k, 0);
+        float[] c1 = Gens.floats(3, 0, m * n, 0);
+        float[] c2 = c1.clone();
+        try (var one = Parallelism.of(1)) {
+            impl().sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 1f, c1, 0, n, one);
+        }
+        impl().sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 1f, c2, 0, n, TWO_THREADS);
+        for (int i = 0; i < c1.length; i++) {
+            int at = i;
+            assertEquals(Float.floatToRawIntBits(c1[i]), Float.floatToRawIntBits(c2[i]),
+                    () -> "element " + at + " of A·Bᵀ (6 × 650, K = 10405) differs between 1 and 2 threads");
         }
     }
 

@@ -418,6 +418,10 @@ final class SimdGemm implements Gemm {
                                  float beta, float[] c, int cOff, int ldc, Parallelism par) {
         par.forRange(n, Math.max(UNPACKED_COLS, roundUp(Math.max(1, (int) (SERIAL_FLOP / 2 / k / m)), UNPACKED_COLS)),
                 (j0, j1) -> {
+                    if (transB && !transA && m > UNPACKED_MAX_M) { // the dot-product regime: few outputs, long rows
+                        dotsBlocked(m, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, j0, j1);
+                        return;
+                    }
                     for (int i = 0; i < m; i++) {
                         int aRow = transA ? aOff + i : aOff + i * lda;
                         int aStep = transA ? lda : 1;
@@ -510,6 +514,117 @@ final class SimdGemm implements Gemm {
                 s = Math.fma(a[aRow + p * aStep], b[r + p], s);
             }
             c[cRow + j] = scaleInto(s, alpha, beta, c[cRow + j]);
+        }
+    }
+
+    /** K per block of {@link #dotsBlocked}: 16 KiB of each row, so a block of all the rows (≤ 60 here) stays in L2. */
+    private static final int DOTS_KC = 4096;
+
+    /**
+     * C[i, j] = alpha·Σₚ A[i, p]·B[j, p] + beta·C for all rows i and j in [j0, j1), as dot products
+     * along stored rows of A and B (A·Bᵀ, both row-major), four rows of A by four rows of B at a time:
+     * 8 vector loads feed 16 FMAs (one row at a time needed 5 loads for 4). K is walked in blocks of
+     * {@link #DOTS_KC} so the rows' block stays in L2 while every pair meets, the 16 vector
+     * accumulators parked in {@code acc} between blocks (a conv weight gradient has rows of 10⁵ floats:
+     * unblocked, each row of B streamed from L3 once per row of A). Each output is the same sequence of
+     * lane-wise FMAs, then {@link Lanes#sum}, then the scalar tail, as {@link #dotsRow}: results do not
+     * depend on the blocking or on the column split. Blocks past the last row or column repeat it
+     * (clamped indices) and are not written.
+     */
+    private static void dotsBlocked(int m, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float beta, float[] c, int cOff, int ldc, int j0, int j1) {
+        int kBound = F.loopBound(k);
+        int rowBlocks = (m + 3) / 4;
+        int colBlocks = (j1 - j0 + 3) / 4;
+        float[] acc = new float[rowBlocks * colBlocks * 16 * L];
+        for (int kb = 0; kb < kBound; kb += DOTS_KC) {
+            int ke = Math.min(kBound, kb + DOTS_KC);
+            for (int ib = 0; ib < rowBlocks; ib++) {
+                int i = 4 * ib;
+                int a0 = aOff + i * lda;
+                int a1 = aOff + Math.min(i + 1, m - 1) * lda;
+                int a2 = aOff + Math.min(i + 2, m - 1) * lda;
+                int a3 = aOff + Math.min(i + 3, m - 1) * lda;
+                for (int jb = 0; jb < colBlocks; jb++) {
+                    int j = j0 + 4 * jb;
+                    int b0 = bOff + j * ldb;
+                    int b1 = bOff + Math.min(j + 1, j1 - 1) * ldb;
+                    int b2 = bOff + Math.min(j + 2, j1 - 1) * ldb;
+                    int b3 = bOff + Math.min(j + 3, j1 - 1) * ldb;
+                    int at = (ib * colBlocks + jb) * 16 * L;
+                    var c00 = FloatVector.fromArray(F, acc, at);
+                    var c01 = FloatVector.fromArray(F, acc, at + L);
+                    var c02 = FloatVector.fromArray(F, acc, at + 2 * L);
+                    var c03 = FloatVector.fromArray(F, acc, at + 3 * L);
+                    var c10 = FloatVector.fromArray(F, acc, at + 4 * L);
+                    var c11 = FloatVector.fromArray(F, acc, at + 5 * L);
+                    var c12 = FloatVector.fromArray(F, acc, at + 6 * L);
+                    var c13 = FloatVector.fromArray(F, acc, at + 7 * L);
+                    var c20 = FloatVector.fromArray(F, acc, at + 8 * L);
+                    var c21 = FloatVector.fromArray(F, acc, at + 9 * L);
+                    var c22 = FloatVector.fromArray(F, acc, at + 10 * L);
+                    var c23 = FloatVector.fromArray(F, acc, at + 11 * L);
+                    var c30 = FloatVector.fromArray(F, acc, at + 12 * L);
+                    var c31 = FloatVector.fromArray(F, acc, at + 13 * L);
+                    var c32 = FloatVector.fromArray(F, acc, at + 14 * L);
+                    var c33 = FloatVector.fromArray(F, acc, at + 15 * L);
+                    for (int p = kb; p < ke; p += L) {
+                        var y0 = FloatVector.fromArray(F, b, b0 + p);
+                        var y1 = FloatVector.fromArray(F, b, b1 + p);
+                        var y2 = FloatVector.fromArray(F, b, b2 + p);
+                        var y3 = FloatVector.fromArray(F, b, b3 + p);
+                        var x = FloatVector.fromArray(F, a, a0 + p);
+                        c00 = y0.fma(x, c00);
+                        c01 = y1.fma(x, c01);
+                        c02 = y2.fma(x, c02);
+                        c03 = y3.fma(x, c03);
+                        x = FloatVector.fromArray(F, a, a1 + p);
+                        c10 = y0.fma(x, c10);
+                        c11 = y1.fma(x, c11);
+                        c12 = y2.fma(x, c12);
+                        c13 = y3.fma(x, c13);
+                        x = FloatVector.fromArray(F, a, a2 + p);
+                        c20 = y0.fma(x, c20);
+                        c21 = y1.fma(x, c21);
+                        c22 = y2.fma(x, c22);
+                        c23 = y3.fma(x, c23);
+                        x = FloatVector.fromArray(F, a, a3 + p);
+                        c30 = y0.fma(x, c30);
+                        c31 = y1.fma(x, c31);
+                        c32 = y2.fma(x, c32);
+                        c33 = y3.fma(x, c33);
+                    }
+                    c00.intoArray(acc, at);
+                    c01.intoArray(acc, at + L);
+                    c02.intoArray(acc, at + 2 * L);
+                    c03.intoArray(acc, at + 3 * L);
+                    c10.intoArray(acc, at + 4 * L);
+                    c11.intoArray(acc, at + 5 * L);
+                    c12.intoArray(acc, at + 6 * L);
+                    c13.intoArray(acc, at + 7 * L);
+                    c20.intoArray(acc, at + 8 * L);
+                    c21.intoArray(acc, at + 9 * L);
+                    c22.intoArray(acc, at + 10 * L);
+                    c23.intoArray(acc, at + 11 * L);
+                    c30.intoArray(acc, at + 12 * L);
+                    c31.intoArray(acc, at + 13 * L);
+                    c32.intoArray(acc, at + 14 * L);
+                    c33.intoArray(acc, at + 15 * L);
+                }
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            int ib = i / 4;
+            for (int j = j0; j < j1; j++) {
+                int jb = (j - j0) / 4;
+                float s = Lanes.sum(FloatVector.fromArray(F, acc, ((ib * colBlocks + jb) * 16 + (i % 4) * 4 + (j - j0) % 4) * L));
+                int ar = aOff + i * lda;
+                int br = bOff + j * ldb;
+                for (int p = kBound; p < k; p++) {
+                    s = Math.fma(a[ar + p], b[br + p], s);
+                }
+                c[cOff + i * ldc + j] = scaleInto(s, alpha, beta, c[cOff + i * ldc + j]);
+            }
         }
     }
 
