@@ -1,7 +1,6 @@
 package dev.vcnn.peers;
 
 import dev.vcnn.bench.report.JmhResults;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,16 +16,7 @@ public final class PeerTable {
     private PeerTable() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: PeerTable RESULTS.json");
-            System.exit(2);
-        }
-        try {
-            System.out.print(render(JmhResults.read(Path.of(args[0]))));
-        } catch (IllegalArgumentException e) {
-            System.err.println("peer table: " + e.getMessage());
-            System.exit(1);
-        }
+        JmhResults.printReport(args, "PeerTable", PeerTable::render);
     }
 
     /** The table as Markdown; a workload that ran on one engine only shows an empty ratio. */

@@ -58,6 +58,24 @@ public final class JmhResults {
     }
 
     /**
+     * The main method of a report that renders one JMH JSON file: usage error (exit 2) unless there is
+     * exactly one argument, the rendered text on standard output, a bad file as one line naming it (exit 1).
+     */
+    public static void printReport(String[] args, String tool, java.util.function.Function<List<Row>, String> render)
+            throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: " + tool + " RESULTS.json");
+            System.exit(2);
+        }
+        try {
+            System.out.print(render.apply(read(Path.of(args[0]))));
+        } catch (IllegalArgumentException e) {
+            System.err.println(tool.toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
      * Reads a JMH JSON file.
      *
      * @throws IllegalArgumentException naming the file and the entry that is not a JMH result

@@ -1,6 +1,5 @@
 package dev.vcnn.bench.report;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,16 +14,7 @@ public final class Table {
     private Table() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: Table RESULTS.json");
-            System.exit(2);
-        }
-        try {
-            System.out.print(render(JmhResults.read(Path.of(args[0]))));
-        } catch (IllegalArgumentException e) {
-            System.err.println("table: " + e.getMessage());
-            System.exit(1);
-        }
+        JmhResults.printReport(args, "Table", Table::render);
     }
 
     /** The table as Markdown. */
