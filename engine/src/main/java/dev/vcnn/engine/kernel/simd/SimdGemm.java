@@ -108,6 +108,10 @@ final class SimdGemm implements Gemm {
         final int kcBlock = (k + kBlocks - 1) / kBlocks;
         final int[] rowMap = transA ? null : rowGatherMap(lda);
         final int[] columnMap = transB ? columnGatherMap(ldb) : null;
+        if (par.threads() == 1 && m <= PANEL_BY_PANEL_MAX_M) {
+            panelByPanel(transA, transB, m, n, k, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, rowMap, columnMap);
+            return;
+        }
         final int ncBlock = Math.max(NC, roundUp(B_PANEL_FLOATS / kcBlock, NR) - NR);
         for (int jc = 0; jc < n; jc += ncBlock) {
             final int j0 = jc;
@@ -160,6 +164,43 @@ final class SimdGemm implements Gemm {
                     bBuffers.give(bp);
                 }
             }
+        }
+    }
+
+    /** Most rows for {@link #panelByPanel}: its packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
+    static final int PANEL_BY_PANEL_MAX_M = 256;
+
+    /**
+     * The blocked GEMM on one thread for few rows (a convolution's per-image GEMM has M = out-channels):
+     * per K block, all of op(A) is packed once, then each NR-wide panel of op(B) is packed and at once
+     * used by every row tile while it is hot in L1/L2, instead of packing the whole block of B first
+     * (megabytes, written out to L3 and read back). Same K blocks and micro-kernel as the threaded
+     * path, so the same results bit for bit.
+     */
+    private void panelByPanel(boolean transA, boolean transB, int m, int n, int k, int kcBlock, float alpha,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
+                              float[] c, int cOff, int ldc, int[] rowMap, int[] columnMap) {
+        float[] ap = aBuffers.take(roundUp(m, MR) * kcBlock);
+        float[] bp = bBuffers.take(NR * kcBlock);
+        float[] tile = tileBuffers.take(MR * NR);
+        try {
+            for (int pc = 0; pc < k; pc += kcBlock) {
+                int kc = Math.min(kcBlock, k - pc);
+                float betaStep = pc == 0 ? beta : 1f;
+                packA(transA, a, aOff, lda, 0, m, pc, kc, ap, rowMap);
+                for (int col = 0; col < n; col += NR) {
+                    int cols = Math.min(NR, n - col);
+                    packB(transB, b, bOff, ldb, pc, kc, col, cols, bp, 0, columnMap);
+                    for (int ir = 0; ir < m; ir += MR) {
+                        microKernel(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, alpha, betaStep,
+                                Math.min(MR, m - ir), cols, tile);
+                    }
+                }
+            }
+        } finally {
+            tileBuffers.give(tile);
+            bBuffers.give(bp);
+            aBuffers.give(ap);
         }
     }
 
