@@ -117,57 +117,45 @@ final class TorchRunner implements Runner {
         }
     }
 
+    /** The operator's output, a new array owned by the base manager: the caller closes it. */
+    private NDArray operator() {
+        return switch (w.kind()) {
+            case CONV -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()), new Shape(w.padding(), w.padding()),
+                    new Shape(1, 1), 1).singletonOrThrow();
+            case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
+                    new Shape(0, 0), false);
+            case LINEAR -> Linear.linear(x, weight, bias).singletonOrThrow();
+            case LENET5_TRAIN -> throw new AssertionError("training is not an operator");
+        };
+    }
+
     @Override
     public Object run() {
-        switch (w.kind()) {
-            case CONV -> {
-                try (NDList y = Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()),
-                        new Shape(w.padding(), w.padding()), new Shape(1, 1), 1)) {
-                    return y.size();
-                }
+        if (trainer == null) {
+            try (NDArray y = operator()) {
+                return y.size();
             }
-            case MAX_POOL -> {
-                try (NDArray y = Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
-                        new Shape(0, 0), false)) {
-                    return y.size();
-                }
+        }
+        // Everything the step creates is attached to a per-step manager and freed with it.
+        try (NDManager step = manager.newSubManager()) {
+            x.tempAttach(step);
+            labels.tempAttach(step);
+            float loss;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList logits = trainer.forward(new NDList(x));
+                NDArray l = trainer.getLoss().evaluate(new NDList(labels), logits);
+                collector.backward(l);
+                loss = l.getFloat();
             }
-            case LINEAR -> {
-                try (NDList y = Linear.linear(x, weight, bias)) {
-                    return y.size();
-                }
-            }
-            case LENET5_TRAIN -> {
-                // Everything the step creates is attached to a per-step manager and freed with it.
-                try (NDManager step = manager.newSubManager()) {
-                    x.tempAttach(step);
-                    labels.tempAttach(step);
-                    float loss;
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDList logits = trainer.forward(new NDList(x));
-                        NDArray l = trainer.getLoss().evaluate(new NDList(labels), logits);
-                        collector.backward(l);
-                        loss = l.getFloat();
-                    }
-                    trainer.step();
-                    return loss;
-                }
-            }
-            default -> throw new AssertionError(w.kind());
+            trainer.step();
+            return loss;
         }
     }
 
     @Override
     public float[] output() {
         if (trainer == null) {
-            NDArray y = switch (w.kind()) {
-                case CONV -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()),
-                        new Shape(w.padding(), w.padding()), new Shape(1, 1), 1).singletonOrThrow();
-                case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
-                        new Shape(0, 0), false);
-                default -> Linear.linear(x, weight, bias).singletonOrThrow();
-            };
-            try (y) {
+            try (NDArray y = operator()) {
                 return y.toFloatArray();
             }
         }

@@ -80,6 +80,7 @@ final class SimdGemm implements Gemm {
     private final Scratch aBuffers = new Scratch();
     private final Scratch bBuffers = new Scratch();
     private final Scratch tileBuffers = new Scratch();
+    private final Scratch dotBuffers = new Scratch();
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
@@ -454,13 +455,18 @@ final class SimdGemm implements Gemm {
      * chunks. op(B) = B (row-major K×N): four vector accumulators per row walk down K. op(B) = Bᵀ
      * (B stored N×K, as a linear layer stores its weight): four dot products at a time, contiguous in K.
      */
-    private static void unpacked(boolean transA, boolean transB, int m, int n, int k,
+    private void unpacked(boolean transA, boolean transB, int m, int n, int k,
                                  float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                  float beta, float[] c, int cOff, int ldc, Parallelism par) {
         par.forRange(n, Math.max(UNPACKED_COLS, roundUp(Math.max(1, (int) (SERIAL_FLOP / 2 / k / m)), UNPACKED_COLS)),
                 (j0, j1) -> {
                     if (transB && !transA && m > UNPACKED_MAX_M) { // the dot-product regime: few outputs, long rows
-                        dotsBlocked(m, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, j0, j1);
+                        float[] acc = dotBuffers.take(dotsAccumulatorFloats(m, j1 - j0));
+                        try {
+                            dotsBlocked(m, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, j0, j1, acc);
+                        } finally {
+                            dotBuffers.give(acc);
+                        }
                         return;
                     }
                     for (int i = 0; i < m; i++) {
@@ -566,18 +572,18 @@ final class SimdGemm implements Gemm {
      * along stored rows of A and B (A·Bᵀ, both row-major), four rows of A by four rows of B at a time:
      * 8 vector loads feed 16 FMAs (one row at a time needed 5 loads for 4). K is walked in blocks of
      * {@link #DOTS_KC} so the rows' block stays in L2 while every pair meets, the 16 vector
-     * accumulators parked in {@code acc} between blocks (a conv weight gradient has rows of 10⁵ floats:
+     * accumulators parked in {@code acc} ({@link #dotsAccumulatorFloats} floats, any contents) between blocks (a conv weight gradient has rows of 10⁵ floats:
      * unblocked, each row of B streamed from L3 once per row of A). Each output is the same sequence of
      * lane-wise FMAs, then {@link Lanes#sum}, then the scalar tail, as {@link #dotsRow}: results do not
      * depend on the blocking or on the column split. Blocks past the last row or column repeat it
      * (clamped indices) and are not written.
      */
     private static void dotsBlocked(int m, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                    float beta, float[] c, int cOff, int ldc, int j0, int j1) {
+                                    float beta, float[] c, int cOff, int ldc, int j0, int j1, float[] acc) {
         int kBound = F.loopBound(k);
         int rowBlocks = (m + 3) / 4;
         int colBlocks = (j1 - j0 + 3) / 4;
-        float[] acc = new float[rowBlocks * colBlocks * 16 * L];
+        Arrays.fill(acc, 0, dotsAccumulatorFloats(m, j1 - j0), 0f);
         for (int kb = 0; kb < kBound; kb += DOTS_KC) {
             int ke = Math.min(kBound, kb + DOTS_KC);
             for (int ib = 0; ib < rowBlocks; ib++) {
@@ -667,6 +673,11 @@ final class SimdGemm implements Gemm {
                 c[cOff + i * ldc + j] = scaleInto(s, alpha, beta, c[cOff + i * ldc + j]);
             }
         }
+    }
+
+    /** The accumulator floats {@link #dotsBlocked} needs for m rows and n columns: 16 vectors per 4×4 block. */
+    private static int dotsAccumulatorFloats(int m, int n) {
+        return (m + 3) / 4 * ((n + 3) / 4) * 16 * L;
     }
 
     /** The write-back arithmetic of the packed path, for one vector of a row under a mask. */
