@@ -152,6 +152,12 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(8, 16, 64, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 99));
     }
 
+    /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */
+    @Test
+    void weightGradientOfManyImagesAndFewChannels() {
+        checkCase(new Case(new Conv2dGeometry(40, 2, 9, 20, 11, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 1), true, 7));
+    }
+
     private void checkCase(Case c) {
         Conv2dGeometry g = c.g();
         int off = 3;
@@ -276,6 +282,7 @@ public abstract class Conv2dContract {
     void resultsAreBitIdenticalForOneAndTwoThreads() {
         var shapes = List.of(
                 new Conv2dGeometry(4, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(32, 3, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));

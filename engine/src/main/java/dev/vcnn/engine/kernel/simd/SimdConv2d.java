@@ -19,7 +19,9 @@ import java.util.Arrays;
  * </ul>
  *
  * A 1×1 convolution with stride 1 and no padding uses the input as its own column matrix; layers
- * with one input channel run forward as a direct convolution ({@link DirectConv2d}). Images
+ * with one input channel run forward as a direct convolution ({@link DirectConv2d}), and layers
+ * with few input channels per group and horizontal stride 1 take their weight gradient straight from
+ * the input rows ({@link DirectWeightGradient}). Images
  * run in parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
@@ -139,6 +141,10 @@ final class SimdConv2d implements Conv2d {
         int hw = g.inPlane();
         if (g.batch() == 0) {
             Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * crs, 0f);
+            return;
+        }
+        if (DirectWeightGradient.applies(g)) {
+            DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
             return;
         }
         // Images per chunk from the geometry alone: the K dimension of each GEMM is chunk·PQ.
