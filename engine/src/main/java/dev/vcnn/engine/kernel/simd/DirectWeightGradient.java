@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorMask;
  * floats cost a call per copy). Padding costs nothing: a tap that falls outside the image is a masked-off
  * lane, and a filter row outside it skips the output row.
  *
- * <p>Register tile: 8 output channels × 3 taps along a filter row = 24 accumulators; per vector of q,
- * 3 input loads and 8 gradient loads feed 24 FMAs (a smaller tile waits on loads). A short tile repeats
- * its last channel or tap and does not store it. Accumulators run over every image of a part, then each
- * is summed lane by lane in lane order (few such sums per FMA: parts hold at least
- * {@link #MIN_PART_ROW_VECTORS} row vectors).
+ * <p>Register tile: 4 output channels × 3 taps along a filter row = 12 accumulators; per vector of q,
+ * 3 input loads and 4 gradient loads feed 12 FMAs. Measured on Zen 4 (LeNet conv1 / CIFAR conv1, ms):
+ * 3 channels 0.34 / 2.8, 4 channels 0.37 / 2.7, 6 channels 0.51 / 3.4, 8 channels 0.76 / 4.3 (presumably C2 spills
+ * the accumulators). A short tile repeats its last channel or tap and does not store it. Accumulators
+ * run over a block of images of at least {@link #MIN_TILE_ROW_VECTORS} row vectors, then each is summed
+ * lane by lane in lane order.
  *
  * <p>Images are split into at most {@link #MAX_PARTS} parts chosen from the geometry alone; each part
  * sums its images into a partial gradient, and the partials are added in part order, so the result is
@@ -43,7 +44,7 @@ final class DirectWeightGradient {
     static final int MIN_PART_ROW_VECTORS = 128;
     /**
      * Fewest gradient-row vectors per tile: a tile's accumulators run over a block of images this big
-     * before they are summed lane by lane (24 such sums cost ~400 adds, 4 rows of 24 FMAs each ~100).
+     * before they are summed lane by lane (12 such sums cost ~200 adds against 64 × 12 FMAs).
      */
     static final int MIN_TILE_ROW_VECTORS = 64;
 
