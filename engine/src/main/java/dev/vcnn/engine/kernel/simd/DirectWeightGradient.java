@@ -14,15 +14,20 @@ import jdk.incubator.vector.VectorMask;
  * <pre>gradW[k, c, r, s] = Σ_{n, p, q} gradOut[n, k, p, q] · in[n, c, p·sh − pt + r·dh, q − pl + s·dw]</pre>
  *
  * <p>With stride 1 along W, a row of gradOut and the input row it meets are both contiguous, so the
- * sum over q runs on vectors straight from the two arrays: no column matrix is written and read back
- * (with im2col that copying was half the time of this gradient on small images, whose rows of 10–32
- * floats cost a call per copy). Padding costs nothing: a tap that falls outside the image is a masked-off
- * lane, and a filter row outside it skips the output row.
+ * sum over q runs on whole vectors: no column matrix is written and read back (with im2col that copying
+ * was half the time of this gradient on small images, whose rows of 10–32 floats cost a call per copy).
+ * Each block of images is copied once into scratch, the input with its zero padding and the gradient in
+ * rows rounded up to whole vectors with zeros after Q, so the tile's loads are all unmasked and in
+ * bounds. A first version read the caller's arrays with masked loads instead: C1 could not compile that
+ * tile ("out of virtual registers"), and when C2's code hit an uncommon trap (a mask's out-of-range
+ * path, a branch warm-up had not taken) the tile ran boxed for seconds, 15× slower, mid-training.
+ * Lanes past Q multiply a gradient of 0 by an input value: exact for finite inputs (an infinite input
+ * makes the loss NaN anyway, but here may also turn a neighbouring tap's gradient NaN).
  *
  * <p>Register tile: 4 output channels × 3 taps along a filter row = 12 accumulators; per vector of q,
  * 3 input loads and 4 gradient loads feed 12 FMAs. Measured on Zen 4 (LeNet conv1 / CIFAR conv1, ms):
- * 3 channels 0.34 / 2.8, 4 channels 0.37 / 2.7, 6 channels 0.51 / 3.4, 8 channels 0.76 / 4.3 (presumably C2 spills
- * the accumulators). A short tile repeats its last channel or tap and does not store it. Accumulators
+ * 3 channels 0.34 / 2.8, 4 channels 0.37 / 2.7, 6 channels 0.51 / 3.4, 8 channels 0.76 / 4.3 (first
+ * version; presumably C2 spills the wider tiles' accumulators). A short tile repeats its last channel or tap and does not store it. Accumulators
  * run over a block of images of at least {@link #MIN_TILE_ROW_VECTORS} row vectors, then each is summed
  * lane by lane in lane order.
  *
@@ -51,10 +56,11 @@ final class DirectWeightGradient {
     private DirectWeightGradient() {}
 
     /**
-     * Where this beats im2col + GEMM, measured on Zen 4 (1 thread, ms per weight gradient): LeNet conv1
-     * (C = 1, 28×28, 5×5) 0.37 against 0.46, CIFAR first layer (C = 3, 32×32, 3×3) 2.7 against 3.6, LeNet
-     * conv2 (C = 6) level; but 64 and 128 channels at 56×56 and 28×28 lose (46 against 36, 39 against 30):
-     * there the GEMM's column matrix is used by many output channels and its copy is cheap by comparison.
+     * Where this beats im2col + GEMM, measured on Zen 4 (1 thread, ms per weight gradient, batch 64):
+     * LeNet conv1 (C = 1, 28×28, 5×5) 0.42 against 0.46–0.57, LeNet conv2 (C = 6, 14×14) 1.0 against 1.1,
+     * CIFAR first layer (C = 3, 32×32, 3×3) 2.5 against 3.6. With 64 and 128 channels (VGG 56×56, 28×28,
+     * batch 8) it is level with the GEMM (39 against 36, 28.6 against 29.6), whose column matrix is then
+     * shared by many output channels, so those stay on the GEMM.
      */
     static boolean applies(Conv2dGeometry g) {
         return g.strideW() == 1 && g.kernelW() >= 2 && g.inChannelsPerGroup() <= MAX_CHANNELS;
@@ -70,15 +76,27 @@ final class DirectWeightGradient {
                                float[] gradWeight, int gwOff, Parallelism parallelism, Scratch scratch) {
         int total = g.outChannels() * g.taps();
         int parts = parts(g);
+        var layout = new Layout(g);
         float[] partials = scratch.take(parts * total);
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
+                float[] xs = scratch.take(layout.block * layout.xImage + L);
+                float[] gs = scratch.take(layout.block * layout.gImage);
                 float[] lanes = new float[KT * ST * L];
-                for (int part = part0; part < part1; part++) {
-                    int n0 = (int) ((long) part * g.batch() / parts);
-                    int n1 = (int) ((long) (part + 1) * g.batch() / parts);
-                    java.util.Arrays.fill(partials, part * total, (part + 1) * total, 0f);
-                    part(g, input, inOff, gradOut, goOff, n0, n1, partials, part * total, lanes);
+                try {
+                    for (int part = part0; part < part1; part++) {
+                        int n0 = (int) ((long) part * g.batch() / parts);
+                        int n1 = (int) ((long) (part + 1) * g.batch() / parts);
+                        java.util.Arrays.fill(partials, part * total, (part + 1) * total, 0f);
+                        for (int n = n0; n < n1; n += layout.block) {
+                            int images = Math.min(n1 - n, layout.block);
+                            layout.copy(g, input, inOff, gradOut, goOff, n, images, xs, gs);
+                            imageBlock(g, layout, xs, gs, images, partials, part * total, lanes);
+                        }
+                    }
+                } finally {
+                    scratch.give(gs);
+                    scratch.give(xs);
                 }
             });
             for (int i = 0; i < total; i++) {
@@ -93,30 +111,84 @@ final class DirectWeightGradient {
         }
     }
 
-    /** Every tile of every group over images [n0, n1), added into {@code partial[base …]}. */
-    private static void part(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                             int n0, int n1, float[] partial, int base, float[] lanes) {
-        int rowVectors = g.outHeight() * ((g.outWidth() + L - 1) / L);
-        int block = Math.max(1, (MIN_TILE_ROW_VECTORS + rowVectors - 1) / rowVectors);
-        for (int n = n0; n < n1; n += block) {
-            imageBlock(g, input, inOff, gradOut, goOff, n, Math.min(n1, n + block), partial, base, lanes);
+    /**
+     * Where a block of images is copied so that every vector load is in bounds and unmasked taps need no
+     * test: the input zero-padded (rows of {@code xRow} floats, long enough for the last vector of q at the
+     * last tap), the output gradient in rows of {@code gRow} = Q rounded up to whole vectors, zeros after Q.
+     */
+    private static final class Layout {
+        final int hp;
+        final int xRow;
+        final int gRow;
+        final int xImage;
+        final int gImage;
+        /** Images per block: at least {@link #MIN_TILE_ROW_VECTORS} row vectors. */
+        final int block;
+
+        Layout(Conv2dGeometry g) {
+            hp = g.height() + g.padTop() + g.padBottom();
+            gRow = (g.outWidth() + L - 1) / L * L;
+            xRow = Math.max(g.width() + g.padLeft() + g.padRight(), gRow + (g.kernelW() - 1) * g.dilationW());
+            xImage = g.inChannels() * hp * xRow;
+            gImage = g.outChannels() * g.outHeight() * gRow;
+            int rowVectors = g.outHeight() * (gRow / L);
+            block = Math.min(g.batch(), Math.max(1, (MIN_TILE_ROW_VECTORS + rowVectors - 1) / rowVectors));
+        }
+
+        void copy(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff, int n, int images,
+                  float[] xs, float[] gs) {
+            java.util.Arrays.fill(xs, 0, images * xImage + L, 0f);
+            int hh = g.height();
+            int ww = g.width();
+            for (int i = 0; i < images; i++) {
+                for (int c = 0; c < g.inChannels(); c++) {
+                    int src = inOff + ((n + i) * g.inChannels() + c) * hh * ww;
+                    int dst = ((i * g.inChannels() + c) * hp + g.padTop()) * xRow + g.padLeft();
+                    for (int h = 0; h < hh; h++) {
+                        System.arraycopy(input, src + h * ww, xs, dst + h * xRow, ww);
+                    }
+                }
+            }
+            int qq = g.outWidth();
+            int rows = images * g.outChannels() * g.outHeight();
+            int src = goOff + n * g.outChannels() * g.outHeight() * qq;
+            // Rows of 10–30 floats: a vector per L of them beats a call to arraycopy and one to fill.
+            VectorMask<Float> tail = F.indexInRange(qq / L * L, qq);
+            for (int row = 0; row < rows; row++) {
+                int from = src + row * qq;
+                int to = row * gRow;
+                int q = 0;
+                for (; q + L <= qq; q += L) {
+                    FloatVector.fromArray(F, gradOut, from + q).intoArray(gs, to + q);
+                }
+                if (q < qq) {
+                    if (from + q + L <= gradOut.length) {
+                        FloatVector.zero(F).blend(FloatVector.fromArray(F, gradOut, from + q), tail).intoArray(gs, to + q);
+                    } else { // the last row of the array: no whole vector left to read
+                        System.arraycopy(gradOut, from + q, gs, to + q, qq - q);
+                        java.util.Arrays.fill(gs, to + qq, to + gRow, 0f);
+                    }
+                }
+            }
         }
     }
 
-    private static void imageBlock(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                                   int n0, int n1, float[] partial, int base, float[] lanes) {
+    /** Every tile of every group over a block of copied images, added into {@code partial[base …]}. */
+    private static void imageBlock(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int images,
+                                   float[] partial, int base, float[] lanes) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         for (int gi = 0; gi < g.groups(); gi++) {
             for (int k0 = 0; k0 < kg; k0 += KT) {
+                int kValid = Math.min(KT, kg - k0);
                 for (int c = 0; c < cg; c++) {
                     for (int r = 0; r < g.kernelH(); r++) {
                         for (int s0 = 0; s0 < g.kernelW(); s0 += ST) {
-                            tile(g, input, inOff, gradOut, goOff, n0, n1, gi, k0, Math.min(KT, kg - k0), c, r, s0,
-                                    Math.min(ST, g.kernelW() - s0), lanes);
+                            int sValid = Math.min(ST, g.kernelW() - s0);
+                            tile(g, layout, xs, gs, images, gi * kg + k0, kValid, gi * cg + c, r, s0, sValid, lanes);
                             int at = base + ((gi * kg + k0) * cg + c) * g.kernelH() * g.kernelW() + r * g.kernelW() + s0;
-                            for (int j = 0; j < Math.min(KT, kg - k0); j++) {
-                                for (int t = 0; t < Math.min(ST, g.kernelW() - s0); t++) {
+                            for (int j = 0; j < kValid; j++) {
+                                for (int t = 0; t < sValid; t++) {
                                     partial[at + j * g.taps() + t] += laneSum(lanes, (j * ST + t) * L);
                                 }
                             }
@@ -136,31 +208,30 @@ final class DirectWeightGradient {
     }
 
     /**
-     * lanes[(j·3 + t)·L …] = per-lane sums over images [n0, n1) of gradOut row · input row for output
-     * channel k0 + j of group gi, input channel c, filter row r, tap s0 + t (j < kValid, t < sValid).
+     * lanes[(j·3 + t)·L …] = per-lane sums over the block's images of output-gradient row · input row for
+     * output channel k + j, input channel c (both counted over all groups), filter row r, tap s0 + t
+     * (j < kValid, t < sValid).
      */
-    private static void tile(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff, int n0, int n1,
-                             int gi, int k0, int kValid, int c, int r, int s0, int sValid, float[] lanes) {
+    private static void tile(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int images,
+                             int k, int kValid, int c, int r, int s0, int sValid, float[] lanes) {
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int hh = g.height();
-        int ww = g.width();
-        int plane = pp * qq;
-        int inImage = g.inChannels() * hh * ww;
-        int outImage = g.outChannels() * plane;
-        int kFirst = gi * g.outChannelsPerGroup() + k0;
+        int xRow = layout.xRow;
+        int gRow = layout.gRow;
+        int gPlane = pp * gRow;
         int kLast = kValid - 1;
-        int o1 = Math.min(1, kLast) * plane;
-        int o2 = Math.min(2, kLast) * plane;
-        int o3 = Math.min(3, kLast) * plane;
-        // Input column of lane 0 for each tap: q − pl + s·dw.
-        int w0 = s0 * g.dilationW() - g.padLeft();
-        int w1 = (s0 + Math.min(1, sValid - 1)) * g.dilationW() - g.padLeft();
-        int w2 = (s0 + Math.min(2, sValid - 1)) * g.dilationW() - g.padLeft();
-        // Output rows whose input row p·sh − pt + r·dh lies inside [0, H).
+        int o1 = Math.min(1, kLast) * gPlane;
+        int o2 = Math.min(2, kLast) * gPlane;
+        int o3 = Math.min(3, kLast) * gPlane;
+        int x0Shift = s0 * g.dilationW();
+        int x1Shift = (s0 + Math.min(1, sValid - 1)) * g.dilationW();
+        int x2Shift = (s0 + Math.min(2, sValid - 1)) * g.dilationW();
+        // Output rows whose input row p·sh − pt + r·dh lies inside [0, H); the others meet zero padding.
         int hShift = r * g.dilationH() - g.padTop();
-        int pLo = hShift >= 0 ? 0 : Math.min(pp, (-hShift + g.strideH() - 1) / g.strideH());
-        int pHi = hh - 1 - hShift < 0 ? pLo : Math.max(pLo, Math.min(pp, (hh - 1 - hShift) / g.strideH() + 1));
+        // Branch-free (Math.min/max are intrinsics): vector kernels must not deoptimise (see the class comment).
+        int sh = g.strideH();
+        int pLo = Math.max(0, Math.min(pp, (sh - 1 - hShift) / sh));
+        int pHi = Math.max(pLo, Math.min(pp, Math.max(0, g.height() - 1 - hShift + sh) / sh));
         var a00 = FloatVector.zero(F);
         var a01 = a00;
         var a02 = a00;
@@ -173,35 +244,30 @@ final class DirectWeightGradient {
         var a30 = a00;
         var a31 = a00;
         var a32 = a00;
-        // q outermost: the masks (lanes inside the output row and, per tap, inside the input row) are
-        // built once per vector of columns, not per row.
+        // Lanes past Q meet the zeros after each copied gradient row, so no load needs a mask.
         for (int q = 0; q < qq; q += L) {
-            VectorMask<Float> mq = F.indexInRange(q, qq);
-            VectorMask<Float> m0 = mq.and(F.indexInRange(q + w0, ww));
-            VectorMask<Float> m1 = mq.and(F.indexInRange(q + w1, ww));
-            VectorMask<Float> m2 = mq.and(F.indexInRange(q + w2, ww));
-            for (int n = n0; n < n1; n++) {
-                int inPlane = inOff + n * inImage + (gi * g.inChannelsPerGroup() + c) * hh * ww + q;
-                int goPlane = goOff + n * outImage + kFirst * plane + q;
+            for (int i = 0; i < images; i++) {
+                int xPlane = ((i * g.inChannels() + c) * layout.hp + r * g.dilationH()) * xRow + q;
+                int gPlane0 = (i * g.outChannels() + k) * gPlane + q;
                 for (int p = pLo; p < pHi; p++) {
-                    int x = inPlane + (p * g.strideH() + hShift) * ww;
-                    int y = goPlane + p * qq;
-                    var x0 = FloatVector.fromArray(F, input, x + w0, m0);
-                    var x1 = FloatVector.fromArray(F, input, x + w1, m1);
-                    var x2 = FloatVector.fromArray(F, input, x + w2, m2);
-                    var v = FloatVector.fromArray(F, gradOut, y, mq);
+                    int x = xPlane + p * g.strideH() * xRow;
+                    int y = gPlane0 + p * gRow;
+                    var x0 = FloatVector.fromArray(F, xs, x + x0Shift);
+                    var x1 = FloatVector.fromArray(F, xs, x + x1Shift);
+                    var x2 = FloatVector.fromArray(F, xs, x + x2Shift);
+                    var v = FloatVector.fromArray(F, gs, y);
                     a00 = v.fma(x0, a00);
                     a01 = v.fma(x1, a01);
                     a02 = v.fma(x2, a02);
-                    v = FloatVector.fromArray(F, gradOut, y + o1, mq);
+                    v = FloatVector.fromArray(F, gs, y + o1);
                     a10 = v.fma(x0, a10);
                     a11 = v.fma(x1, a11);
                     a12 = v.fma(x2, a12);
-                    v = FloatVector.fromArray(F, gradOut, y + o2, mq);
+                    v = FloatVector.fromArray(F, gs, y + o2);
                     a20 = v.fma(x0, a20);
                     a21 = v.fma(x1, a21);
                     a22 = v.fma(x2, a22);
-                    v = FloatVector.fromArray(F, gradOut, y + o3, mq);
+                    v = FloatVector.fromArray(F, gs, y + o3);
                     a30 = v.fma(x0, a30);
                     a31 = v.fma(x1, a31);
                     a32 = v.fma(x2, a32);
