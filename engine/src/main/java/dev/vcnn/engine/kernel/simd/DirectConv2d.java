@@ -9,30 +9,90 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * Direct forward convolution for single-channel input layers (C = 1, R·S ≤ {@link #MAX_TAPS}),
- * stride 1, dilation 1, one group. Letters as in {@code Conv2d}.
+ * Direct forward convolution, stride 1, dilation 1, one group, for the layers where im2col + GEMM is
+ * mostly copying: single-channel input (C = 1, R·S ≤ {@link #MAX_TAPS}) and narrow layers (output rows
+ * of at most one vector, small C·R·S and K; see {@link #isNarrow}). Letters as in {@code Conv2d}. Also
+ * the input gradient of such layers, as the forward pass of the {@link #transposed} layer.
  *
- * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75, so every GEMM micro-kernel does a few
- * dozen FMAs between write-backs. Instead each image is copied once into a zero-padded buffer and
- * every output row is built from shifted rows of it: a register tile of 4 output channels × 2
- * vectors of columns takes one FMA per tap per accumulator, the taps' input vectors shared by the 4
- * channels. Outputs are summed tap by tap in (c, r, s) order starting from the bias, within the
- * {@code Conv2d} bound.
+ * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75 for C = 1, so every GEMM micro-kernel
+ * does a few dozen FMAs between write-backs, and narrow layers copy rows of 10–14 floats a call at a
+ * time. Instead each image is copied once into a zero-padded buffer and every output row is built from
+ * shifted rows of it: for C = 1 a register tile of 4 output channels × 2 vectors of columns, for
+ * narrow layers 8 output channels × 1 vector, one FMA per tap per accumulator, the taps' input vectors
+ * shared by the channels. Outputs are summed tap by tap in (c, r, s) order starting from the bias,
+ * within the {@code Conv2d} bound.
  *
- * <p>Measured with {@code ConvBench.forward}, 1 thread, on Zen 4: LeNet conv1 (C = 1) 33 GFLOP/s here
- * against 19 with im2col + GEMM; but the CIFAR first layer (C = 3, K = 32) reached only 33–37
- * against 45, so C = 3 stays on GEMM until this kernel is understood (issue 4).
+ * <p>Measured on Zen 4, batch 64, 1 thread: LeNet conv1 (C = 1) forward 33 GFLOP/s here against 19
+ * with im2col + GEMM; LeNet conv2 (6 → 16, 14×14) forward 0.75 ms against 1.24 and its input gradient
+ * 1.30 ms against 1.5. The CIFAR first layer (C = 3, K = 32, 32×32) reached only 33–37 against 45 with
+ * the 4 × 2 tile, so it stays on GEMM.
  */
 final class DirectConv2d {
     /** Largest R·S taken here (a 7×7 kernel and a bit). */
     static final int MAX_TAPS = 64;
+    /** Largest C·R·S of a narrow layer taken here. */
+    static final int MAX_NARROW_TAPS = 512;
+    /** Most output channels of a narrow layer taken here. */
+    static final int MAX_NARROW_CHANNELS = 64;
     private static final int L = F.length();
 
     private DirectConv2d() {}
 
     static boolean applies(Conv2dGeometry g) {
-        return g.groups() == 1 && g.inChannels() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilationH() == 1 && g.dilationW() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS;
+        boolean plain = g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
+                && g.dilationH() == 1 && g.dilationW() == 1;
+        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g));
+    }
+
+    /**
+     * Output rows of at most one vector in a small layer (LeNet's second convolution, 14 → 10 columns,
+     * and its input gradient, 10 → 14). The limits on C·R·S and K keep wide layers with small late
+     * feature maps (VGG's 512 channels at 7×7, where one vector is half empty) on the GEMM.
+     */
+    static boolean isNarrow(Conv2dGeometry g) {
+        return g.outWidth() <= L && g.taps() <= MAX_NARROW_TAPS && g.outChannels() <= MAX_NARROW_CHANNELS;
+    }
+
+    /**
+     * Whether {@link #backwardInput} applies: stride 1, no dilation, one group, padding at most the
+     * kernel size − 1 on every side, and the transposed layer is one this class runs forward.
+     */
+    static boolean appliesTransposed(Conv2dGeometry g) {
+        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.padTop() < g.kernelH() && g.padBottom() < g.kernelH()
+                && g.padLeft() < g.kernelW() && g.padRight() < g.kernelW()
+                && applies(transposed(g));
+    }
+
+    /**
+     * The layer whose forward pass is {@code g}'s input gradient: gradOut [N, K, P, Q] padded by kernel − 1 −
+     * pad on each side, convolved with the weights flipped in both axes and with K and C swapped, gives
+     * gradIn [N, C, H, W]: gradIn[c, h, w] = Σ_{k,r,s} gradOut[k, h + pt − r, w + pl − s] · w[k, c, r, s].
+     */
+    static Conv2dGeometry transposed(Conv2dGeometry g) {
+        return new Conv2dGeometry(g.batch(), g.outChannels(), g.outHeight(), g.outWidth(), g.inChannels(),
+                g.kernelH(), g.kernelW(), 1, 1,
+                g.kernelH() - 1 - g.padTop(), g.kernelH() - 1 - g.padBottom(),
+                g.kernelW() - 1 - g.padLeft(), g.kernelW() - 1 - g.padRight(), 1, 1, 1);
+    }
+
+    /** gradIn = the forward pass of {@link #transposed}(g) on gradOut; {@code flipped} holds C·K·R·S floats of scratch. */
+    static void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
+                              float[] gradIn, int giOff, Parallelism parallelism, Scratch scratch, float[] flipped) {
+        int rr = g.kernelH();
+        int ss = g.kernelW();
+        int kk = g.outChannels();
+        int cc = g.inChannels();
+        for (int k = 0; k < kk; k++) {
+            for (int c = 0; c < cc; c++) {
+                for (int r = 0; r < rr; r++) {
+                    for (int s = 0; s < ss; s++) {
+                        flipped[((c * kk + k) * rr + rr - 1 - r) * ss + ss - 1 - s] = weight[wOff + ((k * cc + c) * rr + r) * ss + s];
+                    }
+                }
+            }
+        }
+        forward(transposed(g), gradOut, goOff, flipped, 0, null, 0, gradIn, giOff, parallelism, scratch);
     }
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
@@ -40,15 +100,31 @@ final class DirectConv2d {
         int hp = g.height() + g.padTop() + g.padBottom();
         int wp = g.width() + g.padLeft() + g.padRight();
         int padded = g.inChannels() * hp * wp + 2 * L; // slack: tail vectors may read past the last row
+        int[] tapAt = new int[g.taps()];
+        for (int c = 0, t = 0; c < g.inChannels(); c++) {
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int s = 0; s < g.kernelW(); s++, t++) {
+                    tapAt[t] = (c * hp + r) * wp + s;
+                }
+            }
+        }
         parallelism.forRange(g.batch(), 1, (n0, n1) -> {
+            float[] wt = g.outWidth() <= L ? new float[8 * g.taps()] : null;
             float[] pad = scratch.take(padded);
             try {
                 for (int n = n0; n < n1; n++) {
                     copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), pad, hp, wp, padded);
                     int outBase = outOff + n * g.outChannels() * g.outHeight() * g.outWidth();
-                    for (int k = 0; k < g.outChannels(); k += 4) {
-                        fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
-                                Math.min(4, g.outChannels() - k), out, outBase);
+                    if (g.outWidth() <= L) {
+                        for (int k = 0; k < g.outChannels(); k += 8) {
+                            eightChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
+                                    Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt);
+                        }
+                    } else {
+                        for (int k = 0; k < g.outChannels(); k += 4) {
+                            fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
+                                    Math.min(4, g.outChannels() - k), out, outBase);
+                        }
                     }
                 }
             } finally {
@@ -141,6 +217,82 @@ final class DirectConv2d {
                     a30.intoArray(out, o + 3 * plane, m0);
                     a31.intoArray(out, o + 3 * plane + L, m1);
                 }
+            }
+        }
+    }
+
+    /**
+     * Output channels k..k+valid−1 (valid ≤ 8), every row as one vector (Q ≤ L): per tap one input load
+     * and 8 FMAs. The tile's weights are first laid out tap by tap ({@code wt[8·t + j]}) and each tap's
+     * offset in the padded image precomputed ({@code tapAt}), so the tap loop is one counted loop whose
+     * bounds checks C2 hoists. Lanes past Q compute garbage from the next row and are not stored; a short
+     * tile repeats its last channel and does not store it.
+     */
+    private static void eightChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
+                                      float[] bias, int bOff, int k, int valid, float[] out, int outBase,
+                                      float[] wt, int[] tapAt) {
+        int taps = g.taps();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int plane = pp * qq;
+        for (int j = 0; j < 8; j++) {
+            int from = wOff + (k + Math.min(j, valid - 1)) * taps;
+            for (int t = 0; t < taps; t++) {
+                wt[8 * t + j] = weight[from + t];
+            }
+        }
+        VectorMask<Float> m = F.indexInRange(0, qq);
+        float b0 = bias == null ? 0f : bias[bOff + k + Math.min(0, valid - 1)];
+        float b1 = bias == null ? 0f : bias[bOff + k + Math.min(1, valid - 1)];
+        float b2 = bias == null ? 0f : bias[bOff + k + Math.min(2, valid - 1)];
+        float b3 = bias == null ? 0f : bias[bOff + k + Math.min(3, valid - 1)];
+        float b4 = bias == null ? 0f : bias[bOff + k + Math.min(4, valid - 1)];
+        float b5 = bias == null ? 0f : bias[bOff + k + Math.min(5, valid - 1)];
+        float b6 = bias == null ? 0f : bias[bOff + k + Math.min(6, valid - 1)];
+        float b7 = bias == null ? 0f : bias[bOff + k + Math.min(7, valid - 1)];
+        for (int p = 0; p < pp; p++) {
+            var a0 = FloatVector.broadcast(F, b0);
+            var a1 = FloatVector.broadcast(F, b1);
+            var a2 = FloatVector.broadcast(F, b2);
+            var a3 = FloatVector.broadcast(F, b3);
+            var a4 = FloatVector.broadcast(F, b4);
+            var a5 = FloatVector.broadcast(F, b5);
+            var a6 = FloatVector.broadcast(F, b6);
+            var a7 = FloatVector.broadcast(F, b7);
+            int row = p * wp;
+            for (int t = 0; t < taps; t++) {
+                var x = FloatVector.fromArray(F, pad, row + tapAt[t]);
+                a0 = x.fma(FloatVector.broadcast(F, wt[8 * t + 0]), a0);
+                a1 = x.fma(FloatVector.broadcast(F, wt[8 * t + 1]), a1);
+                a2 = x.fma(FloatVector.broadcast(F, wt[8 * t + 2]), a2);
+                a3 = x.fma(FloatVector.broadcast(F, wt[8 * t + 3]), a3);
+                a4 = x.fma(FloatVector.broadcast(F, wt[8 * t + 4]), a4);
+                a5 = x.fma(FloatVector.broadcast(F, wt[8 * t + 5]), a5);
+                a6 = x.fma(FloatVector.broadcast(F, wt[8 * t + 6]), a6);
+                a7 = x.fma(FloatVector.broadcast(F, wt[8 * t + 7]), a7);
+            }
+            int o = outBase + (k * pp + p) * qq;
+            a0.intoArray(out, o, m);
+            if (valid > 1) {
+                a1.intoArray(out, o + 1 * plane, m);
+            }
+            if (valid > 2) {
+                a2.intoArray(out, o + 2 * plane, m);
+            }
+            if (valid > 3) {
+                a3.intoArray(out, o + 3 * plane, m);
+            }
+            if (valid > 4) {
+                a4.intoArray(out, o + 4 * plane, m);
+            }
+            if (valid > 5) {
+                a5.intoArray(out, o + 5 * plane, m);
+            }
+            if (valid > 6) {
+                a6.intoArray(out, o + 6 * plane, m);
+            }
+            if (valid > 7) {
+                a7.intoArray(out, o + 7 * plane, m);
             }
         }
     }

@@ -84,6 +84,15 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                               float[] gradIn, int giOff, Parallelism parallelism) {
+        if (DirectConv2d.appliesTransposed(g)) {
+            float[] flipped = gradRows.take(g.outChannels() * g.taps());
+            try {
+                DirectConv2d.backwardInput(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism, columns, flipped);
+            } finally {
+                gradRows.give(flipped);
+            }
+            return;
+        }
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
