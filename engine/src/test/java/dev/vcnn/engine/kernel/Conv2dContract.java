@@ -158,6 +158,12 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(40, 2, 9, 20, 11, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 1), true, 7));
     }
 
+    /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
+    @Test
+    void inputGradientOfManyChannelsAndUnevenPadding() {
+        checkCase(new Case(new Conv2dGeometry(3, 17, 9, 11, 5, 3, 4, 1, 1, 2, 0, 1, 3, 1, 1, 1), true, 11));
+    }
+
     private void checkCase(Case c) {
         Conv2dGeometry g = c.g();
         int off = 3;
@@ -283,6 +289,7 @@ public abstract class Conv2dContract {
         var shapes = List.of(
                 new Conv2dGeometry(4, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(32, 3, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(4, 20, 9, 23, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));

@@ -11,8 +11,7 @@ import jdk.incubator.vector.VectorMask;
 /**
  * Direct forward convolution, stride 1, dilation 1, one group, for the layers where im2col + GEMM is
  * mostly copying: single-channel input (C = 1, R·S ≤ {@link #MAX_TAPS}) and narrow layers (output rows
- * of at most one vector, small C·R·S and K; see {@link #isNarrow}). Letters as in {@code Conv2d}. Also
- * the input gradient of such layers, as the forward pass of the {@link #transposed} layer.
+ * of at most one vector, small C·R·S and K; see {@link #isNarrow}). Letters as in {@code Conv2d}.
  *
  * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75 for C = 1, so every GEMM micro-kernel
  * does a few dozen FMAs between write-backs, and narrow layers copy rows of 10–14 floats a call at a
@@ -51,48 +50,6 @@ final class DirectConv2d {
      */
     static boolean isNarrow(Conv2dGeometry g) {
         return g.outWidth() <= L && g.taps() <= MAX_NARROW_TAPS && g.outChannels() <= MAX_NARROW_CHANNELS;
-    }
-
-    /**
-     * Whether {@link #backwardInput} applies: stride 1, no dilation, one group, padding at most the
-     * kernel size − 1 on every side, and the transposed layer is one this class runs forward.
-     */
-    static boolean appliesTransposed(Conv2dGeometry g) {
-        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-                && g.padTop() < g.kernelH() && g.padBottom() < g.kernelH()
-                && g.padLeft() < g.kernelW() && g.padRight() < g.kernelW()
-                && applies(transposed(g));
-    }
-
-    /**
-     * The layer whose forward pass is {@code g}'s input gradient: gradOut [N, K, P, Q] padded by kernel − 1 −
-     * pad on each side, convolved with the weights flipped in both axes and with K and C swapped, gives
-     * gradIn [N, C, H, W]: gradIn[c, h, w] = Σ_{k,r,s} gradOut[k, h + pt − r, w + pl − s] · w[k, c, r, s].
-     */
-    static Conv2dGeometry transposed(Conv2dGeometry g) {
-        return new Conv2dGeometry(g.batch(), g.outChannels(), g.outHeight(), g.outWidth(), g.inChannels(),
-                g.kernelH(), g.kernelW(), 1, 1,
-                g.kernelH() - 1 - g.padTop(), g.kernelH() - 1 - g.padBottom(),
-                g.kernelW() - 1 - g.padLeft(), g.kernelW() - 1 - g.padRight(), 1, 1, 1);
-    }
-
-    /** gradIn = the forward pass of {@link #transposed}(g) on gradOut; {@code flipped} holds C·K·R·S floats of scratch. */
-    static void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
-                              float[] gradIn, int giOff, Parallelism parallelism, Scratch scratch, float[] flipped) {
-        int rr = g.kernelH();
-        int ss = g.kernelW();
-        int kk = g.outChannels();
-        int cc = g.inChannels();
-        for (int k = 0; k < kk; k++) {
-            for (int c = 0; c < cc; c++) {
-                for (int r = 0; r < rr; r++) {
-                    for (int s = 0; s < ss; s++) {
-                        flipped[((c * kk + k) * rr + rr - 1 - r) * ss + ss - 1 - s] = weight[wOff + ((k * cc + c) * rr + r) * ss + s];
-                    }
-                }
-            }
-        }
-        forward(transposed(g), gradOut, goOff, flipped, 0, null, 0, gradIn, giOff, parallelism, scratch);
     }
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,

@@ -206,6 +206,48 @@ final class SimdGemm implements Gemm {
     }
 
     /**
+     * C[M × N] = A[M × K] · B + beta·C on the calling thread, where row p of B is the N floats of
+     * {@code x} from {@code rowAt[p]}: a convolution's column matrix read straight from its zero-padded
+     * input (see {@code SimdConv2d}), with no im2col copy. {@code x} must be readable NR floats past
+     * the end of every row; the columns past N that this computes are not stored. The blocking of
+     * {@link #panelByPanel}, with the same K blocks and micro-kernel, so every stored value is the one
+     * {@code sgemm} gives for a matrix holding those rows.
+     */
+    void rowsProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
+                     float beta, float[] c, int cOff, int ldc) {
+        int kBlocks = (k + KC - 1) / KC;
+        int kcBlock = (k + kBlocks - 1) / kBlocks;
+        int[] rowMap = rowGatherMap(lda);
+        float[] ap = aBuffers.take(roundUp(m, MR) * kcBlock);
+        float[] bp = bBuffers.take(NR * kcBlock);
+        float[] tile = tileBuffers.take(MR * NR);
+        try {
+            for (int pc = 0; pc < k; pc += kcBlock) {
+                int kc = Math.min(kcBlock, k - pc);
+                float betaStep = pc == 0 ? beta : 1f;
+                packA(false, a, aOff, lda, 0, m, pc, kc, ap, rowMap);
+                for (int col = 0; col < n; col += NR) {
+                    // The NR-wide panel of B: two whole vectors per row, junk past N included.
+                    for (int p = 0; p < kc; p++) {
+                        int src = rowAt[pc + p] + col;
+                        FloatVector.fromArray(F, x, src).intoArray(bp, p * NR);
+                        FloatVector.fromArray(F, x, src + L).intoArray(bp, p * NR + L);
+                    }
+                    int cols = Math.min(NR, n - col);
+                    for (int ir = 0; ir < m; ir += MR) {
+                        microKernel(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, 1f, betaStep,
+                                Math.min(MR, m - ir), cols, tile);
+                    }
+                }
+            }
+        } finally {
+            tileBuffers.give(tile);
+            bBuffers.give(bp);
+            aBuffers.give(ap);
+        }
+    }
+
+    /**
      * C[0..mr)×[0..nr) = alpha·(Ap·Bp) + beta·C over one MR×NR tile, where Ap is an MR×kc micro-panel
      * (column-major: MR values per k) and Bp an NR×kc one (row-major: NR values per k). Kept flat, with
      * the write-back inline: C2 must keep all sixteen accumulators in registers.
