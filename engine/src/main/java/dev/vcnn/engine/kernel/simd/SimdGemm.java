@@ -180,6 +180,20 @@ final class SimdGemm implements Gemm {
     private void panelByPanel(boolean transA, boolean transB, int m, int n, int k, int kcBlock, float alpha,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta,
                               float[] c, int cOff, int ldc, int[] rowMap) {
+        panelByPanel(transA, m, n, k, kcBlock, alpha, a, aOff, lda, beta, c, cOff, ldc, rowMap,
+                (p0, kc, col, cols, bp) -> packB(transB, b, bOff, ldb, p0, kc, col, cols, bp, 0));
+    }
+
+    /** Packs rows [p0, p0+kc) × columns [col, col+cols) of op(B) into one NR-wide micro-panel at bp[0]. */
+    @FunctionalInterface
+    private interface PanelPacker {
+        void pack(int p0, int kc, int col, int cols, float[] bp);
+    }
+
+    /** {@link #panelByPanel} with B's panels from {@code packer} (called once per panel and K block). */
+    private void panelByPanel(boolean transA, int m, int n, int k, int kcBlock, float alpha,
+                              float[] a, int aOff, int lda, float beta, float[] c, int cOff, int ldc, int[] rowMap,
+                              PanelPacker packer) {
         float[] ap = aBuffers.take(roundUp(m, MR) * kcBlock);
         float[] bp = bBuffers.take(NR * kcBlock);
         float[] tile = tileBuffers.take(MR * NR);
@@ -190,7 +204,7 @@ final class SimdGemm implements Gemm {
                 packA(transA, a, aOff, lda, 0, m, pc, kc, ap, rowMap);
                 for (int col = 0; col < n; col += NR) {
                     int cols = Math.min(NR, n - col);
-                    packB(transB, b, bOff, ldb, pc, kc, col, cols, bp, 0);
+                    packer.pack(pc, kc, col, cols, bp);
                     for (int ir = 0; ir < m; ir += MR) {
                         microKernel(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, alpha, betaStep,
                                 Math.min(MR, m - ir), cols, tile);
@@ -215,35 +229,15 @@ final class SimdGemm implements Gemm {
     void rowsProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
                      float beta, float[] c, int cOff, int ldc) {
         int kBlocks = (k + KC - 1) / KC;
-        int kcBlock = (k + kBlocks - 1) / kBlocks;
-        int[] rowMap = rowGatherMap(lda);
-        float[] ap = aBuffers.take(roundUp(m, MR) * kcBlock);
-        float[] bp = bBuffers.take(NR * kcBlock);
-        float[] tile = tileBuffers.take(MR * NR);
-        try {
-            for (int pc = 0; pc < k; pc += kcBlock) {
-                int kc = Math.min(kcBlock, k - pc);
-                float betaStep = pc == 0 ? beta : 1f;
-                packA(false, a, aOff, lda, 0, m, pc, kc, ap, rowMap);
-                for (int col = 0; col < n; col += NR) {
-                    // The NR-wide panel of B: two whole vectors per row, junk past N included.
+        panelByPanel(false, m, n, k, (k + kBlocks - 1) / kBlocks, 1f, a, aOff, lda, beta, c, cOff, ldc,
+                rowGatherMap(lda), (p0, kc, col, cols, bp) -> {
+                    // Two whole vectors per row, junk past N included.
                     for (int p = 0; p < kc; p++) {
-                        int src = rowAt[pc + p] + col;
+                        int src = rowAt[p0 + p] + col;
                         FloatVector.fromArray(F, x, src).intoArray(bp, p * NR);
                         FloatVector.fromArray(F, x, src + L).intoArray(bp, p * NR + L);
                     }
-                    int cols = Math.min(NR, n - col);
-                    for (int ir = 0; ir < m; ir += MR) {
-                        microKernel(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, 1f, betaStep,
-                                Math.min(MR, m - ir), cols, tile);
-                    }
-                }
-            }
-        } finally {
-            tileBuffers.give(tile);
-            bBuffers.give(bp);
-            aBuffers.give(ap);
-        }
+                });
     }
 
     /**
@@ -437,7 +431,7 @@ final class SimdGemm implements Gemm {
     }
 
     /** k values per slab when packing a transposed B (see {@link #packB}). */
-    private static final int TRANSPOSE_BLOCK = 64;
+    private static final int TRANSPOSE_BLOCK = 16;
 
     /**
      * Packs op(B)[p0, p0+kc) × [j0, j0+cols) into one NR-wide micro-panel at {@code bp[dst]}, row-major
@@ -463,10 +457,10 @@ final class SimdGemm implements Gemm {
                 }
             }
         } else {
-            // B is stored N×K: each stored row becomes a column of the panel. Plain scalar copies in
-            // blocks of 64 k (an 8-KiB slab of the panel, in L1 while every row writes into it): on
-            // 64×4096×4096 (a linear layer's x·Wᵀ, one thread, Zen 4) gathers of column p took the
-            // product from 30 to 59 ms; these copies to 38 (0.5 ns per element against 1.8).
+            // B is stored N×K: each stored row becomes a column of the panel, by scalar copies in slabs
+            // of 16 k (one cache line of each stored row). Gathers of a column across the panel's 32
+            // rows were slower: 64×4096×4096 x·Wᵀ (a linear layer, one thread, Zen 4) 59 ms with
+            // gathers, 32 ms with these copies (30 ms untransposed); rows 4 KiB apart alias in L1.
             for (int pb = 0; pb < kc; pb += TRANSPOSE_BLOCK) {
                 int pe = Math.min(kc, pb + TRANSPOSE_BLOCK);
                 for (int j = 0; j < cols; j++) {
