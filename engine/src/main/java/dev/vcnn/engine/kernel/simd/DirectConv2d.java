@@ -65,38 +65,78 @@ final class DirectConv2d {
                 }
             }
         }
-        parallelism.forRange(g.batch(), 1, (n0, n1) -> {
-            float[] wt = g.outWidth() <= L ? new float[8 * g.taps()] : null;
-            float[] pad = scratch.take(padded);
-            try {
-                for (int n = n0; n < n1; n++) {
-                    copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), pad, hp, wp, padded);
-                    int outBase = outOff + n * g.outChannels() * g.outHeight() * g.outWidth();
-                    if (g.outWidth() <= L) {
-                        for (int k = 0; k < g.outChannels(); k += 8) {
-                            eightChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
-                                    Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt);
-                        }
-                    } else {
-                        for (int k = 0; k < g.outChannels(); k += 4) {
-                            fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
-                                    Math.min(4, g.outChannels() - k), out, outBase);
-                        }
-                    }
-                }
-            } finally {
-                scratch.give(pad);
+        float[] wt = g.outWidth() <= L ? tapMajorWeights(g, weight, wOff, scratch) : null;
+        try {
+            parallelism.forRange(g.batch(), 1, (n0, n1) -> imagesForward(g, input, inOff, weight, wOff, bias, bOff,
+                    out, outOff, scratch, n0, n1, hp, wp, padded, wt, tapAt));
+        } finally {
+            if (wt != null) {
+                scratch.give(wt);
             }
-        });
+        }
     }
 
-    private static void copyPadded(Conv2dGeometry g, float[] in, int inBase, float[] pad, int hp, int wp, int used) {
-        // Only the part in use: scratch buffers are shared with im2col and may be far larger.
-        Arrays.fill(pad, 0, used, 0f);
-        for (int c = 0; c < g.inChannels(); c++) {
+    /**
+     * The weights of every 8-channel tile laid out tap by tap, {@code wt[(tile·taps + t)·8 + j]} = weight of
+     * channel 8·tile + j (a short last tile repeats its last channel) at tap t: made once per call, read by
+     * every image.
+     */
+    private static float[] tapMajorWeights(Conv2dGeometry g, float[] weight, int wOff, Scratch scratch) {
+        int taps = g.taps();
+        int tiles = (g.outChannels() + 7) / 8;
+        float[] wt = scratch.take(tiles * taps * 8);
+        for (int tile = 0; tile < tiles; tile++) {
+            for (int j = 0; j < 8; j++) {
+                int from = wOff + Math.min(8 * tile + j, g.outChannels() - 1) * taps;
+                for (int t = 0; t < taps; t++) {
+                    wt[(tile * taps + t) * 8 + j] = weight[from + t];
+                }
+            }
+        }
+        return wt;
+    }
+
+    private static void imagesForward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+                                      float[] bias, int bOff, float[] out, int outOff, Scratch scratch, int n0, int n1,
+                                      int hp, int wp, int padded, float[] wt, int[] tapAt) {
+        float[] pad = scratch.take(padded);
+        try {
+            // Zeroed once: each image rewrites only the interior. Only the part in use: scratch
+            // buffers are shared with im2col and may be far larger.
+            Arrays.fill(pad, 0, padded, 0f);
+            for (int n = n0; n < n1; n++) {
+                copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(), g.inChannels(),
+                        pad, 0, hp, wp);
+                int outBase = outOff + n * g.outChannels() * g.outHeight() * g.outWidth();
+                if (g.outWidth() <= L) {
+                    for (int k = 0; k < g.outChannels(); k += 8) {
+                        eightChannels(g, pad, hp, wp, bias, bOff, k,
+                                Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt);
+                    }
+                } else {
+                    for (int k = 0; k < g.outChannels(); k += 4) {
+                        fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
+                                Math.min(4, g.outChannels() - k), out, outBase);
+                    }
+                }
+            }
+        } finally {
+            scratch.give(pad);
+        }
+    }
+
+    /**
+     * Copies {@code planes} consecutive H×W planes from {@code in[inBase …]} into rows of {@code rowStride}
+     * floats, plane p from {@code dst[dstBase + p·planeRows·rowStride]}, each row at its padded place (padTop
+     * rows down, padLeft columns in). The padding is left as it is: callers zero it once per buffer.
+     */
+    static void copyPadded(Conv2dGeometry g, float[] in, int inBase, int planes, float[] dst, int dstBase,
+                           int planeRows, int rowStride) {
+        for (int c = 0; c < planes; c++) {
+            int src = inBase + c * g.height() * g.width();
+            int to = dstBase + (c * planeRows + g.padTop()) * rowStride + g.padLeft();
             for (int h = 0; h < g.height(); h++) {
-                System.arraycopy(in, inBase + (c * g.height() + h) * g.width(),
-                        pad, (c * hp + h + g.padTop()) * wp + g.padLeft(), g.width());
+                System.arraycopy(in, src + h * g.width(), dst, to + h * rowStride, g.width());
             }
         }
     }
@@ -180,24 +220,18 @@ final class DirectConv2d {
 
     /**
      * Output channels k..k+valid−1 (valid ≤ 8), every row as one vector (Q ≤ L): per tap one input load
-     * and 8 FMAs. The tile's weights are first laid out tap by tap ({@code wt[8·t + j]}) and each tap's
+     * and 8 FMAs. The tile's weights come laid out tap by tap ({@link #tapMajorWeights}) and each tap's
      * offset in the padded image precomputed ({@code tapAt}), so the tap loop is one counted loop whose
      * bounds checks C2 hoists. Lanes past Q compute garbage from the next row and are not stored; a short
      * tile repeats its last channel and does not store it.
      */
-    private static void eightChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] weight, int wOff,
-                                      float[] bias, int bOff, int k, int valid, float[] out, int outBase,
-                                      float[] wt, int[] tapAt) {
+    private static void eightChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] bias, int bOff,
+                                      int k, int valid, float[] out, int outBase, float[] wt, int[] tapAt) {
         int taps = g.taps();
         int pp = g.outHeight();
         int qq = g.outWidth();
         int plane = pp * qq;
-        for (int j = 0; j < 8; j++) {
-            int from = wOff + (k + Math.min(j, valid - 1)) * taps;
-            for (int t = 0; t < taps; t++) {
-                wt[8 * t + j] = weight[from + t];
-            }
-        }
+        int base = k / 8 * taps * 8;
         VectorMask<Float> m = F.indexInRange(0, qq);
         float b0 = bias == null ? 0f : bias[bOff + k + Math.min(0, valid - 1)];
         float b1 = bias == null ? 0f : bias[bOff + k + Math.min(1, valid - 1)];
@@ -219,14 +253,14 @@ final class DirectConv2d {
             int row = p * wp;
             for (int t = 0; t < taps; t++) {
                 var x = FloatVector.fromArray(F, pad, row + tapAt[t]);
-                a0 = x.fma(FloatVector.broadcast(F, wt[8 * t + 0]), a0);
-                a1 = x.fma(FloatVector.broadcast(F, wt[8 * t + 1]), a1);
-                a2 = x.fma(FloatVector.broadcast(F, wt[8 * t + 2]), a2);
-                a3 = x.fma(FloatVector.broadcast(F, wt[8 * t + 3]), a3);
-                a4 = x.fma(FloatVector.broadcast(F, wt[8 * t + 4]), a4);
-                a5 = x.fma(FloatVector.broadcast(F, wt[8 * t + 5]), a5);
-                a6 = x.fma(FloatVector.broadcast(F, wt[8 * t + 6]), a6);
-                a7 = x.fma(FloatVector.broadcast(F, wt[8 * t + 7]), a7);
+                a0 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 0]), a0);
+                a1 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 1]), a1);
+                a2 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 2]), a2);
+                a3 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 3]), a3);
+                a4 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 4]), a4);
+                a5 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 5]), a5);
+                a6 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 6]), a6);
+                a7 = x.fma(FloatVector.broadcast(F, wt[base + 8 * t + 7]), a7);
             }
             int o = outBase + (k * pp + p) * qq;
             a0.intoArray(out, o, m);

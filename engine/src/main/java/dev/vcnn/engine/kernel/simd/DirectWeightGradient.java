@@ -82,8 +82,10 @@ final class DirectWeightGradient {
             parallelism.forRange(parts, 1, (part0, part1) -> {
                 float[] xs = scratch.take(layout.block * layout.xImage + L);
                 float[] gs = scratch.take(layout.block * layout.gImage);
-                float[] lanes = new float[KT * ST * L];
+                float[] lanes = scratch.take(KT * ST * L);
                 try {
+                    // Zeroed once: every block rewrites only the images' interiors, the padding stays 0.
+                    java.util.Arrays.fill(xs, 0, layout.block * layout.xImage + L, 0f);
                     for (int part = part0; part < part1; part++) {
                         int n0 = (int) ((long) part * g.batch() / parts);
                         int n1 = (int) ((long) (part + 1) * g.batch() / parts);
@@ -95,6 +97,7 @@ final class DirectWeightGradient {
                         }
                     }
                 } finally {
+                    scratch.give(lanes);
                     scratch.give(gs);
                     scratch.give(xs);
                 }
@@ -135,19 +138,12 @@ final class DirectWeightGradient {
             block = Math.min(g.batch(), Math.max(1, (MIN_TILE_ROW_VECTORS + rowVectors - 1) / rowVectors));
         }
 
+        /** Images [n, n + images) into xs (its padding zeroed by the caller, once) and gs. */
         void copy(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff, int n, int images,
                   float[] xs, float[] gs) {
-            java.util.Arrays.fill(xs, 0, images * xImage + L, 0f);
-            int hh = g.height();
-            int ww = g.width();
             for (int i = 0; i < images; i++) {
-                for (int c = 0; c < g.inChannels(); c++) {
-                    int src = inOff + ((n + i) * g.inChannels() + c) * hh * ww;
-                    int dst = ((i * g.inChannels() + c) * hp + g.padTop()) * xRow + g.padLeft();
-                    for (int h = 0; h < hh; h++) {
-                        System.arraycopy(input, src + h * ww, xs, dst + h * xRow, ww);
-                    }
-                }
+                DirectConv2d.copyPadded(g, input, inOff + (n + i) * g.inChannels() * g.height() * g.width(),
+                        g.inChannels(), xs, i * xImage, hp, xRow);
             }
             int qq = g.outWidth();
             int rows = images * g.outChannels() * g.outHeight();

@@ -143,13 +143,8 @@ final class SimdConv2d implements Conv2d {
                 Arrays.fill(x, 0, padded, 0f);
                 for (int image = n0; image < n1; image++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
-                        for (int c = 0; c < cg; c++) {
-                            int src = inOff + (image * g.inChannels() + gi * cg + c) * g.height() * g.width();
-                            int dst = (c * hp + g.padTop()) * wp + g.padLeft();
-                            for (int h = 0; h < g.height(); h++) {
-                                System.arraycopy(input, src + h * g.width(), x, dst + h * wp, g.width());
-                            }
-                        }
+                        DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
+                                cg, x, 0, hp, wp);
                         float beta = 0f;
                         if (bias != null) {
                             for (int k = 0; k < kg; k++) {
