@@ -9,13 +9,14 @@ import dev.vcnn.models.train.Trainer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vcnn eval}: a trained run's accuracy on a dataset's test set. */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluates a trained run on a test set.")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
-    Path run;
+    @Mixin
+    RunOption run;
 
     @Option(names = "--dataset", description = "dataset to evaluate on (default: the one trained on)")
     String dataset;
@@ -25,7 +26,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainedRun r = TrainedRun.open(run);
+        TrainedRun r = run.open();
         TrainConfig c = r.config();
         if (dataset != null || dataDir != null) {
             var j = c.toJson();

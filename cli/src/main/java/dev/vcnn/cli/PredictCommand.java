@@ -9,21 +9,22 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vcnn predict}: the top-5 classes of images under a trained run. */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = "Prints the top-5 classes of each image.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
-    Path run;
+    @Mixin
+    RunOption run;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG, JPEG, BMP or GIF files")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
-        TrainedRun r = TrainedRun.open(run).requireClassifier("predict");
+        TrainedRun r = run.open().requireClassifier("predict");
         for (Path image : images) {
             Tensor x = r.input(image);
             float[] p = Autograd.noGrad(() -> Functional.softmax(r.model().forward(Variable.constant(x)), 1)).value().toArray();

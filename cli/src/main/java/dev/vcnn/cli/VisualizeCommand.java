@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code vcnn visualize}: pictures of kernels, feature maps, filters and predictions, as PNG files. */
@@ -136,8 +137,8 @@ final class VisualizeCommand implements Runnable {
             description = "Writes the activations of every convolution, activation and pooling layer for one image, "
                     + "one labelled grid of channels per layer.")
     static final class FeatureMapsCommand implements Callable<Integer> {
-        @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
-        Path run;
+        @Mixin
+        RunOption run;
 
         @Option(names = "--image", required = true, description = "a PNG, JPEG, BMP or GIF file")
         Path image;
@@ -147,8 +148,8 @@ final class VisualizeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TrainedRun r = TrainedRun.open(run);
-            Path dir = out != null ? out : run.resolve("feature-maps-" + stem(image));
+            TrainedRun r = run.open();
+            Path dir = out != null ? out : run.dir.resolve("feature-maps-" + stem(image));
             List<FeatureMaps.Layer> layers = FeatureMaps.trace(r.model(), r.input(image));
             for (int i = 0; i < layers.size(); i++) {
                 FeatureMaps.Layer l = layers.get(i);
@@ -162,17 +163,17 @@ final class VisualizeCommand implements Runnable {
     @Command(name = "filters", mixinStandardHelpOptions = true,
             description = "Writes the first convolution layer's learned filters as a grid (RGB filters in colour).")
     static final class Filters implements Callable<Integer> {
-        @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
-        Path run;
+        @Mixin
+        RunOption run;
 
         @Option(names = "--out", description = "output file (default: RUN/filters.png)")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            TrainedRun r = TrainedRun.open(run);
+            TrainedRun r = run.open();
             Map.Entry<String, Conv2d> first = FeatureMaps.firstConv(r.model());
-            write(FeatureMaps.renderFilters(first.getKey(), first.getValue()), out != null ? out : run.resolve("filters.png"));
+            write(FeatureMaps.renderFilters(first.getKey(), first.getValue()), out != null ? out : run.dir.resolve("filters.png"));
             return 0;
         }
     }
@@ -181,8 +182,8 @@ final class VisualizeCommand implements Runnable {
             description = "Writes a grid of test images with the predicted label under each; mistakes framed in red with "
                     + "the true label.")
     static final class Predictions implements Callable<Integer> {
-        @Option(names = "--run", required = true, description = "the run directory written by 'vcnn train'")
-        Path run;
+        @Mixin
+        RunOption run;
 
         @Option(names = "--dataset", description = "dataset whose test images to show (default: the run's)")
         String dataset;
@@ -198,7 +199,7 @@ final class VisualizeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TrainedRun r = TrainedRun.open(run).requireClassifier("predictions");
+            TrainedRun r = run.open().requireClassifier("predictions");
             if (count < 1) {
                 throw new IllegalArgumentException("predictions: --count must be >= 1 but was " + count);
             }
@@ -217,7 +218,7 @@ final class VisualizeCommand implements Runnable {
                 throw new IllegalArgumentException("predictions: dataset " + c.dataset() + " must have the run's "
                         + r.classes().size() + " classes but has " + test.classes().size());
             }
-            write(RunPictures.predictions(r.model(), test, count, r.mean(), r.std()), out != null ? out : run.resolve("predictions.png"));
+            write(RunPictures.predictions(r.model(), test, count, r.mean(), r.std()), out != null ? out : run.dir.resolve("predictions.png"));
             return 0;
         }
     }
