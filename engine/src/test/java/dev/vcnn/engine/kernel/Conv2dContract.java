@@ -144,12 +144,23 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * Columns of 8 images of 16×64×64 with 3×3 taps exceed one backward-weight chunk (4 Mi floats), so
-     * the weight gradient is accumulated over two chunks.
+     * Columns of 8 images of 16×128×128 with 3×3 taps at stride 2 (64×64 outputs) exceed one
+     * backward-weight chunk (4 Mi floats), so the weight gradient is accumulated over two chunks.
      */
     @Test
     void weightGradientAccumulatesAcrossBatchChunks() {
-        checkCase(new Case(new Conv2dGeometry(8, 16, 64, 64, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 99));
+        checkCase(new Case(new Conv2dGeometry(8, 16, 128, 128, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), true, 99));
+    }
+
+    /**
+     * Stride 1 with more input channels than the direct weight gradient takes: the SIMD weight gradient
+     * runs on padded rows, 20 images in 16 parts (some of two images), and per group with a dilated,
+     * asymmetrically padded kernel.
+     */
+    @Test
+    void weightGradientOnPaddedRowsOverPartsAndGroups() {
+        checkCase(new Case(new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 5));
+        checkCase(new Case(new Conv2dGeometry(5, 20, 7, 9, 6, 3, 2, 1, 1, 1, 0, 1, 0, 1, 2, 2), false, 6));
     }
 
     /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */
@@ -290,6 +301,7 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(4, 3, 17, 19, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(32, 3, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(4, 20, 9, 23, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));

@@ -102,15 +102,20 @@ final class DirectWeightGradient {
                     scratch.give(xs);
                 }
             });
-            for (int i = 0; i < total; i++) {
-                float sum = partials[i];
-                for (int part = 1; part < parts; part++) {
-                    sum += partials[part * total + i];
-                }
-                gradWeight[gwOff + i] = sum;
-            }
+            sumParts(partials, parts, total, gradWeight, gwOff);
         } finally {
             scratch.give(partials);
+        }
+    }
+
+    /** out[outOff + i] = Σ_part partials[part·total + i], added in part order (so independent of threads). */
+    static void sumParts(float[] partials, int parts, int total, float[] out, int outOff) {
+        for (int i = 0; i < total; i++) {
+            float sum = partials[i];
+            for (int part = 1; part < parts; part++) {
+                sum += partials[part * total + i];
+            }
+            out[outOff + i] = sum;
         }
     }
 

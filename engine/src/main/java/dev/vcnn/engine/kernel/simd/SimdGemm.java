@@ -81,6 +81,7 @@ final class SimdGemm implements Gemm {
     private final Scratch bBuffers = new Scratch();
     private final Scratch tileBuffers = new Scratch();
     private final Scratch dotBuffers = new Scratch();
+    private final Scratch runBuffers = new Scratch();
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
@@ -237,6 +238,30 @@ final class SimdGemm implements Gemm {
                         FloatVector.fromArray(F, x, src + L).intoArray(bp, p * NR + L);
                     }
                 });
+    }
+
+    /**
+     * C[M × N] = A[M × K] · B + beta·C on the calling thread, where column j of B is the K floats of
+     * {@code x} from {@code rowAt[j]}: a convolution's column matrix, transposed, read straight from its
+     * zero-padded input (the weight gradient, see {@code SimdConv2d}). The blocking of {@link #panelByPanel}.
+     */
+    void rowsTransposedProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
+                               float beta, float[] c, int cOff, int ldc) {
+        int kBlocks = (k + KC - 1) / KC;
+        int kcBlock = (k + kBlocks - 1) / kBlocks;
+        float[] runs = runBuffers.take(NR * kcBlock);
+        try {
+            // Each panel's runs are copied side by side first (L1-resident), then packed as a stored Bᵀ:
+            // loads from 16 run starts held in registers were ~5% slower than the fixed-stride form.
+            panelByPanel(false, m, n, k, kcBlock, 1f, a, aOff, lda, beta, c, cOff, ldc, (p0, kc, col, cols, bp) -> {
+                for (int j = 0; j < cols; j++) {
+                    System.arraycopy(x, rowAt[col + j] + p0, runs, j * kc, kc);
+                }
+                packTransposed(runs, 0, kc, kc, cols, bp, 0);
+            });
+        } finally {
+            runBuffers.give(runs);
+        }
     }
 
     /**
@@ -598,24 +623,30 @@ final class SimdGemm implements Gemm {
                 }
             }
         } else {
-            // B is stored N×K: each stored row becomes a column of the panel. Sixteen at a time by an
-            // in-register transpose; the rest (a short last panel) by scalar copies in slabs of 16 k
-            // (one cache line of each stored row). On a linear layer x·Wᵀ (64×4096×4096, one thread,
-            // Zen 4, medians of 20 runs) scalar copies ran at 58 GFLOP/s, the transpose at 76 (gathers: 36;
-            // the same product with B untransposed: 70).
-            int j = 0;
-            if (L <= 16) {
-                for (; j + 16 <= cols; j += 16) {
-                    packColumnsTransposed(b, bOff + (j0 + j) * ldb + p0, ldb, kc, bp, dst + j);
-                }
+            packTransposed(b, bOff + j0 * ldb + p0, ldb, kc, cols, bp, dst);
+        }
+    }
+
+    /**
+     * Packs a kc × cols block of op(B) = Bᵀ into one NR-wide micro-panel at {@code bp[dst]} (NR values
+     * per k, columns past {@code cols} as zeros): stored row j, b[src + j·ldb + p] for p < kc, becomes
+     * column j of the panel. Sixteen at a time by an in-register transpose; the rest (a short last panel) by scalar
+     * copies in slabs of 16 k (one cache line of each stored row). On a linear layer x·Wᵀ (64×4096×4096,
+     * one thread, Zen 4, medians of 20 runs) scalar copies ran at 58 GFLOP/s, the transpose at 76
+     * (gathers: 36; the same product with B untransposed: 70).
+     */
+    private static void packTransposed(float[] b, int src, int ldb, int kc, int cols, float[] bp, int dst) {
+        int j = 0;
+        if (L <= 16) {
+            for (; j + 16 <= cols; j += 16) {
+                packColumnsTransposed(b, src + j * ldb, ldb, kc, bp, dst + j);
             }
-            for (int pb = 0; pb < kc && j < NR; pb += TRANSPOSE_BLOCK) {
-                int pe = Math.min(kc, pb + TRANSPOSE_BLOCK);
-                for (int jj = j; jj < NR; jj++) {
-                    int src = bOff + (j0 + jj) * ldb + p0;
-                    for (int p = pb; p < pe; p++) {
-                        bp[dst + p * NR + jj] = jj < cols ? b[src + p] : 0f;
-                    }
+        }
+        for (int pb = 0; pb < kc && j < NR; pb += TRANSPOSE_BLOCK) {
+            int pe = Math.min(kc, pb + TRANSPOSE_BLOCK);
+            for (int jj = j; jj < NR; jj++) {
+                for (int p = pb; p < pe; p++) {
+                    bp[dst + p * NR + jj] = jj < cols ? b[src + jj * ldb + p] : 0f;
                 }
             }
         }
