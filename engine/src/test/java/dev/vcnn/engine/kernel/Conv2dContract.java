@@ -169,6 +169,18 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(40, 2, 9, 20, 11, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 1), true, 7));
     }
 
+    /**
+     * Few input channels and K = 4, 8 or 16 output channels: at 128, 256 and 512 bits respectively one
+     * vector, where the SIMD weight gradient runs with the channels along the lanes (odd position counts,
+     * vertical stride and dilation, a short last tap tile).
+     */
+    @Test
+    void weightGradientWithOneVectorOfOutputChannels() {
+        checkCase(new Case(new Conv2dGeometry(5, 3, 9, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 21));
+        checkCase(new Case(new Conv2dGeometry(3, 2, 9, 7, 8, 2, 3, 2, 1, 0, 1, 1, 0, 2, 1, 1), false, 22));
+        checkCase(new Case(new Conv2dGeometry(4, 6, 7, 7, 4, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1), true, 23));
+    }
+
     /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
     @Test
     void inputGradientOfManyChannelsAndUnevenPadding() {
@@ -302,6 +314,7 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(32, 3, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(4, 20, 9, 23, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(40, 6, 10, 10, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));

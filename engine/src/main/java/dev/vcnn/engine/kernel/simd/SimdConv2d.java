@@ -276,6 +276,10 @@ final class SimdConv2d implements Conv2d {
             Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * crs, 0f);
             return;
         }
+        if (LaneChannelWeightGradient.applies(g)) {
+            LaneChannelWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
+            return;
+        }
         if (DirectWeightGradient.applies(g)) {
             DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
             return;
