@@ -181,6 +181,20 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(4, 6, 7, 7, 4, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1), true, 23));
     }
 
+    /**
+     * One to three output channels with rows of at most two vectors (at 128 bits: Q ≤ 8), forward and as
+     * the transposed layer of an input gradient: the SIMD direct kernels for few outputs, rows past P and
+     * lanes past Q not stored, filter rows on padding skipped.
+     */
+    @Test
+    void fewOutputChannelsForwardAndAsInputGradient() {
+        checkCase(new Case(new Conv2dGeometry(3, 5, 9, 7, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 31));
+        checkCase(new Case(new Conv2dGeometry(2, 4, 11, 6, 2, 5, 3, 1, 1, 2, 1, 0, 2, 1, 1, 1), true, 32));
+        checkCase(new Case(new Conv2dGeometry(3, 7, 6, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 33));
+        checkCase(new Case(new Conv2dGeometry(4, 2, 10, 7, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 34));
+        checkCase(new Case(new Conv2dGeometry(2, 9, 7, 5, 3, 3, 2, 1, 1, 0, 0, 1, 0, 1, 1, 1), true, 35));
+    }
+
     /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
     @Test
     void inputGradientOfManyChannelsAndUnevenPadding() {
@@ -315,6 +329,7 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(4, 20, 9, 23, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(40, 6, 10, 10, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+                new Conv2dGeometry(6, 3, 7, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));

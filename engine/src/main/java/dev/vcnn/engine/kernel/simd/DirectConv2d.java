@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Direct forward convolution, stride 1, dilation 1, one group, for the layers where im2col + GEMM is
- * mostly copying: single-channel input (C = 1, R·S ≤ {@link #MAX_TAPS}) and narrow layers (output rows
- * of at most one vector, small C·R·S and K; see {@link #isNarrow}). Letters as in {@code Conv2d}.
+ * mostly copying: single-channel input (C = 1, R·S ≤ {@link #MAX_TAPS}), narrow layers (output rows
+ * of at most one vector, small C·R·S and K; see {@link #isNarrow}) and layers with at most three output
+ * channels (see {@link #hasFewOutputs}). Letters as in {@code Conv2d}.
  *
  * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75 for C = 1, so every GEMM micro-kernel
  * does a few dozen FMAs between write-backs, and narrow layers copy rows of 10–14 floats a call at a
@@ -26,7 +27,9 @@ import jdk.incubator.vector.VectorMask;
  * <p>Measured on Zen 4, batch 64, 1 thread: LeNet conv1 (C = 1) forward 33 GFLOP/s here against 19
  * with im2col + GEMM; LeNet conv2 (6 → 16, 14×14) forward 0.75 ms against 1.24 and its input gradient
  * 1.30 ms against 1.5 with one output row per tile; with two rows per tile 0.48 and 0.88 ms, and 0.70 ms
- * for the input gradient once the all-padding filter rows are skipped. The CIFAR first layer (C = 3, K = 32, 32×32) reached only 33–37 against 45 with
+ * for the input gradient once the all-padding filter rows are skipped. Input gradients of first layers,
+ * as the transposed layer with 1 or 3 output channels (four rows × two vectors per tile): LeNet conv1
+ * 0.85 → 0.37 ms, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR first layer (C = 3, K = 32, 32×32) reached only 33–37 against 45 with
  * the 4 × 2 tile, so it stays on GEMM.
  */
 final class DirectConv2d {
@@ -43,7 +46,20 @@ final class DirectConv2d {
     static boolean applies(Conv2dGeometry g) {
         boolean plain = g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
                 && g.dilationH() == 1 && g.dilationW() == 1;
-        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g));
+        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g) || hasFewOutputs(g));
+    }
+
+    /** Most output channels of a layer taken by {@link #fourRows}. */
+    static final int MAX_FEW_CHANNELS = 3;
+
+    /**
+     * At most {@link #MAX_FEW_CHANNELS} output channels and output rows of at most two vectors: the input
+     * gradients of first layers, run as the transposed layer (LeNet conv1: 6 → 1 channel, 24 → 28 columns;
+     * a CIFAR first layer: 32 → 3 at 32×32), and final layers back to an image (autoencoders). The GEMM
+     * there has M = K ≤ 3 rows, and {@link #fourChannels} would leave most of its 4 channels empty.
+     */
+    static boolean hasFewOutputs(Conv2dGeometry g) {
+        return g.outChannels() <= MAX_FEW_CHANNELS && g.outWidth() <= 2 * L && g.taps() <= MAX_NARROW_TAPS;
     }
 
     /**
@@ -69,7 +85,7 @@ final class DirectConv2d {
                 }
             }
         }
-        float[] wt = g.outWidth() <= L ? tapMajorWeights(g, weight, wOff, scratch) : null;
+        float[] wt = g.outWidth() <= L || hasFewOutputs(g) ? tapMajorWeights(g, weight, wOff, scratch) : null;
         try {
             parallelism.forRange(g.batch(), 1, (n0, n1) -> imagesForward(g, input, inOff, weight, wOff, bias, bOff,
                     out, outOff, scratch, n0, n1, hp, wp, padded, wt, tapAt));
@@ -124,6 +140,10 @@ final class DirectConv2d {
                         eightChannels(g, pad, hp, wp, bias, bOff, k,
                                 Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt);
                     }
+                } else if (hasFewOutputs(g) && g.outChannels() == 1) {
+                    fourRows(g, pad, wp, bias, bOff, 0, out, outBase, wt, tapAt);
+                } else if (hasFewOutputs(g)) {
+                    threeChannelsFourRows(g, pad, wp, bias, bOff, out, outBase, wt, tapAt);
                 } else {
                     for (int k = 0; k < g.outChannels(); k += 4) {
                         fourChannels(g, pad, hp, wp, weight, wOff, bias, bOff, k,
@@ -355,6 +375,212 @@ final class DirectConv2d {
                 }
                 if (valid > 7) {
                     d7.intoArray(out, o1 + 7 * plane, m);
+                }
+            }
+        }
+    }
+
+    /**
+     * Output channel k, four output rows × two vectors at a time (Q ≤ 2L): per tap one weight broadcast and
+     * 8 input loads feed 8 FMAs. Taps in (r, c, s) order, from the weights of {@link #tapMajorWeights}; the
+     * filter rows that meet only padding are skipped, as in {@link #eightChannels}. Rows past P repeat the
+     * last row and are not stored; lanes past Q compute garbage from the next row and are not stored.
+     */
+    private static void fourRows(Conv2dGeometry g, float[] pad, int wp, float[] bias, int bOff, int k,
+                                 float[] out, int outBase, float[] wt, int[] tapAt) {
+        int taps = g.taps();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int w = k / 8 * taps * 8 + k % 8;
+        int perRow = taps / g.kernelH();
+        VectorMask<Float> m0 = F.indexInRange(0, qq);
+        VectorMask<Float> m1 = F.indexInRange(L, qq);
+        float b = bias == null ? 0f : bias[bOff + k];
+        for (int p = 0; p < pp; p += 4) {
+            int p3 = Math.min(p + 3, pp - 1);
+            int row0 = p * wp;
+            int row1 = Math.min(p + 1, pp - 1) * wp;
+            int row2 = Math.min(p + 2, pp - 1) * wp;
+            int row3 = p3 * wp;
+            var a00 = FloatVector.broadcast(F, b);
+            var a01 = a00;
+            var a10 = a00;
+            var a11 = a00;
+            var a20 = a00;
+            var a21 = a00;
+            var a30 = a00;
+            var a31 = a00;
+            int rLo = Math.max(0, g.padTop() - p3);
+            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
+            int tHi = Math.max(rLo, rHi) * perRow;
+            for (int t = rLo * perRow; t < tHi; t++) {
+                var v = FloatVector.broadcast(F, wt[w + 8 * t]);
+                int at = tapAt[t];
+                a00 = FloatVector.fromArray(F, pad, row0 + at).fma(v, a00);
+                a01 = FloatVector.fromArray(F, pad, row0 + at + L).fma(v, a01);
+                a10 = FloatVector.fromArray(F, pad, row1 + at).fma(v, a10);
+                a11 = FloatVector.fromArray(F, pad, row1 + at + L).fma(v, a11);
+                a20 = FloatVector.fromArray(F, pad, row2 + at).fma(v, a20);
+                a21 = FloatVector.fromArray(F, pad, row2 + at + L).fma(v, a21);
+                a30 = FloatVector.fromArray(F, pad, row3 + at).fma(v, a30);
+                a31 = FloatVector.fromArray(F, pad, row3 + at + L).fma(v, a31);
+            }
+            // Stored here, not in a helper: vectors passed to a call C2 does not inline are boxed.
+            int o = outBase + (k * pp + p) * qq;
+            a00.intoArray(out, o, m0);
+            a01.intoArray(out, o + L, m1);
+            if (p + 1 < pp) {
+                a10.intoArray(out, o + qq, m0);
+                a11.intoArray(out, o + qq + L, m1);
+            }
+            if (p + 2 < pp) {
+                a20.intoArray(out, o + 2 * qq, m0);
+                a21.intoArray(out, o + 2 * qq + L, m1);
+            }
+            if (p + 3 < pp) {
+                a30.intoArray(out, o + 3 * qq, m0);
+                a31.intoArray(out, o + 3 * qq + L, m1);
+            }
+        }
+    }
+
+    /**
+     * Like {@link #fourRows} for all (2 or 3) output channels at once: 3 channels × 4 rows × 2 vectors = 24
+     * accumulators, so each tap's 8 input loads feed 24 FMAs. With one channel per pass a CIFAR first
+     * layer's input gradient (32 → 3 channels, 32×32) re-read its 148 KB padded image from L2 three times
+     * as often and ran no faster than GEMM + col2im (3.2 ms, batch 64, one thread on Zen 4). With 2
+     * channels the third repeats the second and is not stored.
+     */
+    private static void threeChannelsFourRows(Conv2dGeometry g, float[] pad, int wp, float[] bias, int bOff,
+                                              float[] out, int outBase, float[] wt, int[] tapAt) {
+        int taps = g.taps();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int kLast = g.outChannels() - 1;
+        int perRow = taps / g.kernelH();
+        VectorMask<Float> m0 = F.indexInRange(0, qq);
+        VectorMask<Float> m1 = F.indexInRange(L, qq);
+        float b0 = bias == null ? 0f : bias[bOff + Math.min(0, kLast)];
+        float b1 = bias == null ? 0f : bias[bOff + Math.min(1, kLast)];
+        float b2 = bias == null ? 0f : bias[bOff + Math.min(2, kLast)];
+        int j2 = Math.min(2, kLast);
+        for (int p = 0; p < pp; p += 4) {
+            int p3 = Math.min(p + 3, pp - 1);
+            int row0 = p * wp;
+            int row1 = Math.min(p + 1, pp - 1) * wp;
+            int row2 = Math.min(p + 2, pp - 1) * wp;
+            int row3 = p3 * wp;
+            var a000 = FloatVector.broadcast(F, b0);
+            var a001 = FloatVector.broadcast(F, b0);
+            var a010 = FloatVector.broadcast(F, b0);
+            var a011 = FloatVector.broadcast(F, b0);
+            var a020 = FloatVector.broadcast(F, b0);
+            var a021 = FloatVector.broadcast(F, b0);
+            var a030 = FloatVector.broadcast(F, b0);
+            var a031 = FloatVector.broadcast(F, b0);
+            var a100 = FloatVector.broadcast(F, b1);
+            var a101 = FloatVector.broadcast(F, b1);
+            var a110 = FloatVector.broadcast(F, b1);
+            var a111 = FloatVector.broadcast(F, b1);
+            var a120 = FloatVector.broadcast(F, b1);
+            var a121 = FloatVector.broadcast(F, b1);
+            var a130 = FloatVector.broadcast(F, b1);
+            var a131 = FloatVector.broadcast(F, b1);
+            var a200 = FloatVector.broadcast(F, b2);
+            var a201 = FloatVector.broadcast(F, b2);
+            var a210 = FloatVector.broadcast(F, b2);
+            var a211 = FloatVector.broadcast(F, b2);
+            var a220 = FloatVector.broadcast(F, b2);
+            var a221 = FloatVector.broadcast(F, b2);
+            var a230 = FloatVector.broadcast(F, b2);
+            var a231 = FloatVector.broadcast(F, b2);
+            int rLo = Math.max(0, g.padTop() - p3);
+            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
+            int tHi = Math.max(rLo, rHi) * perRow;
+            for (int t = rLo * perRow; t < tHi; t++) {
+                var w0 = FloatVector.broadcast(F, wt[8 * t]);
+                var w1 = FloatVector.broadcast(F, wt[8 * t + 1]);
+                var w2 = FloatVector.broadcast(F, wt[8 * t + j2]);
+                int at = tapAt[t];
+                var x00 = FloatVector.fromArray(F, pad, row0 + at);
+                a000 = x00.fma(w0, a000);
+                a100 = x00.fma(w1, a100);
+                a200 = x00.fma(w2, a200);
+                var x01 = FloatVector.fromArray(F, pad, row0 + at + L);
+                a001 = x01.fma(w0, a001);
+                a101 = x01.fma(w1, a101);
+                a201 = x01.fma(w2, a201);
+                var x10 = FloatVector.fromArray(F, pad, row1 + at);
+                a010 = x10.fma(w0, a010);
+                a110 = x10.fma(w1, a110);
+                a210 = x10.fma(w2, a210);
+                var x11 = FloatVector.fromArray(F, pad, row1 + at + L);
+                a011 = x11.fma(w0, a011);
+                a111 = x11.fma(w1, a111);
+                a211 = x11.fma(w2, a211);
+                var x20 = FloatVector.fromArray(F, pad, row2 + at);
+                a020 = x20.fma(w0, a020);
+                a120 = x20.fma(w1, a120);
+                a220 = x20.fma(w2, a220);
+                var x21 = FloatVector.fromArray(F, pad, row2 + at + L);
+                a021 = x21.fma(w0, a021);
+                a121 = x21.fma(w1, a121);
+                a221 = x21.fma(w2, a221);
+                var x30 = FloatVector.fromArray(F, pad, row3 + at);
+                a030 = x30.fma(w0, a030);
+                a130 = x30.fma(w1, a130);
+                a230 = x30.fma(w2, a230);
+                var x31 = FloatVector.fromArray(F, pad, row3 + at + L);
+                a031 = x31.fma(w0, a031);
+                a131 = x31.fma(w1, a131);
+                a231 = x31.fma(w2, a231);
+            }
+            // Stored here, not in a helper: vectors passed to a call C2 does not inline are boxed.
+            int o0 = outBase + (0 * pp + p) * qq;
+            a000.intoArray(out, o0, m0);
+            a001.intoArray(out, o0 + L, m1);
+            if (p + 1 < pp) {
+                a010.intoArray(out, o0 + qq, m0);
+                a011.intoArray(out, o0 + qq + L, m1);
+            }
+            if (p + 2 < pp) {
+                a020.intoArray(out, o0 + 2 * qq, m0);
+                a021.intoArray(out, o0 + 2 * qq + L, m1);
+            }
+            if (p + 3 < pp) {
+                a030.intoArray(out, o0 + 3 * qq, m0);
+                a031.intoArray(out, o0 + 3 * qq + L, m1);
+            }
+            int o1 = outBase + (1 * pp + p) * qq;
+            a100.intoArray(out, o1, m0);
+            a101.intoArray(out, o1 + L, m1);
+            if (p + 1 < pp) {
+                a110.intoArray(out, o1 + qq, m0);
+                a111.intoArray(out, o1 + qq + L, m1);
+            }
+            if (p + 2 < pp) {
+                a120.intoArray(out, o1 + 2 * qq, m0);
+                a121.intoArray(out, o1 + 2 * qq + L, m1);
+            }
+            if (p + 3 < pp) {
+                a130.intoArray(out, o1 + 3 * qq, m0);
+                a131.intoArray(out, o1 + 3 * qq + L, m1);
+            }
+            if (kLast >= 2) {
+                int o2 = outBase + (2 * pp + p) * qq;
+                a200.intoArray(out, o2, m0);
+                a201.intoArray(out, o2 + L, m1);
+                if (p + 1 < pp) {
+                    a210.intoArray(out, o2 + qq, m0);
+                    a211.intoArray(out, o2 + qq + L, m1);
+                }
+                if (p + 2 < pp) {
+                    a220.intoArray(out, o2 + 2 * qq, m0);
+                    a221.intoArray(out, o2 + 2 * qq + L, m1);
+                }
+                if (p + 3 < pp) {
+                    a230.intoArray(out, o2 + 3 * qq, m0);
+                    a231.intoArray(out, o2 + 3 * qq + L, m1);
                 }
             }
         }

@@ -19,12 +19,14 @@ import java.util.Arrays;
  * </ul>
  *
  * Faster paths where they measured faster: a 1×1 convolution with stride 1 and no padding uses the
- * input as its own column matrix; layers with one input channel or output rows of one vector run
- * forward as a direct convolution ({@link DirectConv2d}); other stride-1 layers with several images
- * run forward on zero-padded input rows without im2col ({@link #forwardOnPaddedRows}); stride-1 input
- * gradients run as the forward pass of the {@link #transposed} layer when that takes one of those
- * paths; layers with few input channels per group and horizontal stride 1 take their weight gradient
- * straight from the input rows ({@link DirectWeightGradient}). Images run in parallel when N ≥ 2
+ * input as its own column matrix; layers with one input channel, output rows of one vector or at most
+ * three output channels run forward as a direct convolution ({@link DirectConv2d}); other stride-1
+ * layers with several images run forward on zero-padded input rows without im2col
+ * ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass of the
+ * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
+ * their weight gradient straight from the input, with the output channels along the lanes when K is
+ * one vector ({@link LaneChannelWeightGradient}), else along output columns ({@link DirectWeightGradient});
+ * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}). Images run in parallel when N ≥ 2
  * (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
