@@ -127,6 +127,7 @@ final class DirectConv2d {
                                       float[] bias, int bOff, float[] out, int outOff, Scratch scratch, int n0, int n1,
                                       int hp, int wp, int padded, float[] wt, int[] tapAt) {
         float[] pad = scratch.take(padded);
+        float[] tile = scratch.take(16 * L);
         try {
             // Zeroed once: each image rewrites only the interior. Only the part in use: scratch
             // buffers are shared with im2col and may be far larger.
@@ -138,7 +139,7 @@ final class DirectConv2d {
                 if (g.outWidth() <= L) {
                     for (int k = 0; k < g.outChannels(); k += 8) {
                         eightChannels(g, pad, hp, wp, bias, bOff, k,
-                                Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt);
+                                Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt, tile);
                     }
                 } else if (hasFewOutputs(g) && g.outChannels() == 1) {
                     fourRows(g, pad, wp, bias, bOff, 0, out, outBase, wt, tapAt);
@@ -152,6 +153,7 @@ final class DirectConv2d {
                 }
             }
         } finally {
+            scratch.give(tile);
             scratch.give(pad);
         }
     }
@@ -257,13 +259,12 @@ final class DirectConv2d {
      * tile repeats its last channel and does not store it.
      */
     private static void eightChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] bias, int bOff,
-                                      int k, int valid, float[] out, int outBase, float[] wt, int[] tapAt) {
+                                      int k, int valid, float[] out, int outBase, float[] wt, int[] tapAt, float[] tile) {
         int taps = g.taps();
         int pp = g.outHeight();
         int qq = g.outWidth();
         int plane = pp * qq;
         int base = k / 8 * taps * 8;
-        VectorMask<Float> m = F.indexInRange(0, qq);
         float b0 = bias == null ? 0f : bias[bOff + k + Math.min(0, valid - 1)];
         float b1 = bias == null ? 0f : bias[bOff + k + Math.min(1, valid - 1)];
         float b2 = bias == null ? 0f : bias[bOff + k + Math.min(2, valid - 1)];
@@ -328,53 +329,31 @@ final class DirectConv2d {
                 a7 = x.fma(w7, a7);
                 d7 = y.fma(w7, d7);
             }
-            // Stored here, not in a helper: vectors passed to a call C2 does not inline are boxed (6× slower).
+            // Parked in a tile with plain stores, then copied out row by row: stores under a mask (16 of
+            // them) made the method too big for C1 ("out of virtual registers"), and a kernel C1 cannot
+            // compile may be left running boxed at a lower tier. (Not a helper taking the vectors: vectors
+            // passed to a call C2 does not inline are boxed, 6× slower.)
+            a0.intoArray(tile, 0 * L);
+            a1.intoArray(tile, 1 * L);
+            a2.intoArray(tile, 2 * L);
+            a3.intoArray(tile, 3 * L);
+            a4.intoArray(tile, 4 * L);
+            a5.intoArray(tile, 5 * L);
+            a6.intoArray(tile, 6 * L);
+            a7.intoArray(tile, 7 * L);
+            d0.intoArray(tile, 8 * L);
+            d1.intoArray(tile, 9 * L);
+            d2.intoArray(tile, 10 * L);
+            d3.intoArray(tile, 11 * L);
+            d4.intoArray(tile, 12 * L);
+            d5.intoArray(tile, 13 * L);
+            d6.intoArray(tile, 14 * L);
+            d7.intoArray(tile, 15 * L);
             int o0 = outBase + (k * pp + p) * qq;
-            a0.intoArray(out, o0, m);
-            if (valid > 1) {
-                a1.intoArray(out, o0 + plane, m);
-            }
-            if (valid > 2) {
-                a2.intoArray(out, o0 + 2 * plane, m);
-            }
-            if (valid > 3) {
-                a3.intoArray(out, o0 + 3 * plane, m);
-            }
-            if (valid > 4) {
-                a4.intoArray(out, o0 + 4 * plane, m);
-            }
-            if (valid > 5) {
-                a5.intoArray(out, o0 + 5 * plane, m);
-            }
-            if (valid > 6) {
-                a6.intoArray(out, o0 + 6 * plane, m);
-            }
-            if (valid > 7) {
-                a7.intoArray(out, o0 + 7 * plane, m);
-            }
-            if (p1 > p) {
-                int o1 = o0 + qq;
-                d0.intoArray(out, o1, m);
-                if (valid > 1) {
-                    d1.intoArray(out, o1 + plane, m);
-                }
-                if (valid > 2) {
-                    d2.intoArray(out, o1 + 2 * plane, m);
-                }
-                if (valid > 3) {
-                    d3.intoArray(out, o1 + 3 * plane, m);
-                }
-                if (valid > 4) {
-                    d4.intoArray(out, o1 + 4 * plane, m);
-                }
-                if (valid > 5) {
-                    d5.intoArray(out, o1 + 5 * plane, m);
-                }
-                if (valid > 6) {
-                    d6.intoArray(out, o1 + 6 * plane, m);
-                }
-                if (valid > 7) {
-                    d7.intoArray(out, o1 + 7 * plane, m);
+            for (int j = 0; j < valid; j++) {
+                System.arraycopy(tile, j * L, out, o0 + j * plane, qq);
+                if (p1 > p) {
+                    System.arraycopy(tile, (8 + j) * L, out, o0 + j * plane + qq, qq);
                 }
             }
         }
