@@ -195,6 +195,17 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(2, 9, 7, 5, 3, 3, 2, 1, 1, 0, 0, 1, 0, 1, 1, 1), true, 35));
     }
 
+    /**
+     * One input channel and K a multiple of 3 (LeNet's first layer has 6) with rows wider than a vector:
+     * the SIMD direct forward runs 3 channels × 2 rows per tile, an odd last row, rows of more than two
+     * vectors, filter rows on padding skipped.
+     */
+    @Test
+    void singleInputChannelWithThreeChannelTiles() {
+        checkCase(new Case(new Conv2dGeometry(3, 1, 21, 23, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1), true, 41));
+        checkCase(new Case(new Conv2dGeometry(2, 1, 9, 40, 9, 3, 4, 1, 1, 1, 0, 2, 1, 1, 1, 1), false, 42));
+    }
+
     /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
     @Test
     void inputGradientOfManyChannelsAndUnevenPadding() {
