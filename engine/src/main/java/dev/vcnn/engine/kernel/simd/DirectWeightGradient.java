@@ -90,8 +90,8 @@ final class DirectWeightGradient {
                     // Zeroed once: every block rewrites only the images' interiors, the padding stays 0.
                     java.util.Arrays.fill(xs, 0, layout.block * layout.xImage + L, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = (int) ((long) part * g.batch() / parts);
-                        int n1 = (int) ((long) (part + 1) * g.batch() / parts);
+                        int n0 = firstImage(part, g.batch(), parts);
+                        int n1 = firstImage(part + 1, g.batch(), parts);
                         java.util.Arrays.fill(partials, part * total, (part + 1) * total, 0f);
                         for (int n = n0; n < n1; n += layout.block) {
                             int images = Math.min(n1 - n, layout.block);
@@ -109,6 +109,11 @@ final class DirectWeightGradient {
         } finally {
             scratch.give(partials);
         }
+    }
+
+    /** The first image of part {@code part} of {@code parts} (the batch cut evenly, from the geometry alone). */
+    static int firstImage(int part, int batch, int parts) {
+        return (int) ((long) part * batch / parts);
     }
 
     /** out[outOff + i] = Σ_part partials[part·total + i], added in part order (so independent of threads). */

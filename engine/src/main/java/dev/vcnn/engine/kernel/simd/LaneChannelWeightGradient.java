@@ -86,8 +86,8 @@ final class LaneChannelWeightGradient {
                     Arrays.fill(x, 0, xImage, 0f);
                     Arrays.fill(gt, 0, positions * kk, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = (int) ((long) part * g.batch() / parts);
-                        int n1 = (int) ((long) (part + 1) * g.batch() / parts);
+                        int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
+                        int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
                         Arrays.fill(partials, part * total, (part + 1) * total, 0f);
                         for (int n = n0; n < n1; n++) {
                             DirectConv2d.copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(),

@@ -120,26 +120,19 @@ final class SimdConv2d implements Conv2d {
      */
     private void forwardOnPaddedRows(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                                      float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
-        int cg = g.inChannelsPerGroup();
-        int kg = g.outChannelsPerGroup();
-        int hp = g.height() + g.padTop() + g.padBottom();
-        int wp = g.width() + g.padLeft() + g.padRight();
-        int pp = g.outHeight();
-        int qq = g.outWidth();
-        int n = pp * wp;
-        int crs = g.taps();
-        int[] rowAt = tapRuns(g, hp, wp);
-        // The last tap's row runs (S − 1)·dw past the padded image, and its last panel NR further.
-        int padded = cg * hp * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR;
+        var l = PaddedRows.of(g);
+        int cg = l.cg();
+        int kg = l.kg();
+        int n = l.n();
         parallelism.forRange(g.batch(), 1, (n0, n1) -> {
-            float[] x = columns.take(padded);
+            float[] x = columns.take(l.padded());
             float[] y = columns.take(kg * n);
             try {
-                Arrays.fill(x, 0, padded, 0f);
+                Arrays.fill(x, 0, l.padded(), 0f);
                 for (int image = n0; image < n1; image++) {
                     for (int gi = 0; gi < g.groups(); gi++) {
                         DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
-                                cg, x, 0, hp, wp);
+                                cg, x, 0, l.hp(), l.wp());
                         float beta = 0f;
                         if (bias != null) {
                             for (int k = 0; k < kg; k++) {
@@ -147,11 +140,12 @@ final class SimdConv2d implements Conv2d {
                             }
                             beta = 1f;
                         }
-                        gemm.rowsProduct(kg, n, crs, weight, wOff + gi * kg * crs, crs, x, rowAt, beta, y, 0, n);
-                        int outBase = outOff + (image * g.outChannels() + gi * kg) * pp * qq;
+                        gemm.rowsProduct(kg, n, l.crs(), weight, wOff + gi * kg * l.crs(), l.crs(), x, l.rowAt(),
+                                beta, y, 0, n);
+                        int outBase = outOff + (image * g.outChannels() + gi * kg) * l.pp() * l.qq();
                         for (int k = 0; k < kg; k++) {
-                            for (int p = 0; p < pp; p++) {
-                                System.arraycopy(y, k * n + p * wp, out, outBase + (k * pp + p) * qq, qq);
+                            for (int p = 0; p < l.pp(); p++) {
+                                System.arraycopy(y, k * n + p * l.wp(), out, outBase + (k * l.pp() + p) * l.qq(), l.qq());
                             }
                         }
                     }
@@ -356,41 +350,37 @@ final class SimdConv2d implements Conv2d {
      */
     private void backwardWeightOnPaddedRows(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                             float[] gradWeight, int gwOff, Parallelism parallelism) {
-        int cg = g.inChannelsPerGroup();
-        int kg = g.outChannelsPerGroup();
-        int hp = g.height() + g.padTop() + g.padBottom();
-        int wp = g.width() + g.padLeft() + g.padRight();
-        int pp = g.outHeight();
-        int qq = g.outWidth();
-        int n = pp * wp;
+        var l = PaddedRows.of(g);
+        int cg = l.cg();
+        int kg = l.kg();
+        int n = l.n();
         int crs = g.taps();
-        int[] rowAt = tapRuns(g, hp, wp);
-        int padded = cg * hp * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR;
         int total = g.outChannels() * crs;
         int parts = weightGradientPartsOnPaddedRows(g);
         float[] partials = gradRows.take(parts * total);
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
-                float[] x = columns.take(padded);
+                float[] x = columns.take(l.padded());
                 float[] y = columns.take(kg * n);
                 try {
                     // Zeroed once: each image rewrites only the interiors.
-                    Arrays.fill(x, 0, padded, 0f);
+                    Arrays.fill(x, 0, l.padded(), 0f);
                     Arrays.fill(y, 0, kg * n, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = (int) ((long) part * g.batch() / parts);
-                        int n1 = (int) ((long) (part + 1) * g.batch() / parts);
+                        int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
+                        int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
                         for (int image = n0; image < n1; image++) {
                             for (int gi = 0; gi < g.groups(); gi++) {
                                 DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
-                                        cg, x, 0, hp, wp);
-                                int goBase = goOff + (image * g.outChannels() + gi * kg) * pp * qq;
+                                        cg, x, 0, l.hp(), l.wp());
+                                int goBase = goOff + (image * g.outChannels() + gi * kg) * l.pp() * l.qq();
                                 for (int k = 0; k < kg; k++) {
-                                    for (int p = 0; p < pp; p++) {
-                                        System.arraycopy(gradOut, goBase + (k * pp + p) * qq, y, k * n + p * wp, qq);
+                                    for (int p = 0; p < l.pp(); p++) {
+                                        System.arraycopy(gradOut, goBase + (k * l.pp() + p) * l.qq(), y,
+                                                k * n + p * l.wp(), l.qq());
                                     }
                                 }
-                                gemm.rowsTransposedProduct(kg, crs, n, y, 0, n, x, rowAt, image == n0 ? 0f : 1f,
+                                gemm.rowsTransposedProduct(kg, crs, n, y, 0, n, x, l.rowAt(), image == n0 ? 0f : 1f,
                                         partials, part * total + gi * kg * crs, crs);
                             }
                         }
@@ -403,6 +393,22 @@ final class SimdConv2d implements Conv2d {
             DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff);
         } finally {
             gradRows.give(partials);
+        }
+    }
+
+    /**
+     * What both padded-rows paths work on, per image and group: Cg planes of Hp × Wp, outputs computed on
+     * the padded width (n = P·Wp columns), the column-matrix row of each tap a run of the padded image from
+     * {@code rowAt}, and {@code padded} floats of buffer: the last tap's run goes (S − 1)·dw past the image,
+     * and its last GEMM panel NR further.
+     */
+    private record PaddedRows(int cg, int kg, int hp, int wp, int pp, int qq, int n, int crs, int[] rowAt, int padded) {
+        static PaddedRows of(Conv2dGeometry g) {
+            int cg = g.inChannelsPerGroup();
+            int hp = g.height() + g.padTop() + g.padBottom();
+            int wp = g.width() + g.padLeft() + g.padRight();
+            return new PaddedRows(cg, g.outChannelsPerGroup(), hp, wp, g.outHeight(), g.outWidth(), g.outHeight() * wp,
+                    g.taps(), tapRuns(g, hp, wp), cg * hp * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR);
         }
     }
 
