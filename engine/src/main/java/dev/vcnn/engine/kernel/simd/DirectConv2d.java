@@ -29,8 +29,9 @@ import jdk.incubator.vector.VectorMask;
  * 1.30 ms against 1.5 with one output row per tile; with two rows per tile 0.48 and 0.88 ms, and 0.70 ms
  * for the input gradient once the all-padding filter rows are skipped. Input gradients of first layers,
  * as the transposed layer with 1 or 3 output channels (four rows × two vectors per tile): LeNet conv1
- * 0.85 → 0.37 ms, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR first layer (C = 3, K = 32, 32×32) reached only 33–37 against 45 with
- * the 4 × 2 tile, so it stays on GEMM.
+ * 0.85 → 0.37 ms, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR
+ * first layer's forward (C = 3, K = 32, 32×32) reached only 33–37 against 45 with the 4 × 2 tile, so
+ * it stays on GEMM.
  */
 final class DirectConv2d {
     /** Largest R·S taken here (a 7×7 kernel and a bit). */
@@ -46,7 +47,8 @@ final class DirectConv2d {
     static boolean applies(Conv2dGeometry g) {
         boolean plain = g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
                 && g.dilationH() == 1 && g.dilationW() == 1;
-        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g) || hasFewOutputs(g));
+        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g)
+                || hasFewOutputs(g));
     }
 
     /** Most output channels of a layer taken by {@link #fourRows}. */
@@ -85,15 +87,12 @@ final class DirectConv2d {
                 }
             }
         }
-        float[] wt = g.outWidth() <= L || hasFewOutputs(g) || g.outChannels() % 3 == 0
-                ? tapMajorWeights(g, weight, wOff, scratch) : null;
+        float[] wt = tapMajorWeights(g, weight, wOff, scratch);
         try {
             parallelism.forRange(g.batch(), 1, (n0, n1) -> imagesForward(g, input, inOff, weight, wOff, bias, bOff,
                     out, outOff, scratch, n0, n1, hp, wp, padded, wt, tapAt));
         } finally {
-            if (wt != null) {
-                scratch.give(wt);
-            }
+            scratch.give(wt);
         }
     }
 
@@ -264,7 +263,8 @@ final class DirectConv2d {
      * tile repeats its last channel and does not store it.
      */
     private static void eightChannels(Conv2dGeometry g, float[] pad, int hp, int wp, float[] bias, int bOff,
-                                      int k, int valid, float[] out, int outBase, float[] wt, int[] tapAt, float[] tile) {
+                                      int k, int valid, float[] out, int outBase, float[] wt, int[] tapAt,
+                                      float[] tile) {
         int taps = g.taps();
         int pp = g.outHeight();
         int qq = g.outWidth();
