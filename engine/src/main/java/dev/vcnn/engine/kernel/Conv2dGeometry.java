@@ -131,14 +131,24 @@ public record Conv2dGeometry(int batch, int inChannels, int height, int width,
         return new int[] {total / 2, total - total / 2};
     }
 
+    /** Hp = H + padTop + padBottom: rows of the zero-padded input. */
+    public int paddedHeight() {
+        return height + padTop + padBottom;
+    }
+
+    /** Wp = W + padLeft + padRight: columns of the zero-padded input. */
+    public int paddedWidth() {
+        return width + padLeft + padRight;
+    }
+
     /** P: output rows. */
     public int outHeight() {
-        return (height + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH + 1;
+        return (paddedHeight() - dilationH * (kernelH - 1) - 1) / strideH + 1;
     }
 
     /** Q: output columns. */
     public int outWidth() {
-        return (width + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1;
+        return (paddedWidth() - dilationW * (kernelW - 1) - 1) / strideW + 1;
     }
 
     /** Cg = C / groups: input channels each filter sees. */

@@ -75,8 +75,8 @@ final class DirectConv2d {
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
-        int hp = g.height() + g.padTop() + g.padBottom();
-        int wp = g.width() + g.padLeft() + g.padRight();
+        int hp = g.paddedHeight();
+        int wp = g.paddedWidth();
         int padded = g.inChannels() * hp * wp + 2 * L; // slack: tail vectors may read past the last row
         // Taps in (r, c, s) order, so that the taps of the filter rows r0..r1 are one range (see eightChannels).
         int[] tapAt = new int[g.taps()];

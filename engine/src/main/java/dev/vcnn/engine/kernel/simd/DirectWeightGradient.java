@@ -72,7 +72,15 @@ final class DirectWeightGradient {
      */
     static int parts(Conv2dGeometry g) {
         long rowVectors = (long) g.batch() * g.outHeight() * ((g.outWidth() + L - 1) / L);
-        return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(g.batch(), MAX_PARTS), rowVectors / MIN_PART_ROW_VECTORS)));
+        return powerOfTwoParts(g.batch(), rowVectors / MIN_PART_ROW_VECTORS);
+    }
+
+    /**
+     * The largest power of two that is at most the batch, {@link #MAX_PARTS} and {@code workParts} (how many
+     * parts the work would fill at the caller's minimum per part), and at least 1.
+     */
+    static int powerOfTwoParts(int batch, long workParts) {
+        return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(batch, MAX_PARTS), workParts)));
     }
 
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
@@ -142,9 +150,9 @@ final class DirectWeightGradient {
         final int block;
 
         Layout(Conv2dGeometry g) {
-            hp = g.height() + g.padTop() + g.padBottom();
+            hp = g.paddedHeight();
             gRow = (g.outWidth() + L - 1) / L * L;
-            xRow = Math.max(g.width() + g.padLeft() + g.padRight(), gRow + (g.kernelW() - 1) * g.dilationW());
+            xRow = Math.max(g.paddedWidth(), gRow + (g.kernelW() - 1) * g.dilationW());
             xImage = g.inChannels() * hp * xRow;
             gImage = g.outChannels() * g.outHeight() * gRow;
             int rowVectors = g.outHeight() * (gRow / L);

@@ -33,8 +33,6 @@ final class LaneChannelWeightGradient {
     private static final int L = F.length();
     /** Taps per register tile. */
     static final int TILE_TAPS = 12;
-    /** Most parts (enough for 16 threads). */
-    private static final int MAX_PARTS = 16;
     /** Fewest output positions per part. */
     private static final int MIN_PART_POSITIONS = 1024;
 
@@ -47,8 +45,7 @@ final class LaneChannelWeightGradient {
 
     /** A power of two, from the geometry alone, so that 2, 4, 8 or 16 threads share the parts evenly. */
     static int parts(Conv2dGeometry g) {
-        long positions = (long) g.batch() * g.outHeight() * g.outWidth();
-        return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(g.batch(), MAX_PARTS), positions / MIN_PART_POSITIONS)));
+        return DirectWeightGradient.powerOfTwoParts(g.batch(), (long) g.batch() * g.outPlane() / MIN_PART_POSITIONS);
     }
 
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
@@ -56,18 +53,11 @@ final class LaneChannelWeightGradient {
         int kk = g.outChannels();
         int taps = g.taps();
         int total = kk * taps;
-        int hp = g.height() + g.padTop() + g.padBottom();
-        int wp = g.width() + g.padLeft() + g.padRight();
+        int hp = g.paddedHeight();
+        int wp = g.paddedWidth();
         int plane = g.outHeight() * g.outWidth();
         int positions = (plane + 1) / 2 * 2; // an odd last position pairs with a zero gradient
-        int[] tapAt = new int[taps];
-        for (int c = 0, t = 0; c < g.inChannels(); c++) {
-            for (int r = 0; r < g.kernelH(); r++) {
-                for (int s = 0; s < g.kernelW(); s++, t++) {
-                    tapAt[t] = (c * hp + r * g.dilationH()) * wp + s * g.dilationW();
-                }
-            }
-        }
+        int[] tapAt = SimdConv2d.tapRuns(g, hp, wp);
         int[] at = new int[positions];
         for (int p = 0, f = 0; p < g.outHeight(); p++) {
             for (int q = 0; q < g.outWidth(); q++, f++) {

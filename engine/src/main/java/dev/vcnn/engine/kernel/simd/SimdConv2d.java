@@ -26,8 +26,8 @@ import java.util.Arrays;
  * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
  * their weight gradient straight from the input, with the output channels along the lanes when K is
  * one vector ({@link LaneChannelWeightGradient}), else along output columns ({@link DirectWeightGradient});
- * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}). Images run in parallel when N ≥ 2
- * (each with a single-threaded GEMM), otherwise the GEMM itself does;
+ * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}). Images run in
+ * parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
  * (CgRS·PQ floats) per thread for forward and backward-input, and one chunk's
@@ -101,10 +101,17 @@ final class SimdConv2d implements Conv2d {
      * 28×28 and 56×56 ahead.
      */
     private static boolean paddedRowsApply(Conv2dGeometry g) {
-        int padW = g.padLeft() + g.padRight();
-        return g.strideH() == 1 && g.strideW() == 1 && g.batch() >= 2 && !isPointwise(g)
-                && g.outChannelsPerGroup() <= SimdGemm.PANEL_BY_PANEL_MAX_M
-                && 8 * padW <= g.width() + padW;
+        return paddedRowsFit(g) && g.batch() >= 2 && !isPointwise(g);
+    }
+
+    /**
+     * What both padded-rows paths need: stride 1, at most {@link SimdGemm#PANEL_BY_PANEL_MAX_M} output
+     * channels per group (their GEMMs pack all of A at once), and at most 1/8 of the padded width wasted on
+     * padding columns.
+     */
+    private static boolean paddedRowsFit(Conv2dGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.outChannelsPerGroup() <= SimdGemm.PANEL_BY_PANEL_MAX_M
+                && 8 * (g.paddedWidth() - g.width()) <= g.paddedWidth();
     }
 
     /**
@@ -327,9 +334,7 @@ final class SimdConv2d implements Conv2d {
      * padded width, as for the forward pass).
      */
     private static int weightGradientPartsOnPaddedRows(Conv2dGeometry g) {
-        int padW = g.padLeft() + g.padRight();
-        if (g.strideH() != 1 || g.strideW() != 1 || 8 * padW > g.width() + padW
-                || g.outChannelsPerGroup() > SimdGemm.PANEL_BY_PANEL_MAX_M) {
+        if (!paddedRowsFit(g)) {
             return 0;
         }
         long total = (long) g.outChannels() * g.taps();
@@ -354,7 +359,7 @@ final class SimdConv2d implements Conv2d {
         int cg = l.cg();
         int kg = l.kg();
         int n = l.n();
-        int crs = g.taps();
+        int crs = l.crs();
         int total = g.outChannels() * crs;
         int parts = weightGradientPartsOnPaddedRows(g);
         float[] partials = gradRows.take(parts * total);
@@ -405,15 +410,15 @@ final class SimdConv2d implements Conv2d {
     private record PaddedRows(int cg, int kg, int hp, int wp, int pp, int qq, int n, int crs, int[] rowAt, int padded) {
         static PaddedRows of(Conv2dGeometry g) {
             int cg = g.inChannelsPerGroup();
-            int hp = g.height() + g.padTop() + g.padBottom();
-            int wp = g.width() + g.padLeft() + g.padRight();
+            int hp = g.paddedHeight();
+            int wp = g.paddedWidth();
             return new PaddedRows(cg, g.outChannelsPerGroup(), hp, wp, g.outHeight(), g.outWidth(), g.outHeight() * wp,
                     g.taps(), tapRuns(g, hp, wp), cg * hp * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR);
         }
     }
 
     /** Where the column-matrix row of each tap (c, r, s) starts in a zero-padded image of Hp × Wp planes. */
-    private static int[] tapRuns(Conv2dGeometry g, int hp, int wp) {
+    static int[] tapRuns(Conv2dGeometry g, int hp, int wp) {
         int[] rowAt = new int[g.taps()];
         for (int c = 0, t = 0; c < g.inChannelsPerGroup(); c++) {
             for (int r = 0; r < g.kernelH(); r++) {

@@ -106,8 +106,7 @@ final class SimdGemm implements Gemm {
         final int rowBlocks = Math.max((m + MC - 1) / MC, Math.min((m + MIN_MC - 1) / MIN_MC, TASKS));
         final int mc = roundUp((m + rowBlocks - 1) / rowBlocks, MR);
         final int mBlocks = (m + mc - 1) / mc;
-        final int kBlocks = (k + KC - 1) / KC;
-        final int kcBlock = (k + kBlocks - 1) / kBlocks;
+        final int kcBlock = kcBlock(k);
         if (par.threads() == 1 && m <= PANEL_BY_PANEL_MAX_M) {
             panelByPanel(transA, transB, m, n, k, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
@@ -165,6 +164,15 @@ final class SimdGemm implements Gemm {
                 }
             }
         }
+    }
+
+    /**
+     * K per block for a reduction of length k: balanced (K = 1280 becomes 2 × 640, not 1024 + 256), since a
+     * short last block costs a full write-back of C for little work. Depends on k only.
+     */
+    private static int kcBlock(int k) {
+        int kBlocks = (k + KC - 1) / KC;
+        return (k + kBlocks - 1) / kBlocks;
     }
 
     /** Most rows for {@link #panelByPanel}: its packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
@@ -228,8 +236,7 @@ final class SimdGemm implements Gemm {
      */
     void rowsProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
                      float beta, float[] c, int cOff, int ldc) {
-        int kBlocks = (k + KC - 1) / KC;
-        panelByPanel(false, m, n, k, (k + kBlocks - 1) / kBlocks, 1f, a, aOff, lda, beta, c, cOff, ldc,
+        panelByPanel(false, m, n, k, kcBlock(k), 1f, a, aOff, lda, beta, c, cOff, ldc,
                 (p0, kc, col, cols, bp) -> {
                     // Two whole vectors per row, junk past N included.
                     for (int p = 0; p < kc; p++) {
@@ -247,8 +254,7 @@ final class SimdGemm implements Gemm {
      */
     void rowsTransposedProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
                                float beta, float[] c, int cOff, int ldc) {
-        int kBlocks = (k + KC - 1) / KC;
-        int kcBlock = (k + kBlocks - 1) / kBlocks;
+        int kcBlock = kcBlock(k);
         float[] runs = runBuffers.take(NR * kcBlock);
         try {
             // Each panel's runs are copied side by side first (L1-resident), then packed as a stored Bᵀ:
