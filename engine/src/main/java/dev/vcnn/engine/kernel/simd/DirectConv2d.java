@@ -658,9 +658,11 @@ final class DirectConv2d {
         }
     }
 
-    /** out[to …] = the first {@code width} ≤ 2L floats of tile[from …], by two vectors under masks. */
+    /** out[to …] = the first {@code width} ≤ 2L floats of tile[from …], by one or two vectors under masks. */
     private static void copyRow(float[] tile, int from, float[] out, int to, int width) {
         FloatVector.fromArray(F, tile, from).intoArray(out, to, F.indexInRange(0, width));
-        FloatVector.fromArray(F, tile, from + L).intoArray(out, to + L, F.indexInRange(L, width));
+        if (width > L) {
+            FloatVector.fromArray(F, tile, from + L).intoArray(out, to + L, F.indexInRange(L, width));
+        }
     }
 }
