@@ -12,15 +12,27 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link Pool2d} split over planes ((n, c) pairs) on the engine's threads, each plane computed by the
  * reference arithmetic of {@link ScalarPool2d}, so results equal the reference bit for bit. The 2×2
- * stride-2 max pool (the one every classic CNN uses) has vector paths; the other windows run the
+ * stride-2 max pool (the one every classic CNN uses) has a vector path; the other windows run the
  * reference plane loops.
  */
 final class ParallelPool2d implements Pool2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int L = F.length();
-    /** 0, 2, 4, …: the gather map for every other column. */
+    /** 0, 2, 4, …: the input column of each output lane. */
     private static final int[] EVEN = evenIndices();
+
+    /** Indexes for {@code selectFrom(x, y)}: lanes 0, 2, 4, … and 1, 3, 5, … of x then y. */
+    private static final FloatVector EVEN_LANES = FloatVector.fromArray(F, floats(EVEN, 0), 0);
+    private static final FloatVector ODD_LANES = FloatVector.fromArray(F, floats(EVEN, 1), 0);
+
+    private static float[] floats(int[] values, int plus) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = values[i] + plus;
+        }
+        return f;
+    }
 
     private static int[] evenIndices() {
         int[] even = new int[L];
@@ -41,30 +53,39 @@ final class ParallelPool2d implements Pool2d {
         boolean twoByTwo = g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2
                 && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1
                 && g.outHeight() == g.height() / 2 && g.outWidth() == g.width() / 2;
-        int[] planeMap = twoByTwo && g.outWidth() % L != 0 ? planeMap(g) : null;
         parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            if (planeMap != null) {
-                max2x2NarrowPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff, planeMap);
-            } else if (twoByTwo) {
-                max2x2Planes(g, a, b, in, inOff, out, outOff, indices, idxOff);
+            if (twoByTwo) {
+                // Whole-vector loads and masked stores run past a plane's end; the planes where that
+                // would leave an array (the last one or few) run the reference loop instead. (Loads
+                // masked at the array's end, tried first, made the (64, 16, 30, 30) pool 0.7 ms, not 0.2.)
+                int vectorEnd = Math.min(b, vectorPlanes(g, in.length - inOff, out.length - outOff,
+                        indices == null ? Integer.MAX_VALUE : indices.length - idxOff));
+                int split = Math.max(a, vectorEnd);
+                max2x2Planes(g, a, split, in, inOff, out, outOff, indices, idxOff);
+                ScalarPool2d.maxForwardPlanes(g, split, b, in, inOff, out, outOff, indices, idxOff);
             } else {
                 ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff);
             }
         });
     }
 
-    /** -1 when tap v replaces the current best (larger, or NaN), else 0. */
-    private static int wins(float v, int bestBits) {
-        float best = Float.intBitsToFloat(bestBits);
-        return (v > best | v != v) ? -1 : 0;
+    /** Planes [0, result) whose vector loads (2L past the plane's end) and stores (L past) stay in the arrays. */
+    private static int vectorPlanes(Pool2dGeometry g, int inRoom, int outRoom, int idxRoom) {
+        long hw = (long) g.height() * g.width();
+        long pq = (long) g.outHeight() * g.outWidth();
+        long byIn = (inRoom - 2L * L) / hw;
+        long byOut = (Math.min(outRoom, idxRoom) - (long) L) / pq;
+        return (int) Math.max(0, Math.min(Math.min(byIn, byOut), g.batch() * (long) g.channels()));
     }
 
     /**
-     * The classic 2×2 stride-2 window, with selects instead of branches: on random
-     * data the "larger?" branch mispredicts half the time. (64, 32, 32, 32) on one core: reference loop
-     * 15.7 ms, unrolled with ?: 8.1 ms (C2 kept the branches), with int masks 2.7 ms, L outputs at a time
-     * with gathers and lane masks 1.8 ms. Same rule as the reference: first tap, then any later tap that
-     * is larger or NaN.
+     * The classic 2×2 stride-2 window, L outputs of a row at a time: two vectors of each input row split
+     * into their even and odd columns by two-vector permutes, taps taken with lane masks, not branches
+     * (on random data "larger?" mispredicts half the time). (64, 32, 32, 32) on one core (Zen 4):
+     * reference loop 15.7 ms, unrolled with ?: 8.1 ms, with int masks 2.7 ms, a gather per tap 2.3 ms,
+     * permutes 0.5 ms. A row's last, partial block (LeNet's 14- and 5-wide rows are nothing else) is
+     * computed in whole vectors, reading past the row, and stored under a mask. Same
+     * rule as the reference: first tap, then any later tap that is larger or NaN.
      */
     private static void max2x2Planes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
                                      float[] out, int outOff, int[] indices, int idxOff) {
@@ -76,108 +97,39 @@ final class ParallelPool2d implements Pool2d {
         for (int plane = plane0; plane < plane1; plane++) {
             int inBase = inOff + plane * hw;
             int o = plane * pp * qq;
-            for (int p = 0; p < pp; p++) {
+            for (int p = 0; p < pp; p++, o += qq) {
                 int rowAt = 2 * p * w;
-                int q = 0;
-                // L outputs at a time: gathers pick the even and odd columns of the two input rows.
-                for (int bound = F.loopBound(qq); q < bound; q += L, o += L) {
+                for (int q = 0; q < qq; q += L) {
                     int at = inBase + rowAt + 2 * q;
-                    var best = FloatVector.fromArray(F, in, at, EVEN, 0);
+                    var x0 = FloatVector.fromArray(F, in, at);
+                    var x1 = FloatVector.fromArray(F, in, at + L);
+                    var best = EVEN_LANES.selectFrom(x0, x1);
                     var bestAt = evenColumns.add(rowAt + 2 * q);
-                    var v = FloatVector.fromArray(F, in, at + 1, EVEN, 0);
+                    var v = ODD_LANES.selectFrom(x0, x1);
                     var take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
                     bestAt = bestAt.blend(bestAt.add(1), take.cast(I));
-                    v = FloatVector.fromArray(F, in, at + w, EVEN, 0);
+                    x0 = FloatVector.fromArray(F, in, at + w);
+                    x1 = FloatVector.fromArray(F, in, at + w + L);
+                    v = EVEN_LANES.selectFrom(x0, x1);
                     take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
                     bestAt = bestAt.blend(evenColumns.add(rowAt + 2 * q + w), take.cast(I));
-                    v = FloatVector.fromArray(F, in, at + w + 1, EVEN, 0);
+                    v = ODD_LANES.selectFrom(x0, x1);
                     take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
                     best = best.blend(v, take);
                     bestAt = bestAt.blend(evenColumns.add(rowAt + 2 * q + w + 1), take.cast(I));
-                    best.intoArray(out, outOff + o);
-                    if (indices != null) {
-                        bestAt.intoArray(indices, idxOff + o);
-                    }
-                }
-                for (; q < qq; q++, o++) {
-                    int at = rowAt + 2 * q;
-                    int bestBits = Float.floatToRawIntBits(in[inBase + at]);
-                    int bestAt = at;
-                    // Selects on bit masks: C2 compiles "take ? v : best" to a branch here.
-                    int take = wins(in[inBase + at + 1], bestBits);
-                    bestBits = (Float.floatToRawIntBits(in[inBase + at + 1]) & take) | (bestBits & ~take);
-                    bestAt = ((at + 1) & take) | (bestAt & ~take);
-                    take = wins(in[inBase + at + w], bestBits);
-                    bestBits = (Float.floatToRawIntBits(in[inBase + at + w]) & take) | (bestBits & ~take);
-                    bestAt = ((at + w) & take) | (bestAt & ~take);
-                    take = wins(in[inBase + at + w + 1], bestBits);
-                    bestBits = (Float.floatToRawIntBits(in[inBase + at + w + 1]) & take) | (bestBits & ~take);
-                    bestAt = ((at + w + 1) & take) | (bestAt & ~take);
-                    float best = Float.intBitsToFloat(bestBits);
-                    out[outOff + o] = best;
-                    if (indices != null) {
-                        indices[idxOff + o] = bestAt;
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * For each output o = p·Q + q of a plane, the offset 2p·W + 2q of its window's first tap; padded to
-     * whole vectors with 0 (a valid tap, computed and not stored).
-     */
-    private static int[] planeMap(Pool2dGeometry g) {
-        int outs = g.outHeight() * g.outWidth();
-        int[] map = new int[(outs + L - 1) / L * L];
-        for (int o = 0; o < outs; o++) {
-            map[o] = 2 * (o / g.outWidth()) * g.width() + 2 * (o % g.outWidth());
-        }
-        return map;
-    }
-
-    /**
-     * 2×2 stride 2 for output rows that are not whole vectors (LeNet's 14 and 5 columns, which the row
-     * loop above would do in scalar code): L outputs of the plane at a time, across row ends, their taps
-     * gathered through {@code map}. Same rule and indices as {@link #max2x2Planes}. LeNet-5's two pools at
-     * batch 64 on one core (Zen 4): (64, 6, 28, 28) 0.41 → 0.18 ms, (64, 16, 10, 10) 0.17 → 0.07 ms.
-     */
-    private static void max2x2NarrowPlanes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
-                                           float[] out, int outOff, int[] indices, int idxOff, int[] map) {
-        int w = g.width();
-        int hw = g.height() * w;
-        int outs = g.outHeight() * g.outWidth();
-        for (int plane = plane0; plane < plane1; plane++) {
-            int inBase = inOff + plane * hw;
-            int o0 = plane * outs;
-            for (int o = 0; o < outs; o += L) {
-                var at = IntVector.fromArray(I, map, o);
-                var best = FloatVector.fromArray(F, in, inBase, map, o);
-                var bestAt = at;
-                var v = FloatVector.fromArray(F, in, inBase + 1, map, o);
-                var take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                best = best.blend(v, take);
-                bestAt = bestAt.blend(at.add(1), take.cast(I));
-                v = FloatVector.fromArray(F, in, inBase + w, map, o);
-                take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                best = best.blend(v, take);
-                bestAt = bestAt.blend(at.add(w), take.cast(I));
-                v = FloatVector.fromArray(F, in, inBase + w + 1, map, o);
-                take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                best = best.blend(v, take);
-                bestAt = bestAt.blend(at.add(w + 1), take.cast(I));
-                if (o + L <= outs) {
-                    best.intoArray(out, outOff + o0 + o);
-                    if (indices != null) {
-                        bestAt.intoArray(indices, idxOff + o0 + o);
-                    }
-                } else {
-                    var m = F.indexInRange(o, outs);
-                    best.intoArray(out, outOff + o0 + o, m);
-                    if (indices != null) {
-                        bestAt.intoArray(indices, idxOff + o0 + o, m.cast(I));
+                    if (o + q + L <= plane1 * pp * qq) {
+                        best.intoArray(out, outOff + o + q);
+                        if (indices != null) {
+                            bestAt.intoArray(indices, idxOff + o + q);
+                        }
+                    } else {
+                        var m = F.indexInRange(q, qq);
+                        best.intoArray(out, outOff + o + q, m);
+                        if (indices != null) {
+                            bestAt.intoArray(indices, idxOff + o + q, m.cast(I));
+                        }
                     }
                 }
             }
