@@ -193,6 +193,38 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(3, 7, 6, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 33));
         checkCase(new Case(new Conv2dGeometry(4, 2, 10, 7, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 34));
         checkCase(new Case(new Conv2dGeometry(2, 9, 7, 5, 3, 3, 2, 1, 1, 0, 0, 1, 0, 1, 1, 1), true, 35));
+        // One output channel, rows of 17–32 columns (two vectors at 512 bits): padding deeper than three
+        // rows, R = 3 (no full step), R = 7, P not a multiple of 4; and LeNet conv1, whose input gradient
+        // is such a layer.
+        checkCase(new Case(new Conv2dGeometry(2, 6, 13, 24, 1, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1, 1), true, 36));
+        checkCase(new Case(new Conv2dGeometry(2, 3, 6, 29, 1, 3, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1), false, 37));
+        checkCase(new Case(new Conv2dGeometry(2, 2, 14, 26, 1, 7, 4, 1, 1, 0, 3, 0, 0, 1, 1, 1), true, 38));
+        checkCase(new Case(new Conv2dGeometry(2, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 39));
+    }
+
+    /**
+     * An infinite input reaches exactly the outputs whose window holds it (no 0 × ∞ from a zero weight or
+     * padding tap), here through the one-output-channel kernel: rows of 24 columns, 5×5, padded by 4.
+     */
+    @Test
+    void infiniteInputStaysInsideItsWindows() {
+        var g = new Conv2dGeometry(1, 2, 12, 20, 1, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1, 1);
+        float[] in = Gens.floats(51, 0, g.inputShape().numel(), 0);
+        float[] w = Gens.floats(52, 0, g.weightShape().numel(), 0);
+        int h0 = 5;
+        int w0 = 9;
+        in[(1 * g.height() + h0) * g.width() + w0] = Float.POSITIVE_INFINITY;
+        float[] out = new float[g.outputShape().numel()];
+        impl().forward(g, in, 0, w, 0, null, 0, out, 0, TWO_THREADS);
+        for (int p = 0; p < g.outHeight(); p++) {
+            for (int q = 0; q < g.outWidth(); q++) {
+                int r = h0 + g.padTop() - p;
+                int s = w0 + g.padLeft() - q;
+                boolean inWindow = r >= 0 && r < g.kernelH() && s >= 0 && s < g.kernelW();
+                float v = out[p * g.outWidth() + q];
+                assertEquals(inWindow, !Float.isFinite(v), "output (" + p + ", " + q + ") = " + v);
+            }
+        }
     }
 
     /**

@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorMask;
  * 1.30 ms against 1.5 with one output row per tile; with two rows per tile 0.48 and 0.88 ms, and 0.70 ms
  * for the input gradient once the all-padding filter rows are skipped. Input gradients of first layers,
  * as the transposed layer with 1 or 3 output channels (four rows × two vectors per tile): LeNet conv1
- * 0.85 → 0.37 ms, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR
+ * 0.85 → 0.37 ms, 0.22 once each loaded input row feeds all four output rows, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR
  * first layer's forward (C = 3, K = 32, 32×32) reached only 33–37 against 45 with the 4 × 2 tile, so
  * it stays on GEMM.
  */
@@ -58,10 +58,12 @@ final class DirectConv2d {
      * At most {@link #MAX_FEW_CHANNELS} output channels and output rows of at most two vectors: the input
      * gradients of first layers, run as the transposed layer (LeNet conv1: 6 → 1 channel, 24 → 28 columns;
      * a CIFAR first layer: 32 → 3 at 32×32), and final layers back to an image (autoencoders). The GEMM
-     * there has M = K ≤ 3 rows, and {@link #fourChannels} would leave most of its 4 channels empty.
+     * there has M = K ≤ 3 rows, and {@link #fourChannels} would leave most of its 4 channels empty. One
+     * output channel needs R ≥ 3 (see {@link #fourRows}).
      */
     static boolean hasFewOutputs(Conv2dGeometry g) {
-        return g.outChannels() <= MAX_FEW_CHANNELS && g.outWidth() <= 2 * L && g.taps() <= MAX_NARROW_TAPS;
+        return g.outChannels() <= MAX_FEW_CHANNELS && g.outWidth() <= 2 * L && g.taps() <= MAX_NARROW_TAPS
+                && (g.outChannels() > 1 || g.kernelH() >= 3);
     }
 
     /**
@@ -88,9 +90,10 @@ final class DirectConv2d {
             }
         }
         float[] wt = tapMajorWeights(g, weight, wOff, scratch);
+        float[] filterColumns = g.outChannels() == 1 ? filterColumns(g, weight, wOff) : null;
         try {
             parallelism.forRange(g.batch(), 1, (n0, n1) -> imagesForward(g, input, inOff, weight, wOff, bias, bOff,
-                    out, outOff, scratch, n0, n1, hp, wp, padded, wt, tapAt));
+                    out, outOff, scratch, n0, n1, hp, wp, padded, wt, tapAt, filterColumns));
         } finally {
             scratch.give(wt);
         }
@@ -123,9 +126,30 @@ final class DirectConv2d {
         return wt;
     }
 
+    /**
+     * The one output channel's filter by columns with three zeros either side, {@code fc[(c·S + s)·(R + 6)
+     * + 3 + r]} = weight at (c, r, s), for {@link #fourRows}: the rolling weights at d − 1 … d − 3 are then
+     * in reach without a bounds test.
+     */
+    private static float[] filterColumns(Conv2dGeometry g, float[] weight, int wOff) {
+        int rr = g.kernelH();
+        int ss = g.kernelW();
+        int span = rr + 6;
+        float[] fc = new float[g.inChannels() * ss * span];
+        for (int c = 0; c < g.inChannels(); c++) {
+            for (int s = 0; s < ss; s++) {
+                for (int r = 0; r < rr; r++) {
+                    fc[(c * ss + s) * span + 3 + r] = weight[wOff + (c * rr + r) * ss + s];
+                }
+            }
+        }
+        return fc;
+    }
+
     private static void imagesForward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                                       float[] bias, int bOff, float[] out, int outOff, Scratch scratch, int n0, int n1,
-                                      int hp, int wp, int padded, float[] wt, int[] tapAt) {
+                                      int hp, int wp, int padded, float[] wt, int[] tapAt,
+                                      float[] filterColumns) {
         float[] pad = scratch.take(padded);
         float[] tile = scratch.take(17 * L); // 16 vectors, and the second vector copyRow reads after the last
         try {
@@ -142,7 +166,7 @@ final class DirectConv2d {
                                 Math.min(8, g.outChannels() - k), out, outBase, wt, tapAt, tile);
                     }
                 } else if (hasFewOutputs(g) && g.outChannels() == 1) {
-                    fourRows(g, pad, wp, bias, bOff, 0, out, outBase, wt, tapAt);
+                    fourRows(g, pad, wp, bias, bOff, out, outBase, filterColumns);
                 } else if (hasFewOutputs(g)) {
                     threeChannelsFourRows(g, pad, wp, bias, bOff, out, outBase, wt, tapAt);
                 } else if (g.outChannels() % 3 == 0) {
@@ -365,27 +389,30 @@ final class DirectConv2d {
     }
 
     /**
-     * Output channel k, four output rows × two vectors at a time (Q ≤ 2L): per tap one weight broadcast and
-     * 8 input loads feed 8 FMAs. Taps in (r, c, s) order, from the weights of {@link #tapMajorWeights}; the
-     * filter rows that meet only padding are skipped, as in {@link #eightChannels}. Rows past P repeat the
-     * last row and are not stored; lanes past Q compute garbage from the next row and are not stored.
+     * The one output channel, four output rows × two vectors at a time (Q ≤ 2L), input row by input row:
+     * for each (c, s) the input rows p + d, d = 0 … R + 2, are loaded once (two vectors) and each feeds
+     * every output row p + j of the tile it reaches, through the weight at r = d − j; the four weights in
+     * use roll through four registers, one broadcast per input row. A step costs 3 loads for up to 8 FMAs,
+     * where a tap at a time cost 9 loads (most split across cache lines) for 8. The first and last three
+     * input rows reach only some accumulators and run on their own (8R FMAs per (c, s), none on a zero
+     * weight, so an infinite input reaches only the outputs whose window holds it). Needs R ≥ 3. LeNet
+     * conv1's input gradient (the transposed layer: 6 → 1 channel, 24 → 28 columns) at batch 64 on one
+     * core (Zen 4): 0.36 ms a tap at a time, 0.31 with all 8 FMAs every step (zero weights past the
+     * filter's ends), 0.24 as here. Rows past P compute garbage from the rows below and are not stored;
+     * so are lanes past Q.
      */
-    private static void fourRows(Conv2dGeometry g, float[] pad, int wp, float[] bias, int bOff, int k,
-                                 float[] out, int outBase, float[] wt, int[] tapAt) {
-        int taps = g.taps();
+    private static void fourRows(Conv2dGeometry g, float[] pad, int wp, float[] bias, int bOff,
+                                 float[] out, int outBase, float[] fc) {
+        int cc = g.inChannels();
+        int rr = g.kernelH();
+        int ss = g.kernelW();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int w = k / 8 * taps * 8 + k % 8;
-        int perRow = taps / g.kernelH();
+        int span = rr + 6;
         VectorMask<Float> m0 = F.indexInRange(0, qq);
         VectorMask<Float> m1 = F.indexInRange(L, qq);
-        float b = bias == null ? 0f : bias[bOff + k];
+        float b = bias == null ? 0f : bias[bOff];
         for (int p = 0; p < pp; p += 4) {
-            int p3 = Math.min(p + 3, pp - 1);
-            int row0 = p * wp;
-            int row1 = Math.min(p + 1, pp - 1) * wp;
-            int row2 = Math.min(p + 2, pp - 1) * wp;
-            int row3 = p3 * wp;
             var a00 = FloatVector.broadcast(F, b);
             var a01 = a00;
             var a10 = a00;
@@ -394,23 +421,95 @@ final class DirectConv2d {
             var a21 = a00;
             var a30 = a00;
             var a31 = a00;
-            int rLo = Math.max(0, g.padTop() - p3);
-            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
-            int tHi = Math.max(rLo, rHi) * perRow;
-            for (int t = rLo * perRow; t < tHi; t++) {
-                var v = FloatVector.broadcast(F, wt[w + 8 * t]);
-                int at = tapAt[t];
-                a00 = FloatVector.fromArray(F, pad, row0 + at).fma(v, a00);
-                a01 = FloatVector.fromArray(F, pad, row0 + at + L).fma(v, a01);
-                a10 = FloatVector.fromArray(F, pad, row1 + at).fma(v, a10);
-                a11 = FloatVector.fromArray(F, pad, row1 + at + L).fma(v, a11);
-                a20 = FloatVector.fromArray(F, pad, row2 + at).fma(v, a20);
-                a21 = FloatVector.fromArray(F, pad, row2 + at + L).fma(v, a21);
-                a30 = FloatVector.fromArray(F, pad, row3 + at).fma(v, a30);
-                a31 = FloatVector.fromArray(F, pad, row3 + at + L).fma(v, a31);
+            // Input rows p + d inside the image (padded rows hold zeros and are skipped).
+            int dLo = Math.max(0, g.padTop() - p);
+            int dHi = Math.min(rr + 3, g.padTop() + g.height() - p);
+            for (int c = 0; c < cc; c++) {
+                for (int s = 0; s < ss; s++) {
+                    int at = (c * g.paddedHeight() + p) * wp + s; // padded input under tap (0, c, s) of row p
+                    int wAt = (c * ss + s) * span + 3; // weight at (c, r, s): fc[wAt + r]
+                    var w0 = FloatVector.broadcast(F, fc[wAt]);
+                    var w1 = FloatVector.broadcast(F, fc[wAt + 1]);
+                    var w2 = FloatVector.broadcast(F, fc[wAt + 2]);
+                    // d = 0, 1, 2 reach output rows 0 … d only.
+                    if (dLo <= 0 && 0 < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at);
+                        var x1 = FloatVector.fromArray(F, pad, at + L);
+                        a00 = x0.fma(w0, a00);
+                        a01 = x1.fma(w0, a01);
+                    }
+                    if (dLo <= 1 && 1 < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at + wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + wp + L);
+                        a00 = x0.fma(w1, a00);
+                        a01 = x1.fma(w1, a01);
+                        a10 = x0.fma(w0, a10);
+                        a11 = x1.fma(w0, a11);
+                    }
+                    if (dLo <= 2 && 2 < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at + 2 * wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + 2 * wp + L);
+                        a00 = x0.fma(w2, a00);
+                        a01 = x1.fma(w2, a01);
+                        a10 = x0.fma(w1, a10);
+                        a11 = x1.fma(w1, a11);
+                        a20 = x0.fma(w0, a20);
+                        a21 = x1.fma(w0, a21);
+                    }
+                    // 3 ≤ d < R reach all four, through weights rolling from v0 to v3.
+                    int d = Math.max(3, dLo);
+                    int dEnd = Math.min(rr, dHi);
+                    var v1 = FloatVector.broadcast(F, fc[wAt + Math.min(d, dEnd) - 1]);
+                    var v2 = FloatVector.broadcast(F, fc[wAt + Math.min(d, dEnd) - 2]);
+                    var v3 = FloatVector.broadcast(F, fc[wAt + Math.min(d, dEnd) - 3]);
+                    for (; d < dEnd; d++) {
+                        var v0 = FloatVector.broadcast(F, fc[wAt + d]);
+                        var x0 = FloatVector.fromArray(F, pad, at + d * wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + d * wp + L);
+                        a00 = x0.fma(v0, a00);
+                        a01 = x1.fma(v0, a01);
+                        a10 = x0.fma(v1, a10);
+                        a11 = x1.fma(v1, a11);
+                        a20 = x0.fma(v2, a20);
+                        a21 = x1.fma(v2, a21);
+                        a30 = x0.fma(v3, a30);
+                        a31 = x1.fma(v3, a31);
+                        v3 = v2;
+                        v2 = v1;
+                        v1 = v0;
+                    }
+                    // d = R, R + 1, R + 2 reach output rows d − R + 1 … 3 only.
+                    var u1 = FloatVector.broadcast(F, fc[wAt + rr - 1]);
+                    var u2 = FloatVector.broadcast(F, fc[wAt + rr - 2]);
+                    var u3 = FloatVector.broadcast(F, fc[wAt + rr - 3]);
+                    if (dLo <= rr && rr < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at + rr * wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + rr * wp + L);
+                        a10 = x0.fma(u1, a10);
+                        a11 = x1.fma(u1, a11);
+                        a20 = x0.fma(u2, a20);
+                        a21 = x1.fma(u2, a21);
+                        a30 = x0.fma(u3, a30);
+                        a31 = x1.fma(u3, a31);
+                    }
+                    if (dLo <= rr + 1 && rr + 1 < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at + (rr + 1) * wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + (rr + 1) * wp + L);
+                        a20 = x0.fma(u1, a20);
+                        a21 = x1.fma(u1, a21);
+                        a30 = x0.fma(u2, a30);
+                        a31 = x1.fma(u2, a31);
+                    }
+                    if (dLo <= rr + 2 && rr + 2 < dHi) {
+                        var x0 = FloatVector.fromArray(F, pad, at + (rr + 2) * wp);
+                        var x1 = FloatVector.fromArray(F, pad, at + (rr + 2) * wp + L);
+                        a30 = x0.fma(u1, a30);
+                        a31 = x1.fma(u1, a31);
+                    }
+                }
             }
             // Stored here, not in a helper: vectors passed to a call C2 does not inline are boxed.
-            int o = outBase + (k * pp + p) * qq;
+            int o = outBase + p * qq;
             a00.intoArray(out, o, m0);
             a01.intoArray(out, o + L, m1);
             if (p + 1 < pp) {
