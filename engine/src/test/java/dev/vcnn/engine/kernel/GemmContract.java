@@ -59,14 +59,25 @@ public abstract class GemmContract {
     }
 
     /**
-     * N beyond the column block (for K = 37 the packed-B budget of 2²⁰ floats makes it 28320 wide),
-     * with M above the unpacked-path limit, so several column blocks are used.
+     * Few rows and very many columns (an im2col GEMM over a batch), with M above the unpacked-path limit:
+     * on two threads, column chunks computed panel by panel.
      */
     @Test
     void wideProblemsCrossColumnBlocks() {
         qt().withExamples(6).forAll(Generate.pick(List.of(28319, 28320, 28321, 30001, 56700)), integers().between(5, 12),
                         booleans().all(), Gens.seeds())
                 .checkAssert((n, m, transB, seed) -> checkCase(new Case(false, transB, m, n, 37, 1f, 0.5f, 3, 5, seed)));
+    }
+
+    /**
+     * M past the panel-by-panel limit (256) and N beyond the column block (for K = 341 the packed-B
+     * budget of 2²⁰ floats leaves the 3072-column minimum), so the shared packed B is used block by block.
+     */
+    @Test
+    void tallProblemsCrossColumnBlocks() {
+        for (boolean transB : new boolean[] {false, true}) {
+            checkCase(new Case(!transB, transB, 260, 3100, 341, 1f, 0.5f, 3, 5, transB ? 71 : 72));
+        }
     }
 
     /** K beyond the K block (1024 deep), so partial sums are written back and resumed. */
