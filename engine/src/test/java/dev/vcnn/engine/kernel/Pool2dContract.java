@@ -68,6 +68,52 @@ public abstract class Pool2dContract {
                         new Pool2dGeometry(2, 3, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false), false, seed)));
     }
 
+    /**
+     * The 2×2 gradients equal the reference bit for bit: the average's g/4 (a −0 gradient gives +0, as
+     * 0 + g does), and max's routing, also for indices a forward pass would not give (−1, a tap outside
+     * the window), which the reference adds where they point.
+     */
+    @Test
+    void twoByTwoGradientsEqualTheReference() {
+        Pool2d reference = Kernels.scalar().pool2d();
+        qt().withExamples(40).forAll(integers().between(2, 17), integers().between(2, 70), Gens.seeds())
+                .checkAssert((h, w, seed) -> {
+                    var g = new Pool2dGeometry(2, 3, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
+                    int outN = g.outputShape().numel();
+                    int inN = g.inputShape().numel();
+                    var rng = new SplittableRandom(seed);
+                    float[] gradOut = Gens.floats(seed, 0, outN, 0);
+                    for (int i = 0; i < outN; i += 1 + rng.nextInt(4)) {
+                        gradOut[i] = -0f;
+                    }
+                    float[] expected = new float[inN];
+                    float[] actual = new float[inN];
+                    reference.avgBackward(g, false, gradOut, 0, expected, 0, Parallelism.sequential());
+                    impl().avgBackward(g, false, gradOut, 0, actual, 0, TWO_THREADS);
+                    assertBitsEqual("avg gradInput", expected, actual, g);
+
+                    float[] in = Gens.floats(seed + 1, 0, inN, 0);
+                    int[] indices = new int[outN];
+                    impl().maxForward(g, in, 0, new float[outN], 0, indices, 0, TWO_THREADS);
+                    if (rng.nextBoolean()) {
+                        indices[rng.nextInt(outN)] = rng.nextBoolean() ? -1 : rng.nextInt(h * w);
+                    }
+                    Arrays.fill(expected, Float.NaN);
+                    Arrays.fill(actual, Float.NaN);
+                    reference.maxBackward(g, gradOut, 0, indices, 0, expected, 0, Parallelism.sequential());
+                    impl().maxBackward(g, gradOut, 0, indices, 0, actual, 0, TWO_THREADS);
+                    assertBitsEqual("max gradInput", expected, actual, g);
+                });
+    }
+
+    private static void assertBitsEqual(String what, float[] expected, float[] actual, Pool2dGeometry g) {
+        for (int i = 0; i < expected.length; i++) {
+            int at = i;
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
+                    () -> what + "[" + at + "] for " + g + ": " + expected[at] + " vs " + actual[at]);
+        }
+    }
+
     private void checkMax(Case c) {
         Pool2dGeometry g = c.g();
         int off = 2;

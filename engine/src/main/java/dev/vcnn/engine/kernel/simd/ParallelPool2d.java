@@ -1,19 +1,25 @@
 package dev.vcnn.engine.kernel.simd;
 
+import static dev.vcnn.engine.kernel.simd.Lanes.EVEN_LANES;
+import static dev.vcnn.engine.kernel.simd.Lanes.ODD_LANES;
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_HI;
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
+
 import dev.vcnn.engine.kernel.Pool2d;
 import dev.vcnn.engine.kernel.Pool2dGeometry;
 import dev.vcnn.engine.kernel.scalar.ScalarPool2d;
 import dev.vcnn.engine.parallel.Parallelism;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Pool2d} split over planes ((n, c) pairs) on the engine's threads, each plane computed by the
- * reference arithmetic of {@link ScalarPool2d}, so results equal the reference bit for bit. The 2×2
- * stride-2 max pool (the one every classic CNN uses) has a vector path; the other windows run the
- * reference plane loops.
+ * {@link Pool2d} split over planes ((n, c) pairs) on the engine's threads. The 2×2 stride-2 window (the
+ * one every classic CNN uses) has vector paths, forward and backward; they equal the reference bit for
+ * bit except the average's forward, which sums its four values in float (within that sum's bound). The
+ * other windows run the reference plane loops of {@link ScalarPool2d}.
  */
 final class ParallelPool2d implements Pool2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
@@ -21,18 +27,6 @@ final class ParallelPool2d implements Pool2d {
     private static final int L = F.length();
     /** 0, 2, 4, …: the input column of each output lane. */
     private static final int[] EVEN = evenIndices();
-
-    /** Indexes for {@code selectFrom(x, y)}: lanes 0, 2, 4, … and 1, 3, 5, … of x then y. */
-    private static final FloatVector EVEN_LANES = FloatVector.fromArray(F, floats(EVEN, 0), 0);
-    private static final FloatVector ODD_LANES = FloatVector.fromArray(F, floats(EVEN, 1), 0);
-
-    private static float[] floats(int[] values, int plus) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = values[i] + plus;
-        }
-        return f;
-    }
 
     private static int[] evenIndices() {
         int[] even = new int[L];
@@ -50,32 +44,35 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void maxForward(Pool2dGeometry g, float[] in, int inOff, float[] out, int outOff, int[] indices, int idxOff,
                            Parallelism parallelism) {
-        boolean twoByTwo = g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2
-                && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1
-                && g.outHeight() == g.height() / 2 && g.outWidth() == g.width() / 2;
+        boolean twoByTwo = isTwoByTwo(g);
         parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            if (twoByTwo) {
-                // Whole-vector loads and masked stores run past a plane's end; the planes where that
-                // would leave an array (the last one or few) run the reference loop instead. (Loads
-                // masked at the array's end, tried first, made the (64, 16, 30, 30) pool 0.7 ms, not 0.2.)
-                int vectorEnd = Math.min(b, vectorPlanes(g, in.length - inOff, out.length - outOff,
-                        indices == null ? Integer.MAX_VALUE : indices.length - idxOff));
-                int split = Math.max(a, vectorEnd);
-                max2x2Planes(g, a, split, in, inOff, out, outOff, indices, idxOff);
-                ScalarPool2d.maxForwardPlanes(g, split, b, in, inOff, out, outOff, indices, idxOff);
-            } else {
-                ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff);
-            }
+            int split = twoByTwo ? vectorEnd(g, a, b, in.length - inOff, Math.min(out.length - outOff,
+                    indices == null ? Integer.MAX_VALUE : indices.length - idxOff)) : a;
+            max2x2Planes(g, a, split, in, inOff, out, outOff, indices, idxOff);
+            ScalarPool2d.maxForwardPlanes(g, split, b, in, inOff, out, outOff, indices, idxOff);
         });
     }
 
-    /** Planes [0, result) whose vector loads (2L past the plane's end) and stores (L past) stay in the arrays. */
-    private static int vectorPlanes(Pool2dGeometry g, int inRoom, int outRoom, int idxRoom) {
+    /** The classic window: 2×2, stride 2, no padding or dilation, every output's window inside the input. */
+    private static boolean isTwoByTwo(Pool2dGeometry g) {
+        return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2
+                && g.padH() == 0 && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.outHeight() == g.height() / 2 && g.outWidth() == g.width() / 2;
+    }
+
+    /**
+     * The end of the planes in [a, b) that the 2×2 vector paths may take. Their whole-vector loads and
+     * masked stores run past a plane's end; the planes where that would leave an array (the last one
+     * or few) run the reference loop instead. (Loads masked at the array's end, tried first, made the
+     * (64, 16, 30, 30) max pool 0.7 ms, not 0.2.) {@code planeRoom}: floats from the input-sized array's
+     * offset to its end; {@code outputRoom}: the least of the output-sized arrays'.
+     */
+    private static int vectorEnd(Pool2dGeometry g, int a, int b, int planeRoom, int outputRoom) {
         long hw = (long) g.height() * g.width();
         long pq = (long) g.outHeight() * g.outWidth();
-        long byIn = (inRoom - 2L * L) / hw;
-        long byOut = (Math.min(outRoom, idxRoom) - (long) L) / pq;
-        return (int) Math.max(0, Math.min(Math.min(byIn, byOut), g.batch() * (long) g.channels()));
+        long byIn = (planeRoom - 2L * L) / hw;
+        long byOut = (outputRoom - (long) L) / pq;
+        return (int) Math.max(a, Math.min(b, Math.min(byIn, byOut)));
     }
 
     /**
@@ -139,22 +136,171 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void maxBackward(Pool2dGeometry g, float[] gradOut, int goOff, int[] indices, int idxOff,
                             float[] gradIn, int giOff, Parallelism parallelism) {
-        parallelism.forRange(g.batch() * g.channels(), grain(g),
-                (a, b) -> ScalarPool2d.maxBackwardPlanes(g, a, b, gradOut, goOff, indices, idxOff, gradIn, giOff));
+        boolean twoByTwo = isTwoByTwo(g);
+        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
+            int split = twoByTwo ? vectorEnd(g, a, b, gradIn.length - giOff,
+                    Math.min(gradOut.length - goOff, indices.length - idxOff)) : a;
+            for (int plane = a; plane < split; plane++) {
+                if (!max2x2BackwardPlane(g, plane, gradOut, goOff, indices, idxOff, gradIn, giOff)) {
+                    ScalarPool2d.maxBackwardPlanes(g, plane, plane + 1, gradOut, goOff, indices, idxOff, gradIn, giOff);
+                }
+            }
+            ScalarPool2d.maxBackwardPlanes(g, split, b, gradOut, goOff, indices, idxOff, gradIn, giOff);
+        });
+    }
+
+    /**
+     * One plane of the 2×2 max pool's gradient, written row pair by row pair (no zeroing pass, no
+     * scatter): each output's gradient goes to the tap its index names and zeros to the other three,
+     * interleaved into the two input rows by permutes. As the reference, 0 + g (so −0 becomes +0).
+     * Returns false, having written garbage, when an index is not one of its window's four taps (not
+     * from {@link #maxForward}): the caller then runs the reference on the plane.
+     */
+    private static boolean max2x2BackwardPlane(Pool2dGeometry g, int plane, float[] gradOut, int goOff,
+                                               int[] indices, int idxOff, float[] gradIn, int giOff) {
+        int w = g.width();
+        int hw = g.height() * w;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int giBase = giOff + plane * hw;
+        if (g.height() % 2 != 0 || w % 2 != 0) {
+            Arrays.fill(gradIn, giBase, giBase + hw, 0f); // the last row or column is in no window
+        }
+        var evenColumns = IntVector.fromArray(I, EVEN, 0);
+        var zero = FloatVector.zero(F);
+        int o = plane * pp * qq;
+        for (int p = 0; p < pp; p++, o += qq) {
+            int rowAt = 2 * p * w;
+            for (int q = 0; q < qq; q += L) {
+                var grad = FloatVector.fromArray(F, gradOut, goOff + o + q).add(0f);
+                var at = IntVector.fromArray(I, indices, idxOff + o + q);
+                var first = evenColumns.add(rowAt + 2 * q);
+                var t00 = at.compare(VectorOperators.EQ, first).cast(F);
+                var t01 = at.compare(VectorOperators.EQ, first.add(1)).cast(F);
+                var t10 = at.compare(VectorOperators.EQ, first.add(w)).cast(F);
+                var t11 = at.compare(VectorOperators.EQ, first.add(w + 1)).cast(F);
+                var valid = F.indexInRange(q, qq);
+                if (!t00.or(t01).or(t10).or(t11).or(valid.not()).allTrue()) {
+                    return false;
+                }
+                var g00 = zero.blend(grad, t00);
+                var g01 = zero.blend(grad, t01);
+                var g10 = zero.blend(grad, t10);
+                var g11 = zero.blend(grad, t11);
+                int to = giBase + rowAt + 2 * q;
+                if (q + L <= qq) {
+                    ZIP_LO.selectFrom(g00, g01).intoArray(gradIn, to);
+                    ZIP_HI.selectFrom(g00, g01).intoArray(gradIn, to + L);
+                    ZIP_LO.selectFrom(g10, g11).intoArray(gradIn, to + w);
+                    ZIP_HI.selectFrom(g10, g11).intoArray(gradIn, to + w + L);
+                } else {
+                    var m0 = F.indexInRange(2 * q, 2 * qq);
+                    var m1 = F.indexInRange(2 * q + L, 2 * qq);
+                    ZIP_LO.selectFrom(g00, g01).intoArray(gradIn, to, m0);
+                    ZIP_HI.selectFrom(g00, g01).intoArray(gradIn, to + L, m1);
+                    ZIP_LO.selectFrom(g10, g11).intoArray(gradIn, to + w, m0);
+                    ZIP_HI.selectFrom(g10, g11).intoArray(gradIn, to + w + L, m1);
+                }
+            }
+        }
+        return true;
     }
 
     @Override
     public void avgForward(Pool2dGeometry g, boolean countIncludePad, float[] in, int inOff, float[] out, int outOff,
                            Parallelism parallelism) {
-        parallelism.forRange(g.batch() * g.channels(), grain(g),
-                (a, b) -> ScalarPool2d.avgForwardPlanes(g, countIncludePad, a, b, in, inOff, out, outOff));
+        boolean twoByTwo = isTwoByTwo(g);
+        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
+            int split = twoByTwo ? vectorEnd(g, a, b, in.length - inOff, out.length - outOff) : a;
+            avg2x2Planes(g, a, split, in, inOff, out, outOff);
+            ScalarPool2d.avgForwardPlanes(g, countIncludePad, split, b, in, inOff, out, outOff);
+        });
+    }
+
+    /**
+     * The 2×2 stride-2 average, L outputs of a row at a time, the columns split as in {@link #max2x2Planes}:
+     * ((a + b) + c) + d in float, times 1/4 (exact), plus +0 so that four −0 give +0 as in the reference.
+     * The reference sums in double; this is within the bound of a 4-term float sum.
+     */
+    private static void avg2x2Planes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
+                                     float[] out, int outOff) {
+        int w = g.width();
+        int hw = g.height() * w;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        for (int plane = plane0; plane < plane1; plane++) {
+            int inBase = inOff + plane * hw;
+            int o = outOff + plane * pp * qq;
+            for (int p = 0; p < pp; p++, o += qq) {
+                for (int q = 0; q < qq; q += L) {
+                    int at = inBase + 2 * p * w + 2 * q;
+                    var x0 = FloatVector.fromArray(F, in, at);
+                    var x1 = FloatVector.fromArray(F, in, at + L);
+                    var y0 = FloatVector.fromArray(F, in, at + w);
+                    var y1 = FloatVector.fromArray(F, in, at + w + L);
+                    var mean = EVEN_LANES.selectFrom(x0, x1).add(ODD_LANES.selectFrom(x0, x1))
+                            .add(EVEN_LANES.selectFrom(y0, y1)).add(ODD_LANES.selectFrom(y0, y1))
+                            .mul(0.25f).add(0f);
+                    if (q + L <= qq) {
+                        mean.intoArray(out, o + q);
+                    } else {
+                        mean.intoArray(out, o + q, F.indexInRange(q, qq));
+                    }
+                }
+            }
+        }
     }
 
     @Override
     public void avgBackward(Pool2dGeometry g, boolean countIncludePad, float[] gradOut, int goOff,
                             float[] gradIn, int giOff, Parallelism parallelism) {
-        parallelism.forRange(g.batch() * g.channels(), grain(g),
-                (a, b) -> ScalarPool2d.avgBackwardPlanes(g, countIncludePad, a, b, gradOut, goOff, gradIn, giOff));
+        boolean twoByTwo = isTwoByTwo(g);
+        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
+            int split = twoByTwo ? vectorEnd(g, a, b, gradIn.length - giOff, gradOut.length - goOff) : a;
+            avg2x2BackwardPlanes(g, a, split, gradOut, goOff, gradIn, giOff);
+            ScalarPool2d.avgBackwardPlanes(g, countIncludePad, split, b, gradOut, goOff, gradIn, giOff);
+        });
+    }
+
+    /**
+     * The 2×2 stride-2 average's gradient: each output's g/4 (+0, as the reference's 0 + g/4) to its four
+     * taps, duplicated into the two input rows by permutes. Equal to the reference bit for bit: g/4 is
+     * exact in double, and its rounding to float is the float product g·0.25.
+     */
+    private static void avg2x2BackwardPlanes(Pool2dGeometry g, int plane0, int plane1, float[] gradOut, int goOff,
+                                             float[] gradIn, int giOff) {
+        int w = g.width();
+        int hw = g.height() * w;
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        for (int plane = plane0; plane < plane1; plane++) {
+            int giBase = giOff + plane * hw;
+            if (g.height() % 2 != 0 || w % 2 != 0) {
+                Arrays.fill(gradIn, giBase, giBase + hw, 0f); // the last row or column is in no window
+            }
+            int o = goOff + plane * pp * qq;
+            for (int p = 0; p < pp; p++, o += qq) {
+                for (int q = 0; q < qq; q += L) {
+                    var share = FloatVector.fromArray(F, gradOut, o + q).mul(0.25f).add(0f);
+                    var lo = ZIP_LO.selectFrom(share, share);
+                    var hi = ZIP_HI.selectFrom(share, share);
+                    int to = giBase + 2 * p * w + 2 * q;
+                    if (q + L <= qq) {
+                        lo.intoArray(gradIn, to);
+                        hi.intoArray(gradIn, to + L);
+                        lo.intoArray(gradIn, to + w);
+                        hi.intoArray(gradIn, to + w + L);
+                    } else {
+                        var m0 = F.indexInRange(2 * q, 2 * qq);
+                        var m1 = F.indexInRange(2 * q + L, 2 * qq);
+                        lo.intoArray(gradIn, to, m0);
+                        hi.intoArray(gradIn, to + L, m1);
+                        lo.intoArray(gradIn, to + w, m0);
+                        hi.intoArray(gradIn, to + w + L, m1);
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.vcnn.engine.kernel.simd;
 
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_HI;
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Gemm;
@@ -495,20 +497,6 @@ final class SimdGemm implements Gemm {
         }
     }
 
-    private static final FloatVector ZIP_LO = zipIndexes(0);
-    private static final FloatVector ZIP_HI = zipIndexes(L / 2);
-
-    /**
-     * Indexes for {@code selectFrom(x, y)} that interleave L/2 lanes of x and y from lane {@code first}:
-     * x[first], y[first], x[first+1], y[first+1], …
-     */
-    private static FloatVector zipIndexes(int first) {
-        float[] idx = new float[L];
-        for (int i = 0; i < L; i++) {
-            idx[i] = first + i / 2 + (i % 2) * L;
-        }
-        return FloatVector.fromArray(F, idx, 0);
-    }
 
     /**
      * bp[dst + p·NR + j] = b[src + j·ldb + p] for j < 16, p < kc: sixteen stored rows of B (columns of
