@@ -136,9 +136,11 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void maxBackward(Pool2dGeometry g, float[] gradOut, int goOff, int[] indices, int idxOff,
                             float[] gradIn, int giOff, Parallelism parallelism) {
-        boolean twoByTwo = isTwoByTwo(g);
+        // Rows of fewer than L outputs stay on the reference loop: its scatter beat a vector a row (with
+        // the index check) 0.09 ms to 0.3 on a (64, 64, 8, 8) pool, and 0.03 to 0.09 on LeNet's (64, 16, 10, 10).
+        boolean vector = isTwoByTwo(g) && g.outWidth() >= L;
         parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            int split = twoByTwo ? vectorEnd(g, a, b, gradIn.length - giOff,
+            int split = vector ? vectorEnd(g, a, b, gradIn.length - giOff,
                     Math.min(gradOut.length - goOff, indices.length - idxOff)) : a;
             for (int plane = a; plane < split; plane++) {
                 if (!max2x2BackwardPlane(g, plane, gradOut, goOff, indices, idxOff, gradIn, giOff)) {
@@ -188,22 +190,32 @@ final class ParallelPool2d implements Pool2d {
                 var g10 = zero.blend(grad, t10);
                 var g11 = zero.blend(grad, t11);
                 int to = giBase + rowAt + 2 * q;
-                if (q + L <= qq) {
-                    ZIP_LO.selectFrom(g00, g01).intoArray(gradIn, to);
-                    ZIP_HI.selectFrom(g00, g01).intoArray(gradIn, to + L);
-                    ZIP_LO.selectFrom(g10, g11).intoArray(gradIn, to + w);
-                    ZIP_HI.selectFrom(g10, g11).intoArray(gradIn, to + w + L);
-                } else {
-                    var m0 = F.indexInRange(2 * q, 2 * qq);
-                    var m1 = F.indexInRange(2 * q + L, 2 * qq);
-                    ZIP_LO.selectFrom(g00, g01).intoArray(gradIn, to, m0);
-                    ZIP_HI.selectFrom(g00, g01).intoArray(gradIn, to + L, m1);
-                    ZIP_LO.selectFrom(g10, g11).intoArray(gradIn, to + w, m0);
-                    ZIP_HI.selectFrom(g10, g11).intoArray(gradIn, to + w + L, m1);
-                }
+                int cols = 2 * Math.min(L, qq - q);
+                storeColumns(ZIP_LO.selectFrom(g00, g01), ZIP_HI.selectFrom(g00, g01), gradIn, to, cols);
+                storeColumns(ZIP_LO.selectFrom(g10, g11), ZIP_HI.selectFrom(g10, g11), gradIn, to + w, cols);
             }
         }
         return true;
+    }
+
+    /**
+     * The first {@code cols} ≤ 2L of lo's and hi's lanes to {@code to}: whole vectors where they fit the
+     * row, a mask only on a partial one, and no store at all past the row. (A store under an all-false
+     * mask is the Vector API's slow path: with it, the gradient of a (64, 64, 8, 8) max pool took 0.34 ms
+     * against the reference loop's 0.09.)
+     */
+    private static void storeColumns(FloatVector lo, FloatVector hi, float[] a, int to, int cols) {
+        if (cols >= 2 * L) {
+            lo.intoArray(a, to);
+            hi.intoArray(a, to + L);
+        } else if (cols > L) {
+            lo.intoArray(a, to);
+            hi.intoArray(a, to + L, F.indexInRange(L, cols));
+        } else if (cols == L) {
+            lo.intoArray(a, to);
+        } else {
+            lo.intoArray(a, to, F.indexInRange(0, cols));
+        }
     }
 
     @Override
@@ -285,19 +297,9 @@ final class ParallelPool2d implements Pool2d {
                     var lo = ZIP_LO.selectFrom(share, share);
                     var hi = ZIP_HI.selectFrom(share, share);
                     int to = giBase + 2 * p * w + 2 * q;
-                    if (q + L <= qq) {
-                        lo.intoArray(gradIn, to);
-                        hi.intoArray(gradIn, to + L);
-                        lo.intoArray(gradIn, to + w);
-                        hi.intoArray(gradIn, to + w + L);
-                    } else {
-                        var m0 = F.indexInRange(2 * q, 2 * qq);
-                        var m1 = F.indexInRange(2 * q + L, 2 * qq);
-                        lo.intoArray(gradIn, to, m0);
-                        hi.intoArray(gradIn, to + L, m1);
-                        lo.intoArray(gradIn, to + w, m0);
-                        hi.intoArray(gradIn, to + w + L, m1);
-                    }
+                    int cols = 2 * Math.min(L, qq - q);
+                    storeColumns(lo, hi, gradIn, to, cols);
+                    storeColumns(lo, hi, gradIn, to + w, cols);
                 }
             }
         }
