@@ -238,6 +238,17 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(2, 1, 9, 40, 9, 3, 4, 1, 1, 1, 0, 2, 1, 1, 1, 1), false, 42));
     }
 
+    /**
+     * Small output planes over a batch: the SIMD forward (and input gradient, as the transposed layer)
+     * runs blocks of images with interleaved rows, a short last block, dilation, uneven padding.
+     */
+    @Test
+    void smallPlanesInImageBlocks() {
+        checkCase(new Case(new Conv2dGeometry(11, 6, 8, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 61));
+        checkCase(new Case(new Conv2dGeometry(23, 3, 5, 7, 4, 3, 2, 1, 1, 2, 0, 1, 0, 1, 1, 1), true, 62));
+        checkCase(new Case(new Conv2dGeometry(5, 4, 9, 8, 3, 3, 3, 1, 1, 2, 2, 1, 2, 2, 2, 1), false, 63));
+    }
+
     /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
     @Test
     void inputGradientOfManyChannelsAndUnevenPadding() {
@@ -375,7 +386,8 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(6, 3, 7, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
-                new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6));
+                new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6),
+                new Conv2dGeometry(19, 5, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
         try (var one = Parallelism.of(1)) {
             for (Conv2dGeometry g : shapes) {
                 float[] in = Gens.floats(1, 0, g.inputShape().numel(), 0);
