@@ -239,14 +239,17 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * Small output planes over a batch: the SIMD forward (and input gradient, as the transposed layer)
-     * runs blocks of images with interleaved rows, a short last block, dilation, uneven padding.
+     * Small output planes over a batch: the SIMD forward, input gradient (as the transposed layer) and,
+     * from 9 input channels, weight gradient run blocks of images with interleaved rows; a short last
+     * block, dilation, uneven padding.
      */
     @Test
     void smallPlanesInImageBlocks() {
-        checkCase(new Case(new Conv2dGeometry(11, 6, 8, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 61));
+        checkCase(new Case(new Conv2dGeometry(11, 10, 8, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 61));
         checkCase(new Case(new Conv2dGeometry(23, 3, 5, 7, 4, 3, 2, 1, 1, 2, 0, 1, 0, 1, 1, 1), true, 62));
         checkCase(new Case(new Conv2dGeometry(5, 4, 9, 8, 3, 3, 3, 1, 1, 2, 2, 1, 2, 2, 2, 1), false, 63));
+        // 9 images a block, 17 blocks in 16 parts: the last part sums a whole block and a one-image block.
+        checkCase(new Case(new Conv2dGeometry(145, 9, 1, 64, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1), true, 64));
     }
 
     /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */

@@ -193,44 +193,20 @@ final class SimdConv2d implements Conv2d {
      */
     private void forwardOnImageBlocks(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                                       float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
-        int cc = g.inChannels();
+        var l = ImageBlocks.of(g);
         int kk = g.outChannels();
-        int hp = g.paddedHeight();
-        int wp = g.paddedWidth();
-        int pp = g.outHeight();
-        int qq = g.outWidth();
-        int crs = g.taps();
-        int nb = Math.max(1, Math.min(g.batch(), BLOCK_COLUMNS / (pp * wp)));
-        int n = pp * nb * wp;
-        int[] rowAt = new int[crs];
-        for (int c = 0, t = 0; c < cc; c++) {
-            for (int r = 0; r < g.kernelH(); r++) {
-                for (int s = 0; s < g.kernelW(); s++, t++) {
-                    rowAt[t] = (c * hp + r * g.dilationH()) * nb * wp + s * g.dilationW();
-                }
-            }
-        }
-        // The last tap's run goes (S − 1)·dw past the block, and its last GEMM panel NR further.
-        int padded = cc * hp * nb * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR;
-        int blocks = (g.batch() + nb - 1) / nb;
-        parallelism.forRange(blocks, 1, (b0, b1) -> {
-            float[] x = columns.take(padded);
+        int n = l.n();
+        parallelism.forRange(l.blocks(), 1, (b0, b1) -> {
+            float[] x = columns.take(l.padded());
             float[] y = columns.take(kk * n);
             try {
                 // Zeroed once: each block rewrites only the interiors. A short last block leaves the
                 // previous block's images in its unused columns: computed, never stored.
-                Arrays.fill(x, 0, padded, 0f);
+                Arrays.fill(x, 0, l.padded(), 0f);
                 for (int block = b0; block < b1; block++) {
-                    int n0 = block * nb;
-                    int images = Math.min(nb, g.batch() - n0);
-                    for (int i = 0; i < images; i++) {
-                        for (int c = 0; c < cc; c++) {
-                            for (int h = 0; h < g.height(); h++) {
-                                System.arraycopy(input, inOff + (((n0 + i) * cc + c) * g.height() + h) * g.width(),
-                                        x, ((c * hp + h + g.padTop()) * nb + i) * wp + g.padLeft(), g.width());
-                            }
-                        }
-                    }
+                    int n0 = block * l.nb();
+                    int images = Math.min(l.nb(), g.batch() - n0);
+                    l.copyIn(input, inOff, n0, images, x);
                     float beta = 0f;
                     if (bias != null) {
                         for (int k = 0; k < kk; k++) {
@@ -238,21 +214,123 @@ final class SimdConv2d implements Conv2d {
                         }
                         beta = 1f;
                     }
-                    gemm.rowsProduct(kk, n, crs, weight, wOff, crs, x, rowAt, beta, y, 0, n);
-                    for (int i = 0; i < images; i++) {
-                        for (int k = 0; k < kk; k++) {
-                            for (int p = 0; p < pp; p++) {
-                                System.arraycopy(y, k * n + (p * nb + i) * wp, out,
-                                        outOff + (((n0 + i) * kk + k) * pp + p) * qq, qq);
-                            }
-                        }
-                    }
+                    gemm.rowsProduct(kk, n, g.taps(), weight, wOff, g.taps(), x, l.rowAt(), beta, y, 0, n);
+                    l.planes(n0, images, kk, (i, k, p, at) -> System.arraycopy(y, k * n + at, out,
+                            outOff + (((n0 + i) * kk + k) * l.pp() + p) * l.qq(), l.qq()));
                 }
             } finally {
                 columns.give(y);
                 columns.give(x);
             }
         });
+    }
+
+    /**
+     * The weight gradient for the layers of {@link #forwardOnImageBlocks}, on the same blocks: gradW[K ×
+     * CRS] += gradOut[K × n] · col[CRS × n]ᵀ per block ({@link SimdGemm#rowsTransposedProduct}), gradOut
+     * copied into the block's columns with zeros in the padding columns and in a short last block's
+     * unused images. Blocks are summed in parts fixed by the geometry, as in
+     * {@link #backwardWeightOnPaddedRows}. CIFAR CNN conv3 (32 → 64, 8×8, batch 64, one core, Zen 4):
+     * 2.9 → 2.4 ms (im2col of the batch and one GEMM).
+     */
+    private void backwardWeightOnImageBlocks(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                                             float[] gradWeight, int gwOff, Parallelism parallelism) {
+        var l = ImageBlocks.of(g);
+        int kk = g.outChannels();
+        int n = l.n();
+        int crs = g.taps();
+        int total = kk * crs;
+        int parts = (int) Math.min(Math.min(l.blocks(), DirectWeightGradient.MAX_PARTS), PARTIAL_FLOATS / total);
+        float[] partials = gradRows.take(parts * total);
+        try {
+            parallelism.forRange(parts, 1, (part0, part1) -> {
+                float[] x = columns.take(l.padded());
+                float[] y = columns.take(kk * n);
+                try {
+                    for (int part = part0; part < part1; part++) {
+                        int first = DirectWeightGradient.firstImage(part, l.blocks(), parts);
+                        int last = DirectWeightGradient.firstImage(part + 1, l.blocks(), parts);
+                        for (int block = first; block < last; block++) {
+                            int n0 = block * l.nb();
+                            int images = Math.min(l.nb(), g.batch() - n0);
+                            if (block == first || images < l.nb()) {
+                                // Interiors are rewritten per block; padding, and a short block's unused
+                                // images, must hold zeros.
+                                Arrays.fill(x, 0, l.padded(), 0f);
+                                Arrays.fill(y, 0, kk * n, 0f);
+                            }
+                            l.copyIn(input, inOff, n0, images, x);
+                            l.planes(n0, images, kk, (i, k, p, at) -> System.arraycopy(gradOut,
+                                    goOff + (((n0 + i) * kk + k) * l.pp() + p) * l.qq(), y, k * n + at, l.qq()));
+                            gemm.rowsTransposedProduct(kk, crs, n, y, 0, n, x, l.rowAt(), block == first ? 0f : 1f,
+                                    partials, part * total, crs);
+                        }
+                    }
+                } finally {
+                    columns.give(y);
+                    columns.give(x);
+                }
+            });
+            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff);
+        } finally {
+            gradRows.give(partials);
+        }
+    }
+
+    /** Visits output row p of image i, channel k of a block: {@code at}, its first column in the block. */
+    @FunctionalInterface
+    private interface BlockRowVisitor {
+        void visit(int image, int channel, int p, int at);
+    }
+
+    /**
+     * The layout of {@link #forwardOnImageBlocks}: nb images per block, x[c][h][i][w] zero-padded (Hp rows
+     * of nb·Wp floats per channel), outputs on n = P·nb·Wp columns, output (i, p, q) at (p·nb + i)·Wp + q,
+     * the column-matrix row of tap (c, r, s) a run from {@code rowAt}; {@code padded} floats of buffer (the
+     * last tap's run goes (S − 1)·dw past the block, and its last GEMM panel NR further).
+     */
+    private record ImageBlocks(Conv2dGeometry g, int nb, int blocks, int wp, int pp, int qq, int n, int[] rowAt,
+                               int padded) {
+        static ImageBlocks of(Conv2dGeometry g) {
+            int hp = g.paddedHeight();
+            int wp = g.paddedWidth();
+            int nb = Math.max(1, Math.min(g.batch(), BLOCK_COLUMNS / (g.outHeight() * wp)));
+            int[] rowAt = new int[g.taps()];
+            for (int c = 0, t = 0; c < g.inChannels(); c++) {
+                for (int r = 0; r < g.kernelH(); r++) {
+                    for (int s = 0; s < g.kernelW(); s++, t++) {
+                        rowAt[t] = (c * hp + r * g.dilationH()) * nb * wp + s * g.dilationW();
+                    }
+                }
+            }
+            return new ImageBlocks(g, nb, (g.batch() + nb - 1) / nb, wp, g.outHeight(), g.outWidth(),
+                    g.outHeight() * nb * wp, rowAt,
+                    g.inChannels() * hp * nb * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR);
+        }
+
+        /** Copies images n0 … n0 + images − 1 into the interior of block buffer x. */
+        void copyIn(float[] input, int inOff, int n0, int images, float[] x) {
+            int cc = g.inChannels();
+            int hp = g.paddedHeight();
+            for (int i = 0; i < images; i++) {
+                for (int c = 0; c < cc; c++) {
+                    for (int h = 0; h < g.height(); h++) {
+                        System.arraycopy(input, inOff + (((n0 + i) * cc + c) * g.height() + h) * g.width(),
+                                x, ((c * hp + h + g.padTop()) * nb + i) * wp + g.padLeft(), g.width());
+                    }
+                }
+            }
+        }
+
+        void planes(int n0, int images, int channels, BlockRowVisitor visitor) {
+            for (int i = 0; i < images; i++) {
+                for (int k = 0; k < channels; k++) {
+                    for (int p = 0; p < pp; p++) {
+                        visitor.visit(i, k, p, (p * nb + i) * wp);
+                    }
+                }
+            }
+        }
     }
 
     @Override
@@ -377,6 +455,10 @@ final class SimdConv2d implements Conv2d {
         }
         if (DirectWeightGradient.applies(g)) {
             DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
+            return;
+        }
+        if (imageBlocksApply(g)) {
+            backwardWeightOnImageBlocks(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
             return;
         }
         if (weightGradientPartsOnPaddedRows(g) >= 2) {
