@@ -69,12 +69,13 @@ public abstract class Pool2dContract {
     }
 
     /**
-     * The 2×2 gradients equal the reference bit for bit: the average's g/4 (a −0 gradient gives +0, as
-     * 0 + g does), and max's routing, also for indices a forward pass would not give (−1, a tap outside
-     * the window), which the reference adds where they point.
+     * The 2×2 average and the 2×2 gradients equal the reference bit for bit: the average of four −0 is +0
+     * (the reference's sum starts at 0), its g/4 of a −0 gradient +0 too, and max's routing also for
+     * indices a forward pass would not give (−1, a tap outside the window), which the reference adds
+     * where they point.
      */
     @Test
-    void twoByTwoGradientsEqualTheReference() {
+    void twoByTwoPoolsEqualTheReference() {
         Pool2d reference = Kernels.scalar().pool2d();
         qt().withExamples(40).forAll(integers().between(2, 17), integers().between(2, 70), Gens.seeds())
                 .checkAssert((h, w, seed) -> {
@@ -86,13 +87,22 @@ public abstract class Pool2dContract {
                     for (int i = 0; i < outN; i += 1 + rng.nextInt(4)) {
                         gradOut[i] = -0f;
                     }
+                    float[] in = Gens.floats(seed + 1, 0, inN, 0);
+                    for (int i = 0; i < inN; i += 1 + rng.nextInt(3)) {
+                        in[i] = -0f;
+                    }
+                    float[] expectedOut = new float[outN];
+                    float[] actualOut = new float[outN];
+                    reference.avgForward(g, false, in, 0, expectedOut, 0, Parallelism.sequential());
+                    impl().avgForward(g, false, in, 0, actualOut, 0, TWO_THREADS);
+                    assertBitsEqual("avg output", expectedOut, actualOut, g);
+
                     float[] expected = new float[inN];
                     float[] actual = new float[inN];
                     reference.avgBackward(g, false, gradOut, 0, expected, 0, Parallelism.sequential());
                     impl().avgBackward(g, false, gradOut, 0, actual, 0, TWO_THREADS);
                     assertBitsEqual("avg gradInput", expected, actual, g);
 
-                    float[] in = Gens.floats(seed + 1, 0, inN, 0);
                     int[] indices = new int[outN];
                     impl().maxForward(g, in, 0, new float[outN], 0, indices, 0, TWO_THREADS);
                     if (rng.nextBoolean()) {
