@@ -47,12 +47,29 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void maxForward(Pool2dGeometry g, float[] in, int inOff, float[] out, int outOff, int[] indices, int idxOff,
                            Parallelism parallelism) {
-        boolean twoByTwo = isTwoByTwo(g);
+        planes(g, isTwoByTwo(g), in.length - inOff,
+                Math.min(out.length - outOff, indices == null ? Integer.MAX_VALUE : indices.length - idxOff),
+                (a, b) -> max2x2Planes(g, a, b, in, inOff, out, outOff, indices, idxOff),
+                (a, b) -> ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff), parallelism);
+    }
+
+    /** Plane range [plane0, plane1) of a pooling pass. */
+    @FunctionalInterface
+    private interface PlaneRange {
+        void run(int plane0, int plane1);
+    }
+
+    /**
+     * Splits the planes over the threads; of each range, the planes the 2×2 vector path may take (see
+     * {@link #vectorEnd}; none when {@code vector} is false) go to {@code vectorPath}, the rest to
+     * {@code reference}.
+     */
+    private static void planes(Pool2dGeometry g, boolean vector, int planeRoom, int outputRoom, PlaneRange vectorPath,
+                               PlaneRange reference, Parallelism parallelism) {
         parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            int split = twoByTwo ? vectorEnd(g, a, b, in.length - inOff, Math.min(out.length - outOff,
-                    indices == null ? Integer.MAX_VALUE : indices.length - idxOff)) : a;
-            max2x2Planes(g, a, split, in, inOff, out, outOff, indices, idxOff);
-            ScalarPool2d.maxForwardPlanes(g, split, b, in, inOff, out, outOff, indices, idxOff);
+            int split = vector ? vectorEnd(g, a, b, planeRoom, outputRoom) : a;
+            vectorPath.run(a, split);
+            reference.run(split, b);
         });
     }
 
@@ -141,17 +158,16 @@ final class ParallelPool2d implements Pool2d {
                             float[] gradIn, int giOff, Parallelism parallelism) {
         // Rows of fewer than L outputs stay on the reference loop: its scatter beat a vector a row (with
         // the index check) 0.09 ms to 0.3 on a (64, 64, 8, 8) pool, and 0.03 to 0.09 on LeNet's (64, 16, 10, 10).
-        boolean vector = isTwoByTwo(g) && g.outWidth() >= L;
-        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            int split = vector ? vectorEnd(g, a, b, gradIn.length - giOff,
-                    Math.min(gradOut.length - goOff, indices.length - idxOff)) : a;
-            for (int plane = a; plane < split; plane++) {
-                if (!max2x2BackwardPlane(g, plane, gradOut, goOff, indices, idxOff, gradIn, giOff)) {
-                    ScalarPool2d.maxBackwardPlanes(g, plane, plane + 1, gradOut, goOff, indices, idxOff, gradIn, giOff);
-                }
-            }
-            ScalarPool2d.maxBackwardPlanes(g, split, b, gradOut, goOff, indices, idxOff, gradIn, giOff);
-        });
+        planes(g, isTwoByTwo(g) && g.outWidth() >= L, gradIn.length - giOff,
+                Math.min(gradOut.length - goOff, indices.length - idxOff), (a, b) -> {
+                    for (int plane = a; plane < b; plane++) {
+                        if (!max2x2BackwardPlane(g, plane, gradOut, goOff, indices, idxOff, gradIn, giOff)) {
+                            ScalarPool2d.maxBackwardPlanes(g, plane, plane + 1, gradOut, goOff, indices, idxOff,
+                                    gradIn, giOff);
+                        }
+                    }
+                }, (a, b) -> ScalarPool2d.maxBackwardPlanes(g, a, b, gradOut, goOff, indices, idxOff, gradIn, giOff),
+                parallelism);
     }
 
     /**
@@ -224,12 +240,9 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void avgForward(Pool2dGeometry g, boolean countIncludePad, float[] in, int inOff, float[] out, int outOff,
                            Parallelism parallelism) {
-        boolean twoByTwo = isTwoByTwo(g);
-        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            int split = twoByTwo ? vectorEnd(g, a, b, in.length - inOff, out.length - outOff) : a;
-            avg2x2Planes(g, a, split, in, inOff, out, outOff);
-            ScalarPool2d.avgForwardPlanes(g, countIncludePad, split, b, in, inOff, out, outOff);
-        });
+        planes(g, isTwoByTwo(g), in.length - inOff, out.length - outOff,
+                (a, b) -> avg2x2Planes(g, a, b, in, inOff, out, outOff),
+                (a, b) -> ScalarPool2d.avgForwardPlanes(g, countIncludePad, a, b, in, inOff, out, outOff), parallelism);
     }
 
     /**
@@ -284,12 +297,10 @@ final class ParallelPool2d implements Pool2d {
     @Override
     public void avgBackward(Pool2dGeometry g, boolean countIncludePad, float[] gradOut, int goOff,
                             float[] gradIn, int giOff, Parallelism parallelism) {
-        boolean twoByTwo = isTwoByTwo(g);
-        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
-            int split = twoByTwo ? vectorEnd(g, a, b, gradIn.length - giOff, gradOut.length - goOff) : a;
-            avg2x2BackwardPlanes(g, a, split, gradOut, goOff, gradIn, giOff);
-            ScalarPool2d.avgBackwardPlanes(g, countIncludePad, split, b, gradOut, goOff, gradIn, giOff);
-        });
+        planes(g, isTwoByTwo(g), gradIn.length - giOff, gradOut.length - goOff,
+                (a, b) -> avg2x2BackwardPlanes(g, a, b, gradOut, goOff, gradIn, giOff),
+                (a, b) -> ScalarPool2d.avgBackwardPlanes(g, countIncludePad, a, b, gradOut, goOff, gradIn, giOff),
+                parallelism);
     }
 
     /**

@@ -78,13 +78,7 @@ final class SimdConv2d implements Conv2d {
         boolean pointwise = isPointwise(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
-            float beta = 0f;
-            if (bias != null) {
-                for (int k = 0; k < kg; k++) {
-                    Arrays.fill(out, outBase + k * pq, outBase + (k + 1) * pq, bias[bOff + gi * kg + k]);
-                }
-                beta = 1f;
-            }
+            float beta = biasRows(bias, bOff + gi * kg, kg, out, outBase, pq);
             float[] b = input;
             int bStart = inOff + (n * g.inChannels() + gi * cg) * hw;
             if (!pointwise) {
@@ -95,6 +89,20 @@ final class SimdConv2d implements Conv2d {
             gemm.sgemm(false, false, kg, pq, crs, 1f, weight, wOff + gi * kg * crs, crs,
                     b, bStart, pq, beta, out, outBase, pq, inner);
         });
+    }
+
+    /**
+     * Fills rows k = 0 … channels − 1 of {@code rows} (length n, from {@code at}) with bias[bOff + k] and
+     * returns the GEMM's beta that adds to them: 1, or 0 without a bias (the rows are then overwritten).
+     */
+    private static float biasRows(float[] bias, int bOff, int channels, float[] rows, int at, int n) {
+        if (bias == null) {
+            return 0f;
+        }
+        for (int k = 0; k < channels; k++) {
+            Arrays.fill(rows, at + k * n, at + (k + 1) * n, bias[bOff + k]);
+        }
+        return 1f;
     }
 
     /**
@@ -144,13 +152,7 @@ final class SimdConv2d implements Conv2d {
                     for (int gi = 0; gi < g.groups(); gi++) {
                         DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
                                 cg, x, 0, l.hp(), l.wp());
-                        float beta = 0f;
-                        if (bias != null) {
-                            for (int k = 0; k < kg; k++) {
-                                Arrays.fill(y, k * n, (k + 1) * n, bias[bOff + gi * kg + k]);
-                            }
-                            beta = 1f;
-                        }
+                        float beta = biasRows(bias, bOff + gi * kg, kg, y, 0, n);
                         gemm.rowsProduct(kg, n, l.crs(), weight, wOff + gi * kg * l.crs(), l.crs(), x, l.rowAt(),
                                 beta, y, 0, n);
                         int outBase = outOff + (image * g.outChannels() + gi * kg) * l.pp() * l.qq();
@@ -207,13 +209,7 @@ final class SimdConv2d implements Conv2d {
                     int n0 = block * l.nb();
                     int images = Math.min(l.nb(), g.batch() - n0);
                     l.copyIn(input, inOff, n0, images, x);
-                    float beta = 0f;
-                    if (bias != null) {
-                        for (int k = 0; k < kk; k++) {
-                            Arrays.fill(y, k * n, (k + 1) * n, bias[bOff + k]);
-                        }
-                        beta = 1f;
-                    }
+                    float beta = biasRows(bias, bOff, kk, y, 0, n);
                     gemm.rowsProduct(kk, n, g.taps(), weight, wOff, g.taps(), x, l.rowAt(), beta, y, 0, n);
                     l.planes(n0, images, kk, (i, k, p, at) -> System.arraycopy(y, k * n + at, out,
                             outOff + (((n0 + i) * kk + k) * l.pp() + p) * l.qq(), l.qq()));
