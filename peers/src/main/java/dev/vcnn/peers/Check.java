@@ -42,7 +42,7 @@ final class Check {
             double bound = switch (w.kind()) {
                 case CONV, LINEAR -> 2 * gamma * abs[i];
                 case MAX_POOL -> 0;
-                case LENET5_TRAIN -> 1e-3 * largest;
+                case LENET5_TRAIN, LENET5_INFER -> 1e-3 * largest;
             };
             if (!(Math.abs((double) got[i] - ref[i]) <= bound)) {
                 throw new IllegalStateException(w.name() + " on " + engine + ": output " + i + " is " + got[i]

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
         "-Dai.djl.offline=true"})
 public class PeerBench {
     @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128", "maxpool", "linear-784-512", "linear-4096",
-            "lenet5-train"})
+            "lenet5-train", "lenet5-infer"})
     public String workload;
 
     @Param({"vcnn", "pytorch"})

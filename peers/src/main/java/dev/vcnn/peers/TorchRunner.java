@@ -28,7 +28,8 @@ import java.util.List;
  * A workload on PyTorch (libtorch, CPU) through DJL's PyTorch engine: the operators as DJL's
  * functional calls ({@code Conv2d.conv2d}, {@code Pool.maxPool2d}, {@code Linear.linear}, one libtorch
  * call each), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's {@code Trainer}, SGD
- * with momentum, softmax cross-entropy. The LeNet-5 starts from vcnn's initial weights, so the two
+ * with momentum, softmax cross-entropy, and run for inference by {@code Trainer.evaluate} (no gradient
+ * collector). The LeNet-5 starts from vcnn's initial weights, so the two
  * engines' logits can be checked against each other.
  */
 final class TorchRunner implements Runner {
@@ -64,7 +65,7 @@ final class TorchRunner implements Runner {
             weight = null;
             bias = null;
         }
-        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
+        if (w.kind().isLenet5()) {
             model = Model.newInstance("lenet5", "PyTorch");
             model.setBlock(lenet5());
             Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).optMomentum(0.9f).build();
@@ -125,7 +126,7 @@ final class TorchRunner implements Runner {
             case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
                     new Shape(0, 0), false);
             case LINEAR -> Linear.linear(x, weight, bias).singletonOrThrow();
-            case LENET5_TRAIN -> throw new AssertionError("training is not an operator");
+            case LENET5_TRAIN, LENET5_INFER -> throw new AssertionError("a network is not an operator");
         };
     }
 
@@ -134,6 +135,12 @@ final class TorchRunner implements Runner {
         if (trainer == null) {
             try (NDArray y = operator()) {
                 return y.size();
+            }
+        }
+        if (w.kind() == Workload.Kind.LENET5_INFER) {
+            try (NDManager scope = manager.newSubManager()) {
+                x.tempAttach(scope);
+                return trainer.evaluate(new NDList(x)).singletonOrThrow().size();
             }
         }
         // Everything the step creates is attached to a per-step manager and freed with it.

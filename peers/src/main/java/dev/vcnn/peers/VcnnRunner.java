@@ -46,10 +46,13 @@ final class VcnnRunner implements Runner {
             weight = null;
             bias = null;
         }
-        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
+        if (w.kind().isLenet5()) {
             net = lenet5();
             optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);
             labels = w.labels();
+            if (w.kind() == Workload.Kind.LENET5_INFER) {
+                net.eval();
+            }
         } else {
             net = null;
             optimizer = null;
@@ -75,6 +78,7 @@ final class VcnnRunner implements Runner {
                 optimizer.step();
                 yield loss.item();
             }
+            case LENET5_INFER -> Autograd.noGrad(() -> net.forward(x));
         });
     }
 
@@ -83,9 +87,12 @@ final class VcnnRunner implements Runner {
         if (net == null) {
             return ((Variable) run()).value().toArray();
         }
+        boolean training = w.kind() == Workload.Kind.LENET5_TRAIN;
         net.eval();
         float[] logits = context.call(() -> Autograd.noGrad(() -> net.forward(x)).value().toArray());
-        net.train();
+        if (training) {
+            net.train();
+        }
         return logits;
     }
 

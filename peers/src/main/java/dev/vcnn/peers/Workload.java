@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * A workload both engines run on the same seeded data: a convolution, a max pooling or a linear
- * layer forward, or one LeNet-5 training step (forward, cross-entropy, backward, SGD with momentum).
+ * layer forward, one LeNet-5 training step (forward, cross-entropy, backward, SGD with momentum), or
+ * LeNet-5 inference on a batch (evaluation mode, no gradients).
  * The shapes are those of {@code bench}'s ConvBench and PoolBench, the MLP's first layer and a VGG
  * classifier layer.
  *
@@ -19,7 +20,14 @@ import java.util.SplittableRandom;
  */
 public record Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding) {
     /** What a workload computes. */
-    public enum Kind { CONV, MAX_POOL, LINEAR, LENET5_TRAIN }
+    public enum Kind {
+        CONV, MAX_POOL, LINEAR, LENET5_TRAIN, LENET5_INFER;
+
+        /** A whole LeNet-5 (a training step or an inference batch), measured in images per second. */
+        public boolean isLenet5() {
+            return this == LENET5_TRAIN || this == LENET5_INFER;
+        }
+    }
 
     /** Every workload, in the order of the table. */
     public static final List<Workload> ALL = List.of(
@@ -30,7 +38,8 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
             new Workload("maxpool", Kind.MAX_POOL, new int[] {64, 32, 32, 32}, 0, 2, 2, 0),
             new Workload("linear-784-512", Kind.LINEAR, new int[] {64, 784}, 512, 0, 0, 0),
             new Workload("linear-4096", Kind.LINEAR, new int[] {64, 4096}, 4096, 0, 0, 0),
-            new Workload("lenet5-train", Kind.LENET5_TRAIN, new int[] {64, 1, 28, 28}, 0, 0, 0, 0));
+            new Workload("lenet5-train", Kind.LENET5_TRAIN, new int[] {64, 1, 28, 28}, 0, 0, 0, 0),
+            new Workload("lenet5-infer", Kind.LENET5_INFER, new int[] {64, 1, 28, 28}, 0, 0, 0, 0));
 
     /**
      * The workload of a name.

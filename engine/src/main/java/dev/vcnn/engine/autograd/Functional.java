@@ -54,6 +54,18 @@ public final class Functional {
         return Context.current().parallelism();
     }
 
+    /** Elements per chunk of an elementwise kernel split over threads (64 KiB of floats). */
+    private static final int ELEMENTWISE_GRAIN = 16_384;
+
+    /**
+     * Runs an elementwise kernel over {@code [0, n)} in chunks on the context's threads. Each element is
+     * computed by the same operations whatever the chunk (elementwise kernels equal their scalar twins bit
+     * for bit, tails included), so results do not depend on the thread count.
+     */
+    private static void elementwise(Parallelism par, int n, Parallelism.RangeBody body) {
+        par.forRange(n, ELEMENTWISE_GRAIN, body);
+    }
+
     private static void rank(String op, String name, Variable v, int... allowed) {
         for (int r : allowed) {
             if (v.shape().rank() == r) {
@@ -250,9 +262,10 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        k.blas1().relu(xv.data(), xv.offset(), y.data(), 0, y.numel());
-        return result(y, "relu", dy -> x.addGrad((dst, off) ->
-                k.blas1().reluBackward(xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, y.numel())), x);
+        Parallelism par = threads();
+        elementwise(par, y.numel(), (i, j) -> k.blas1().relu(xv.data(), xv.offset() + i, y.data(), i, j - i));
+        return result(y, "relu", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
+                k.blas1().reluBackward(xv.data(), xv.offset() + i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
     }
 
     /** x > 0 ? x : slope·x. */
@@ -260,9 +273,11 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        k.activations().leakyRelu(slope, xv.data(), xv.offset(), y.data(), 0, y.numel());
-        return result(y, "leaky_relu", dy -> x.addGrad((dst, off) -> k.activations().leakyReluBackward(slope,
-                xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, y.numel())), x);
+        Parallelism par = threads();
+        elementwise(par, y.numel(), (i, j) -> k.activations().leakyRelu(slope, xv.data(), xv.offset() + i, y.data(), i, j - i));
+        return result(y, "leaky_relu", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
+                k.activations().leakyReluBackward(slope, xv.data(), xv.offset() + i, dy.data(), dy.offset() + i, dst, off + i,
+                        j - i))), x);
     }
 
     /** 1 / (1 + exp(−x)). */
@@ -270,9 +285,10 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        k.activations().sigmoid(xv.data(), xv.offset(), y.data(), 0, y.numel());
-        return result(y, "sigmoid", dy -> x.addGrad((dst, off) ->
-                k.activations().sigmoidBackward(y.data(), 0, dy.data(), dy.offset(), dst, off, y.numel())), x);
+        Parallelism par = threads();
+        elementwise(par, y.numel(), (i, j) -> k.activations().sigmoid(xv.data(), xv.offset() + i, y.data(), i, j - i));
+        return result(y, "sigmoid", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
+                k.activations().sigmoidBackward(y.data(), i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
     }
 
     /** tanh(x). */
@@ -280,9 +296,10 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        k.activations().tanh(xv.data(), xv.offset(), y.data(), 0, y.numel());
-        return result(y, "tanh", dy -> x.addGrad((dst, off) ->
-                k.activations().tanhBackward(y.data(), 0, dy.data(), dy.offset(), dst, off, y.numel())), x);
+        Parallelism par = threads();
+        elementwise(par, y.numel(), (i, j) -> k.activations().tanh(xv.data(), xv.offset() + i, y.data(), i, j - i));
+        return result(y, "tanh", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
+                k.activations().tanhBackward(y.data(), i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
     }
 
     /** Softmax along {@code axis}, which must be the last axis (the class axis of [N, C] logits). */
@@ -569,9 +586,10 @@ public final class Functional {
         Dropout.mask(seed, p, mask, 0, n, threads());
         Tensor y = Tensor.zeros(x.shape().toArray());
         Tensor xv = x.value();
-        k.blas1().mul(xv.data(), xv.offset(), mask, 0, y.data(), 0, n);
-        return result(y, "dropout", dy -> x.addGrad((dst, off) ->
-                k.blas1().mul(dy.data(), dy.offset(), mask, 0, dst, off, n)), x);
+        Parallelism par = threads();
+        elementwise(par, n, (i, j) -> k.blas1().mul(xv.data(), xv.offset() + i, mask, i, y.data(), i, j - i));
+        return result(y, "dropout", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, n, (i, j) ->
+                k.blas1().mul(dy.data(), dy.offset() + i, mask, i, dst, off + i, j - i))), x);
     }
 
     /**

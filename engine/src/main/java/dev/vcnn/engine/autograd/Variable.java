@@ -213,6 +213,23 @@ public final class Variable {
         }
     }
 
+    /**
+     * Like {@link #addGrad(GradWriter)} for an elementwise backward that may write its result over
+     * {@code gradOut} (same element count, same index in and out): the first gradient of this variable
+     * then takes over gradOut's buffer instead of a new one, saving an allocation (the JVM zeroes every
+     * new array: 1.2 MB took 0.05–0.13 ms on Zen 4, three times ReLU's backward itself). {@code gradOut}
+     * must be the gradient an op's backward was given: {@link #backward} drops its own reference to it
+     * before the op runs, and nothing else holds it.
+     */
+    void addGradOver(Tensor gradOut, GradWriter writer) {
+        if (requiresGrad && grad == null && gradOut.numel() == value.numel()) {
+            writer.write(gradOut.data(), gradOut.offset());
+            grad = Tensor.wrap(gradOut.data(), gradOut.offset(), shape());
+        } else {
+            addGrad(writer);
+        }
+    }
+
     /** Like {@link #addGrad(GradWriter)} for kernels that can add into their output themselves (GEMM). */
     void addGrad(AccumulatingWriter writer) {
         if (!requiresGrad) {

@@ -35,6 +35,32 @@ class VariableTest {
         assertNull(x.grad());
     }
 
+    /**
+     * Elementwise backwards (ReLU here) write over the gradient they are given when their input has no
+     * gradient yet, and the input keeps that buffer: the caller's gradient, a second retained pass and an
+     * input with two uses must come out as without the reuse.
+     */
+    @Test
+    void elementwiseBackwardsReuseOnlyGradientsNobodyElseHolds() {
+        Variable x = param(1f, -2f, 3f);
+        Variable h = Functional.relu(x);
+        Tensor g = Tensor.of(new float[] {5f, 6f, 7f}, 3);
+        h.backward(g, true);
+        assertArrayEquals(new float[] {5f, 6f, 7f}, g.toArray(), "the caller's gradient");
+        assertArrayEquals(new float[] {5f, 0f, 7f}, x.grad().toArray());
+        h.backward(g, false);
+        assertArrayEquals(new float[] {10f, 0f, 14f}, x.grad().toArray());
+        // Used by ReLU and by a scale: d/dz Σ(relu(z) + 3z) = [z > 0] + 3, whichever backward runs first.
+        Variable z = param(1f, -2f);
+        Functional.sum(Functional.add(Functional.relu(z), Functional.scale(z, 3f))).backward();
+        assertArrayEquals(new float[] {4f, 3f}, z.grad().toArray());
+        Variable u = param(1f, -2f);
+        Functional.sum(Functional.add(Functional.scale(u, 3f), Functional.tanh(Functional.relu(u)))).backward();
+        float t = (float) Math.tanh(1);
+        assertEquals(3f + (1 - t * t), u.grad().toArray()[0], 1e-6f);
+        assertEquals(3f, u.grad().toArray()[1]);
+    }
+
     @Test
     void secondBackwardThroughAFreedGraphIsAnIllegalState() {
         Variable x = param(1f, 2f);
