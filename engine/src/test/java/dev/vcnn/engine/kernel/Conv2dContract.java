@@ -203,6 +203,19 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * Narrow layers (output rows of at most one vector) whose channels end in a tile of at most six: the
+     * SIMD direct kernel's six-channel tile, after eight-channel tiles and alone, forward and as the
+     * transposed layer of an input gradient (LeNet conv2's input gradient, 16 → 6 at 512 bits; at 128 and
+     * 256 bits the four- and seven-column cases).
+     */
+    @Test
+    void narrowLayersEndingInASixChannelTile() {
+        checkCase(new Case(new Conv2dGeometry(2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 71));
+        checkCase(new Case(new Conv2dGeometry(3, 5, 6, 7, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 72));
+        checkCase(new Case(new Conv2dGeometry(2, 3, 5, 4, 12, 3, 2, 1, 1, 1, 1, 0, 1, 1, 1, 1), false, 73));
+    }
+
+    /**
      * An infinite input reaches exactly the outputs whose window holds it (no 0 × ∞ from a zero weight or
      * padding tap), here through the one-output-channel kernel: rows of 24 columns, 5×5, padded by 4.
      */
