@@ -185,13 +185,40 @@ public final class Functional {
         float[] bias = b == null ? null : b.value().data();
         int bOff = b == null ? 0 : b.value().offset();
         k.conv2d().forward(g, xv.data(), xv.offset(), wv.data(), wv.offset(), bias, bOff, y.data(), 0, par);
-        return result(y, "conv2d", dy -> {
-            x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
-            w.addGrad((dst, off) -> k.conv2d().backwardWeight(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, par));
-            if (b != null) {
-                b.addGrad((dst, off) -> k.conv2d().backwardBias(g, dy.data(), dy.offset(), dst, off));
-            }
+        return result(y, "conv2d", dy -> conv2dBackward(g, x, w, b, dy, k, par), x, w, b);
+    }
+
+    /**
+     * relu(conv2d(x, w, b)) as one op, for a convolution followed by a ReLU ({@code Sequential} fuses the
+     * pair): the pre-activation never leaves the op, so ReLU runs over it in place instead of into a new
+     * tensor, and the backward masks its gradient in place (y > 0 exactly where the pre-activation is).
+     * Results are bit for bit those of the two ops. LeNet-5 at batch 64 spent 0.11 ms of a 4.2 ms training
+     * step (one core, Zen 4) on the first ReLU's forward, most of it the JVM zeroing its new 1.2 MB output.
+     */
+    public static Variable conv2dRelu(Variable x, Variable w, Variable b, Conv2dGeometry g) {
+        Variable pre = conv2d(Variable.constant(x.value()), Variable.constant(w.value()),
+                b == null ? null : Variable.constant(b.value()), g);
+        Tensor y = pre.value();
+        Kernels k = kernels();
+        Parallelism par = threads();
+        elementwise(par, y.numel(), (i, j) -> k.blas1().relu(y.data(), i, y.data(), i, j - i));
+        return result(y, "conv2d_relu", dy -> {
+            // dy is this op's own gradient, which backward() no longer holds: masked where it lies.
+            elementwise(par, y.numel(), (i, j) -> k.blas1().reluBackward(y.data(), i, dy.data(), dy.offset() + i,
+                    dy.data(), dy.offset() + i, j - i));
+            conv2dBackward(g, x, w, b, dy, k, par);
         }, x, w, b);
+    }
+
+    private static void conv2dBackward(Conv2dGeometry g, Variable x, Variable w, Variable b, Tensor dy, Kernels k,
+                                       Parallelism par) {
+        Tensor xv = x.value();
+        Tensor wv = w.value();
+        x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
+        w.addGrad((dst, off) -> k.conv2d().backwardWeight(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, par));
+        if (b != null) {
+            b.addGrad((dst, off) -> k.conv2d().backwardBias(g, dy.data(), dy.offset(), dst, off));
+        }
     }
 
     /** Max pooling with a square window, as {@code torch.nn.functional.max_pool2d(x, k, stride, padding)}. */

@@ -90,6 +90,11 @@ public final class Conv2d extends Module {
         return Functional.conv2d(x, weight, bias, geometry(x.shape()));
     }
 
+    /** {@code relu(forward(x))} as one op ({@link Functional#conv2dRelu}); {@link Sequential} uses it for a Conv2d, ReLU pair. */
+    public Variable forwardRelu(Variable x) {
+        return Functional.conv2dRelu(x, weight, bias, geometry(x.shape()));
+    }
+
     @Override
     public Shape outputShape(Shape input) {
         return geometry(input).outputShape();

@@ -4,7 +4,10 @@ import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.tensor.Shape;
 import java.util.List;
 
-/** Runs its children in order; they are named "0", "1", … as in PyTorch. */
+/**
+ * Runs its children in order; they are named "0", "1", … as in PyTorch. A {@link Conv2d} followed by
+ * an {@link Activation.ReLU} runs as one op ({@link Conv2d#forwardRelu}), with the same results.
+ */
 public final class Sequential extends Module {
     private final List<Module> layers;
 
@@ -38,7 +41,14 @@ public final class Sequential extends Module {
         Variable x = input;
         for (int i = 0; i < layers.size(); i++) {
             try {
-                x = layers.get(i).forward(x);
+                // A convolution and the ReLU after it run as one op, bit for bit the same (see Conv2d.forwardRelu).
+                if (layers.get(i) instanceof Conv2d conv && i + 1 < layers.size()
+                        && layers.get(i + 1) instanceof Activation.ReLU) {
+                    x = conv.forwardRelu(x);
+                    i++;
+                } else {
+                    x = layers.get(i).forward(x);
+                }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("layer " + i + " (" + layers.get(i) + "): " + e.getMessage(), e);
             }

@@ -122,6 +122,43 @@ class TrainingTest {
         });
     }
 
+    /** Sequential runs a Conv2d and the ReLU after it as one op: training must match the layers run one by one, bit for bit. */
+    @Test
+    void fusedConvolutionAndReluTrainAsTheLayersApart() {
+        List<float[]> fused = trainLayerByLayer(true);
+        List<float[]> apart = trainLayerByLayer(false);
+        for (int i = 0; i < fused.size(); i++) {
+            assertArrayEquals(apart.get(i), fused.get(i), i == 0 ? "losses" : "state tensor " + i);
+        }
+    }
+
+    private static List<float[]> trainLayerByLayer(boolean asSequential) {
+        Sequential net = smallCnn(5, 6, 12);
+        Optimizer opt = new Sgd(net.parameters(), 0.05f, 0.9f, 0f, 0f, false);
+        var data = new SplitMix64(17);
+        float[] losses = new float[4];
+        for (int step = 0; step < losses.length; step++) {
+            int[] labels = new int[16];
+            Variable out = Variable.constant(bars(data, labels, 12));
+            if (asSequential) {
+                out = net.forward(out);
+            } else {
+                for (Module m : net.layers()) {
+                    out = m.forward(out);
+                }
+            }
+            opt.zeroGrad();
+            Variable loss = Functional.crossEntropy(out, labels);
+            losses[step] = loss.item();
+            loss.backward();
+            opt.step();
+        }
+        List<float[]> result = new ArrayList<>();
+        result.add(losses);
+        net.stateDict().values().forEach(t -> result.add(t.toArray()));
+        return result;
+    }
+
     @Test
     void sameSeedGivesBitIdenticalTrainingOnOneAndTwoThreads() {
         try (var one = Parallelism.of(1); var two = Parallelism.of(2)) {
