@@ -122,6 +122,35 @@ class TrainingTest {
         });
     }
 
+    /**
+     * Gradient buffers are recycled from one backward pass to the next on a thread: after a pass whose
+     * gradients are all NaN, a clean pass must give exactly what it gives on a fresh thread.
+     */
+    @Test
+    void recycledGradientBuffersNeverLeakIntoTheNextPass() throws InterruptedException {
+        List<float[]> fresh = new ArrayList<>();
+        Thread other = new Thread(() -> fresh.addAll(gradientsOf(false)));
+        other.start();
+        other.join();
+        gradientsOf(true);
+        List<float[]> after = gradientsOf(false);
+        assertEquals(fresh.size(), after.size());
+        for (int i = 0; i < fresh.size(); i++) {
+            assertArrayEquals(fresh.get(i), after.get(i), "gradient of parameter " + i);
+        }
+    }
+
+    private static List<float[]> gradientsOf(boolean poisoned) {
+        Sequential net = smallCnn(9, 4, 8);
+        int[] labels = new int[8];
+        Tensor x = bars(new SplitMix64(23), labels, 8);
+        if (poisoned) {
+            java.util.Arrays.fill(x.data(), Float.NaN);
+        }
+        Functional.crossEntropy(net.forward(Variable.constant(x)), labels).backward();
+        return net.parameters().stream().map(p -> p.grad().toArray()).toList();
+    }
+
     /** Sequential runs a Conv2d and the ReLU after it as one op: training must match the layers run one by one, bit for bit. */
     @Test
     void fusedConvolutionAndReluTrainAsTheLayersApart() {
