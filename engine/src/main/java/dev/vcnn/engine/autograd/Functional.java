@@ -54,18 +54,6 @@ public final class Functional {
         return Context.current().parallelism();
     }
 
-    /** Elements per chunk of an elementwise kernel split over threads (64 KiB of floats). */
-    private static final int ELEMENTWISE_GRAIN = 16_384;
-
-    /**
-     * Runs an elementwise kernel over {@code [0, n)} in chunks on the context's threads. Each element is
-     * computed by the same operations whatever the chunk (elementwise kernels equal their scalar twins bit
-     * for bit, tails included), so results do not depend on the thread count.
-     */
-    private static void elementwise(Parallelism par, int n, Parallelism.RangeBody body) {
-        par.forRange(n, ELEMENTWISE_GRAIN, body);
-    }
-
     private static void rank(String op, String name, Variable v, int... allowed) {
         for (int r : allowed) {
             if (v.shape().rank() == r) {
@@ -201,11 +189,10 @@ public final class Functional {
         Tensor y = pre.value();
         Kernels k = kernels();
         Parallelism par = threads();
-        elementwise(par, y.numel(), (i, j) -> k.blas1().relu(y.data(), i, y.data(), i, j - i));
+        k.blas1().relu(y.data(), 0, y.data(), 0, y.numel());
         return result(y, "conv2d_relu", dy -> {
             // dy is this op's own gradient, which backward() no longer holds: masked where it lies.
-            elementwise(par, y.numel(), (i, j) -> k.blas1().reluBackward(y.data(), i, dy.data(), dy.offset() + i,
-                    dy.data(), dy.offset() + i, j - i));
+            k.blas1().reluBackward(y.data(), 0, dy.data(), dy.offset(), dy.data(), dy.offset(), y.numel());
             conv2dBackward(g, x, w, b, dy, k, par);
         }, x, w, b);
     }
@@ -289,10 +276,9 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        Parallelism par = threads();
-        elementwise(par, y.numel(), (i, j) -> k.blas1().relu(xv.data(), xv.offset() + i, y.data(), i, j - i));
-        return result(y, "relu", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
-                k.blas1().reluBackward(xv.data(), xv.offset() + i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
+        k.blas1().relu(xv.data(), xv.offset(), y.data(), 0, y.numel());
+        return result(y, "relu", dy -> x.addGradOver(dy, (dst, off) ->
+                k.blas1().reluBackward(xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, y.numel())), x);
     }
 
     /** x > 0 ? x : slope·x. */
@@ -300,11 +286,9 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        Parallelism par = threads();
-        elementwise(par, y.numel(), (i, j) -> k.activations().leakyRelu(slope, xv.data(), xv.offset() + i, y.data(), i, j - i));
-        return result(y, "leaky_relu", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
-                k.activations().leakyReluBackward(slope, xv.data(), xv.offset() + i, dy.data(), dy.offset() + i, dst, off + i,
-                        j - i))), x);
+        k.activations().leakyRelu(slope, xv.data(), xv.offset(), y.data(), 0, y.numel());
+        return result(y, "leaky_relu", dy -> x.addGradOver(dy, (dst, off) -> k.activations().leakyReluBackward(slope,
+                xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, y.numel())), x);
     }
 
     /** 1 / (1 + exp(−x)). */
@@ -312,10 +296,9 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        Parallelism par = threads();
-        elementwise(par, y.numel(), (i, j) -> k.activations().sigmoid(xv.data(), xv.offset() + i, y.data(), i, j - i));
-        return result(y, "sigmoid", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
-                k.activations().sigmoidBackward(y.data(), i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
+        k.activations().sigmoid(xv.data(), xv.offset(), y.data(), 0, y.numel());
+        return result(y, "sigmoid", dy -> x.addGradOver(dy, (dst, off) ->
+                k.activations().sigmoidBackward(y.data(), 0, dy.data(), dy.offset(), dst, off, y.numel())), x);
     }
 
     /** tanh(x). */
@@ -323,10 +306,9 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        Parallelism par = threads();
-        elementwise(par, y.numel(), (i, j) -> k.activations().tanh(xv.data(), xv.offset() + i, y.data(), i, j - i));
-        return result(y, "tanh", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, y.numel(), (i, j) ->
-                k.activations().tanhBackward(y.data(), i, dy.data(), dy.offset() + i, dst, off + i, j - i))), x);
+        k.activations().tanh(xv.data(), xv.offset(), y.data(), 0, y.numel());
+        return result(y, "tanh", dy -> x.addGradOver(dy, (dst, off) ->
+                k.activations().tanhBackward(y.data(), 0, dy.data(), dy.offset(), dst, off, y.numel())), x);
     }
 
     /** Softmax along {@code axis}, which must be the last axis (the class axis of [N, C] logits). */
@@ -613,10 +595,9 @@ public final class Functional {
         Dropout.mask(seed, p, mask, 0, n, threads());
         Tensor y = Tensor.zeros(x.shape().toArray());
         Tensor xv = x.value();
-        Parallelism par = threads();
-        elementwise(par, n, (i, j) -> k.blas1().mul(xv.data(), xv.offset() + i, mask, i, y.data(), i, j - i));
-        return result(y, "dropout", dy -> x.addGradOver(dy, (dst, off) -> elementwise(par, n, (i, j) ->
-                k.blas1().mul(dy.data(), dy.offset() + i, mask, i, dst, off + i, j - i))), x);
+        k.blas1().mul(xv.data(), xv.offset(), mask, 0, y.data(), 0, n);
+        return result(y, "dropout", dy -> x.addGradOver(dy, (dst, off) ->
+                k.blas1().mul(dy.data(), dy.offset(), mask, 0, dst, off, n)), x);
     }
 
     /**
