@@ -46,17 +46,16 @@ final class VcnnRunner implements Runner {
             weight = null;
             bias = null;
         }
-        if (w.kind().isLenet5()) {
-            net = lenet5();
+        net = w.kind().isLenet5() ? lenet5() : null;
+        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
             optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);
             labels = w.labels();
-            if (w.kind() == Workload.Kind.LENET5_INFER) {
-                net.eval();
-            }
         } else {
-            net = null;
             optimizer = null;
             labels = null;
+        }
+        if (w.kind() == Workload.Kind.LENET5_INFER) {
+            net.eval();
         }
     }
 

@@ -157,22 +157,9 @@ public final class Functional {
 
     /** conv2d on a geometry made for x's and w's shapes. */
     public static Variable conv2d(Variable x, Variable w, Variable b, Conv2dGeometry g) {
-        if (!g.inputShape().equals(x.shape()) || !g.weightShape().equals(w.shape())) {
-            throw Checks.mismatch("conv2d", "input and weight shapes", g.inputShape() + " and " + g.weightShape(),
-                    x.shape() + " and " + w.shape());
-        }
-        if (b != null && (b.shape().rank() != 1 || b.shape().dim(0) != g.outChannels())) {
-            throw Checks.mismatch("conv2d", "bias shape", Shape.of(g.outChannels()), b.shape(),
-                    "input", x.shape(), "weight", w.shape());
-        }
-        Tensor y = Tensor.zeros(g.outputShape().toArray());
+        Tensor y = conv2dForward(x, w, b, g);
         Kernels k = kernels();
         Parallelism par = threads();
-        Tensor xv = x.value();
-        Tensor wv = w.value();
-        float[] bias = b == null ? null : b.value().data();
-        int bOff = b == null ? 0 : b.value().offset();
-        k.conv2d().forward(g, xv.data(), xv.offset(), wv.data(), wv.offset(), bias, bOff, y.data(), 0, par);
         return result(y, "conv2d", dy -> conv2dBackward(g, x, w, b, dy, k, par), x, w, b);
     }
 
@@ -184,9 +171,7 @@ public final class Functional {
      * step (one core, Zen 4) on the first ReLU's forward, most of it the JVM zeroing its new 1.2 MB output.
      */
     public static Variable conv2dRelu(Variable x, Variable w, Variable b, Conv2dGeometry g) {
-        Variable pre = conv2d(Variable.constant(x.value()), Variable.constant(w.value()),
-                b == null ? null : Variable.constant(b.value()), g);
-        Tensor y = pre.value();
+        Tensor y = conv2dForward(x, w, b, g);
         Kernels k = kernels();
         Parallelism par = threads();
         k.blas1().relu(y.data(), 0, y.data(), 0, y.numel());
@@ -195,6 +180,25 @@ public final class Functional {
             k.blas1().reluBackward(y.data(), 0, dy.data(), dy.offset(), dy.data(), dy.offset(), y.numel());
             conv2dBackward(g, x, w, b, dy, k, par);
         }, x, w, b);
+    }
+
+    /** The checked shapes and a new output holding conv2d(x, w, b). */
+    private static Tensor conv2dForward(Variable x, Variable w, Variable b, Conv2dGeometry g) {
+        if (!g.inputShape().equals(x.shape()) || !g.weightShape().equals(w.shape())) {
+            throw Checks.mismatch("conv2d", "input and weight shapes", g.inputShape() + " and " + g.weightShape(),
+                    x.shape() + " and " + w.shape());
+        }
+        if (b != null && (b.shape().rank() != 1 || b.shape().dim(0) != g.outChannels())) {
+            throw Checks.mismatch("conv2d", "bias shape", Shape.of(g.outChannels()), b.shape(),
+                    "input", x.shape(), "weight", w.shape());
+        }
+        Tensor y = Tensor.zeros(g.outputShape().toArray());
+        Tensor xv = x.value();
+        Tensor wv = w.value();
+        float[] bias = b == null ? null : b.value().data();
+        int bOff = b == null ? 0 : b.value().offset();
+        kernels().conv2d().forward(g, xv.data(), xv.offset(), wv.data(), wv.offset(), bias, bOff, y.data(), 0, threads());
+        return y;
     }
 
     private static void conv2dBackward(Conv2dGeometry g, Variable x, Variable w, Variable b, Tensor dy, Kernels k,
