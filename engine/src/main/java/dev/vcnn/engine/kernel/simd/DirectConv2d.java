@@ -80,7 +80,7 @@ final class DirectConv2d {
         int hp = g.paddedHeight();
         int wp = g.paddedWidth();
         int padded = g.inChannels() * hp * wp + 2 * L; // slack: tail vectors may read past the last row
-        // Taps in (r, c, s) order, so that the taps of the filter rows r0..r1 are one range (see eightChannels).
+        // Taps in (r, c, s) order, so that the taps of the filter rows r0..r1 are one range (see firstTap).
         int[] tapAt = new int[g.taps()];
         for (int r = 0, t = 0; r < g.kernelH(); r++) {
             for (int c = 0; c < g.inChannels(); c++) {
@@ -327,14 +327,8 @@ final class DirectConv2d {
             var d7 = a7;
             int row0 = p * wp;
             int row1 = p1 * wp;
-            // Only the filter rows that meet an input row of p or p1 (not all padding): with the taps in
-            // (r, c, s) order they are one range. An input gradient run as the transposed layer has
-            // R − 1 − pad rows of zeros above and below (LeNet conv2: 29% of the taps).
-            int rLo = Math.max(0, g.padTop() - p1);
-            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
-            int perRow = taps / g.kernelH();
-            int tHi = Math.max(rLo, rHi) * perRow;
-            for (int t = rLo * perRow; t < tHi; t++) {
+            int tHi = endTap(g, p, p1);
+            for (int t = firstTap(g, p1); t < tHi; t++) {
                 var x = FloatVector.fromArray(F, pad, row0 + tapAt[t]);
                 var y = FloatVector.fromArray(F, pad, row1 + tapAt[t]);
                 var w0 = FloatVector.broadcast(F, wt[base + 8 * t + 0]);
@@ -429,12 +423,8 @@ final class DirectConv2d {
             var d5 = a5;
             int row0 = p * wp;
             int row1 = p1 * wp;
-            // Only the filter rows that meet an input row of p or p1, as in eightChannels.
-            int rLo = Math.max(0, g.padTop() - p1);
-            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
-            int perRow = taps / g.kernelH();
-            int tHi = Math.max(rLo, rHi) * perRow;
-            for (int t = rLo * perRow; t < tHi; t++) {
+            int tHi = endTap(g, p, p1);
+            for (int t = firstTap(g, p1); t < tHi; t++) {
                 var x = FloatVector.fromArray(F, pad, row0 + tapAt[t]);
                 var y = FloatVector.fromArray(F, pad, row1 + tapAt[t]);
                 var w0 = FloatVector.broadcast(F, wt[base + 8 * t + 0]);
@@ -631,7 +621,6 @@ final class DirectConv2d {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int kLast = g.outChannels() - 1;
-        int perRow = taps / g.kernelH();
         VectorMask<Float> m0 = F.indexInRange(0, qq);
         VectorMask<Float> m1 = F.indexInRange(L, qq);
         float b0 = bias == null ? 0f : bias[bOff + Math.min(0, kLast)];
@@ -668,10 +657,8 @@ final class DirectConv2d {
             var a221 = FloatVector.broadcast(F, b2);
             var a230 = FloatVector.broadcast(F, b2);
             var a231 = FloatVector.broadcast(F, b2);
-            int rLo = Math.max(0, g.padTop() - p3);
-            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
-            int tHi = Math.max(rLo, rHi) * perRow;
-            for (int t = rLo * perRow; t < tHi; t++) {
+            int tHi = endTap(g, p, p3);
+            for (int t = firstTap(g, p3); t < tHi; t++) {
                 var w0 = FloatVector.broadcast(F, wt[8 * t]);
                 var w1 = FloatVector.broadcast(F, wt[8 * t + 1]);
                 var w2 = FloatVector.broadcast(F, wt[8 * t + j2]);
@@ -775,7 +762,6 @@ final class DirectConv2d {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int plane = pp * qq;
-        int perRow = taps / g.kernelH();
         int w0 = (k + 0) / 8 * taps * 8 + (k + 0) % 8;
         float b0 = bias == null ? 0f : bias[bOff + k + 0];
         int w1 = (k + 1) / 8 * taps * 8 + (k + 1) % 8;
@@ -784,9 +770,8 @@ final class DirectConv2d {
         float b2 = bias == null ? 0f : bias[bOff + k + 2];
         for (int p = 0; p < pp; p += 2) {
             int p1 = Math.min(p + 1, pp - 1);
-            int rLo = Math.max(0, g.padTop() - p1);
-            int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
-            int tHi = Math.max(rLo, rHi) * perRow;
+            int tLo = firstTap(g, p1);
+            int tHi = endTap(g, p, p1);
             for (int q = 0; q < qq; q += 2 * L) {
                 int row0 = p * wp + q;
                 int row1 = p1 * wp + q;
@@ -802,7 +787,7 @@ final class DirectConv2d {
                 var a201 = FloatVector.broadcast(F, b2);
                 var a210 = FloatVector.broadcast(F, b2);
                 var a211 = FloatVector.broadcast(F, b2);
-                for (int t = rLo * perRow; t < tHi; t++) {
+                for (int t = tLo; t < tHi; t++) {
                     int at = tapAt[t];
                     var c0 = FloatVector.broadcast(F, wt[w0 + 8 * t]);
                     var c1 = FloatVector.broadcast(F, wt[w1 + 8 * t]);
@@ -846,6 +831,22 @@ final class DirectConv2d {
                 }
             }
         }
+    }
+
+    /**
+     * The taps of output rows p … pLast that meet an input row, not only padding, are [firstTap, endTap):
+     * with the taps in (r, c, s) order the filter rows that do are one range. An input gradient run as the
+     * transposed layer has R − 1 − pad rows of zeros above and below (LeNet conv2: 29% of the taps).
+     */
+    private static int firstTap(Conv2dGeometry g, int pLast) {
+        return Math.max(0, g.padTop() - pLast) * (g.taps() / g.kernelH());
+    }
+
+    /** See {@link #firstTap}; never below it. */
+    private static int endTap(Conv2dGeometry g, int p, int pLast) {
+        int rLo = Math.max(0, g.padTop() - pLast);
+        int rHi = Math.min(g.kernelH(), g.padTop() + g.height() - p);
+        return Math.max(rLo, rHi) * (g.taps() / g.kernelH());
     }
 
     /** out[to …] = the first {@code width} ≤ 2L floats of tile[from …], by one or two vectors under masks. */
