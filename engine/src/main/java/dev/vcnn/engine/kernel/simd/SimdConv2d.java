@@ -128,7 +128,7 @@ final class SimdConv2d implements Conv2d {
 
     /**
      * Forward without im2col. With stride 1, copy each image zero-padded (Hp × Wp per channel, rows kept
-     * whole) and compute the output on the padded width: output (p, q) is then column p·Wp + q, and the
+     * whole, Wp = {@link #rowWidth}: neighbouring rows share one padding gap, see {@link PaddedRows}) and compute the output on the padded width: output (p, q) is then column p·Wp + q, and the
      * column-matrix row of tap (c, r, s) is the padded input read from c·Hp·Wp + r·dh·Wp + s·dw onward, a
      * contiguous run. The GEMM packs its B panels from those runs ({@link SimdGemm#rowsProduct}); the Wp − Q
      * columns per output row that fall past the image are computed and dropped when the rows are copied
@@ -281,7 +281,8 @@ final class SimdConv2d implements Conv2d {
 
     /**
      * The layout of {@link #forwardOnImageBlocks}: nb images per block, x[c][h][i][w] zero-padded (Hp rows
-     * of nb·Wp floats per channel), outputs on n = P·nb·Wp columns, output (i, p, q) at (p·nb + i)·Wp + q,
+     * of nb·Wp floats per channel, Wp = {@link #rowWidth}: each image row's padding gap is shared with the
+     * next one's, as in {@link PaddedRows}), outputs on n = P·nb·Wp columns, output (i, p, q) at (p·nb + i)·Wp + q,
      * the column-matrix row of tap (c, r, s) a run from {@code rowAt}; {@code padded} floats of buffer (the
      * last tap's run goes (S − 1)·dw past the block, and its last GEMM panel NR further).
      */
@@ -289,7 +290,7 @@ final class SimdConv2d implements Conv2d {
                                int padded) {
         static ImageBlocks of(Conv2dGeometry g) {
             int hp = g.paddedHeight();
-            int wp = g.paddedWidth();
+            int wp = rowWidth(g);
             int nb = Math.max(1, Math.min(g.batch(), BLOCK_COLUMNS / (g.outHeight() * wp)));
             int[] rowAt = new int[g.taps()];
             for (int c = 0, t = 0; c < g.inChannels(); c++) {
@@ -572,19 +573,36 @@ final class SimdConv2d implements Conv2d {
     }
 
     /**
-     * What both padded-rows paths work on, per image and group: Cg planes of Hp × Wp, outputs computed on
-     * the padded width (n = P·Wp columns), the column-matrix row of each tap a run of the padded image from
-     * {@code rowAt}, and {@code padded} floats of buffer: the last tap's run goes (S − 1)·dw past the image,
-     * and its last GEMM panel NR further.
+     * What both padded-rows paths work on, per image and group: Cg planes of Hp rows of Wr floats, outputs
+     * computed on that width (n = P·Wr columns, Wr − Q of each row dropped), the column-matrix row of each tap
+     * a run of the padded image from {@code rowAt}, and {@code padded} floats of buffer: the last tap's run
+     * goes (S − 1)·dw past the image, and its last GEMM panel NR further.
+     *
+     * <p>A row holds its W input values from column padLeft and is followed by a gap of G = Wr − W zeros that
+     * is both its right padding and the next row's left padding, so G = max(padLeft, padRight) suffices (and
+     * at least Q − W, so that an output row fits in Wr columns): Wr = W + 1 for a 3×3 "same" layer instead of
+     * the W + 2 of separately padded rows. The wasted columns halve: VGG 64 → 64 at 56×56 computes 57 columns
+     * per 56 outputs instead of 58, 128 → 128 at 28×28 29 per 28 instead of 30. Reads stay inside the padding:
+     * output (p, q) at tap (r, s) reads row p + r·dh, column q + s·dw, which is a value, a zero of the row's
+     * own gap to its left (q + s·dw &lt; padLeft ≤ G) or of the gap after it (at most padRight ≤ G past W), and
+     * the columns before padLeft of a plane's first row are zeros as well.
      */
     private record PaddedRows(int cg, int kg, int hp, int wp, int pp, int qq, int n, int crs, int[] rowAt, int padded) {
         static PaddedRows of(Conv2dGeometry g) {
             int cg = g.inChannelsPerGroup();
             int hp = g.paddedHeight();
-            int wp = g.paddedWidth();
-            return new PaddedRows(cg, g.outChannelsPerGroup(), hp, wp, g.outHeight(), g.outWidth(), g.outHeight() * wp,
-                    g.taps(), tapRuns(g, hp, wp), cg * hp * wp + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR);
+            int wr = rowWidth(g);
+            return new PaddedRows(cg, g.outChannelsPerGroup(), hp, wr, g.outHeight(), g.outWidth(), g.outHeight() * wr,
+                    g.taps(), tapRuns(g, hp, wr), cg * hp * wr + (g.kernelW() - 1) * g.dilationW() + SimdGemm.NR);
         }
+    }
+
+    /**
+     * Wr = W + G: the row stride of the padded-rows and image-block layouts, whose rows share their padding
+     * (see {@link PaddedRows}); G = max(padLeft, padRight, Q − W).
+     */
+    static int rowWidth(Conv2dGeometry g) {
+        return g.width() + Math.max(Math.max(g.padLeft(), g.padRight()), g.outWidth() - g.width());
     }
 
     /** Where the column-matrix row of each tap (c, r, s) starts in a zero-padded image of Hp × Wp planes. */
