@@ -103,7 +103,7 @@ final class LaneChannelWeightGradient {
                     scratch.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, partials, 0);
+            DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
             for (int t = 0; t < taps; t++) {
                 for (int k = 0; k < kk; k++) {
                     gradWeight[gwOff + k * taps + t] = partials[t * kk + k];

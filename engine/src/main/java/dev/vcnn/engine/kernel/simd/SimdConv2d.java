@@ -267,7 +267,7 @@ final class SimdConv2d implements Conv2d {
                     columns.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff);
+            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
         } finally {
             gradRows.give(partials);
         }
@@ -566,7 +566,7 @@ final class SimdConv2d implements Conv2d {
                     columns.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff);
+            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
         } finally {
             gradRows.give(partials);
         }
