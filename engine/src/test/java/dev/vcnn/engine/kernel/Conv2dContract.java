@@ -163,6 +163,17 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(5, 20, 7, 9, 6, 3, 2, 1, 1, 1, 0, 1, 0, 1, 2, 2), false, 6));
     }
 
+    /**
+     * Stride-1 layers whose output channels per group are whole multiples of 64 (two slabs of two vectors at
+     * every width): the SIMD weight gradient with the channels along the lanes on padded rows, a short last tap
+     * tile (99 taps, 6 per tile), a dilated and asymmetrically padded kernel in two groups, odd planes.
+     */
+    @Test
+    void weightGradientInChannelSlabs() {
+        checkCase(new Case(new Conv2dGeometry(5, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 8));
+        checkCase(new Case(new Conv2dGeometry(3, 18, 4, 19, 128, 3, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2), false, 9));
+    }
+
     /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */
     @Test
     void weightGradientOfManyImagesAndFewChannels() {
@@ -403,7 +414,8 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(1, 16, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6),
-                new Conv2dGeometry(19, 5, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+                new Conv2dGeometry(19, 5, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(7, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
         try (var one = Parallelism.of(1)) {
             for (Conv2dGeometry g : shapes) {
                 float[] in = Gens.floats(1, 0, g.inputShape().numel(), 0);

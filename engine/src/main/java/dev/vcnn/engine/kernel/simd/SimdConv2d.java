@@ -26,7 +26,8 @@ import java.util.Arrays;
  * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
  * their weight gradient straight from the input, with the output channels along the lanes when K is
  * one vector ({@link LaneChannelWeightGradient}), else along output columns ({@link DirectWeightGradient});
- * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}). Images run in
+ * other stride-1 layers take it on padded rows too, with the output channels along the lanes when they fill
+ * whole tiles ({@link ChannelSlabWeightGradient}), else as a GEMM ({@link #backwardWeightOnPaddedRows}). Images run in
  * parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
@@ -36,6 +37,7 @@ import java.util.Arrays;
 final class SimdConv2d implements Conv2d {
     /** Budget for one chunk's columns in backward-weight: 4 Mi floats (16 MiB). */
     static final int CHUNK_FLOATS = 1 << 22;
+
 
     /** Fewest input channels for the input gradient as a padded-rows forward pass (see {@link #backwardInput}). */
     static final int MIN_TRANSPOSED_CHANNELS = 16;
@@ -459,7 +461,11 @@ final class SimdConv2d implements Conv2d {
             return;
         }
         if (weightGradientPartsOnPaddedRows(g) >= 2) {
-            backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
+            if (ChannelSlabWeightGradient.applies(g)) {
+                backwardWeightInChannelSlabs(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
+            } else {
+                backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
+            }
             return;
         }
         // Images per chunk from the geometry alone: the K dimension of each GEMM is chunk·PQ.
@@ -567,6 +573,56 @@ final class SimdConv2d implements Conv2d {
                 }
             });
             DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+        } finally {
+            gradRows.give(partials);
+        }
+    }
+
+    /**
+     * The weight gradient of {@link #backwardWeightOnPaddedRows}'s layers whose output channels per group
+     * fill whole tiles of {@link ChannelSlabWeightGradient}: the same padded images and parts, the channels
+     * along the lanes instead of a GEMM that transposes the column matrix. VGG 64 → 64 at 56×56, batch 8, one
+     * thread on Zen 4: 21–22 → 18.5–19.5 ms; 128 → 128 at 28×28: 20.2 → 19.5. Scratch per thread: Cg·Hp·Wp +
+     * 2·Kg·P·Wp floats (2.5 MB for the VGG layer); per call parts·K·CgRS floats of partials.
+     */
+    private void backwardWeightInChannelSlabs(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                                              float[] gradWeight, int gwOff, Parallelism parallelism) {
+        var l = PaddedRows.of(g);
+        int kg = l.kg();
+        int crs = l.crs();
+        int total = g.outChannels() * crs;
+        int parts = weightGradientPartsOnPaddedRows(g);
+        int slab = ChannelSlabWeightGradient.slabFloats(g, l.wp());
+        float[] partials = gradRows.take(parts * total);
+        try {
+            parallelism.forRange(parts, 1, (part0, part1) -> {
+                float[] x = columns.take(l.padded());
+                float[] y = columns.take(slab);
+                float[] gt = columns.take(slab);
+                try {
+                    // Zeroed once: each image rewrites only the interiors.
+                    Arrays.fill(x, 0, l.padded(), 0f);
+                    Arrays.fill(y, 0, slab, 0f);
+                    for (int part = part0; part < part1; part++) {
+                        ChannelSlabWeightGradient.part(g, l.hp(), l.wp(), l.rowAt(), input, inOff, gradOut, goOff,
+                                DirectWeightGradient.firstImage(part, g.batch(), parts),
+                                DirectWeightGradient.firstImage(part + 1, g.batch(), parts), x, y, gt, partials,
+                                part * total);
+                    }
+                } finally {
+                    columns.give(gt);
+                    columns.give(y);
+                    columns.give(x);
+                }
+            });
+            DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
+            for (int gi = 0; gi < g.groups(); gi++) {
+                for (int t = 0; t < crs; t++) {
+                    for (int k = 0; k < kg; k++) {
+                        gradWeight[gwOff + (gi * kg + k) * crs + t] = partials[(gi * crs + t) * kg + k];
+                    }
+                }
+            }
         } finally {
             gradRows.give(partials);
         }

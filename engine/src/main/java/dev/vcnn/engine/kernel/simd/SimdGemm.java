@@ -644,7 +644,7 @@ final class SimdGemm implements Gemm {
      * one thread, Zen 4, medians of 20 runs) scalar copies ran at 58 GFLOP/s, the transpose at 76
      * (gathers: 36; the same product with B untransposed: 70).
      */
-    private static void packTransposed(float[] b, int src, int ldb, int kc, int cols, float[] bp, int dst) {
+    static void packTransposed(float[] b, int src, int ldb, int kc, int cols, float[] bp, int dst) {
         int j = 0;
         if (L <= 16) {
             for (; j + 16 <= cols; j += 16) {
