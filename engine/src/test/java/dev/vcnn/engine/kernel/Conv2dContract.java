@@ -165,13 +165,16 @@ public abstract class Conv2dContract {
 
     /**
      * Stride-1 layers whose output channels per group are whole multiples of 64 (two slabs of two vectors at
-     * every width): the SIMD weight gradient with the channels along the lanes on padded rows, a short last tap
-     * tile (99 taps, 6 per tile), a dilated and asymmetrically padded kernel in two groups, odd planes.
+     * every width): the SIMD weight gradient with the channels along the lanes on padded rows and in image
+     * blocks, a short last tap tile (99 and 81 taps, 6 per tile), a dilated and asymmetrically padded kernel in
+     * two groups, odd planes.
      */
     @Test
     void weightGradientInChannelSlabs() {
         checkCase(new Case(new Conv2dGeometry(5, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 8));
         checkCase(new Case(new Conv2dGeometry(3, 18, 4, 19, 128, 3, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2), false, 9));
+        // Small planes in image blocks (19 images: a short last block).
+        checkCase(new Case(new Conv2dGeometry(19, 9, 6, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 10));
     }
 
     /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */

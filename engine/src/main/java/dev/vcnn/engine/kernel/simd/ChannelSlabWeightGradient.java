@@ -46,7 +46,12 @@ final class ChannelSlabWeightGradient {
     }
 
     private static int positions(Conv2dGeometry g, int wp) {
-        return (g.outHeight() * wp + L - 1) / L * L;
+        return wholeVectors(g.outHeight() * wp);
+    }
+
+    /** n rounded up to whole vectors: the positions {@link #accumulate} runs over for n columns. */
+    static int wholeVectors(int n) {
+        return (n + L - 1) / L * L;
     }
 
     /**
@@ -73,18 +78,39 @@ final class ChannelSlabWeightGradient {
                         System.arraycopy(gradOut, goBase + (k * pp + p) * qq, y, k * nPad + p * wp, qq);
                     }
                 }
-                for (int slab = 0; slab < kg / NR; slab++) {
-                    SimdGemm.packTransposed(y, slab * NR * nPad, nPad, nPad, NR, gt, slab * nPad * NR);
+                accumulate(x, y, gt, nPad, kg, rowAt, partial, pBase + gi * crs * kg);
+            }
+        }
+    }
+
+    /**
+     * partial[base + t·Kg + k] += Σ_{f &lt; nPad} y[k·nPad + f] · x[f + rowAt[t]] for every tap t and channel k
+     * &lt; Kg (a whole number of tiles): y transposed into slabs in {@code gt} (nPad·Kg floats), then the
+     * register tiles over blocks of {@link #BLOCK} positions. {@code x} must be readable L − 1 floats past
+     * the last tap's run of nPad.
+     */
+    static void accumulate(float[] x, float[] y, float[] gt, int nPad, int kg, int[] rowAt, float[] partial, int base) {
+        int crs = rowAt.length;
+        for (int slab = 0; slab < kg / NR; slab++) {
+            SimdGemm.packTransposed(y, slab * NR * nPad, nPad, nPad, NR, gt, slab * nPad * NR);
+        }
+        for (int f0 = 0; f0 < nPad; f0 += BLOCK) {
+            int f1 = Math.min(nPad, f0 + BLOCK);
+            for (int slab = 0; slab < kg / NR; slab += 2) {
+                for (int t0 = 0; t0 < crs; t0 += TILE_TAPS) {
+                    tile(x, gt, slab * nPad * NR, (slab + 1) * nPad * NR, f0, f1, rowAt, t0, crs - 1,
+                            partial, base + t0 * kg + slab * NR, kg);
                 }
-                int gBase = pBase + gi * crs * kg;
-                for (int f0 = 0; f0 < nPad; f0 += BLOCK) {
-                    int f1 = Math.min(nPad, f0 + BLOCK);
-                    for (int slab = 0; slab < kg / NR; slab += 2) {
-                        for (int t0 = 0; t0 < crs; t0 += TILE_TAPS) {
-                            tile(x, gt, slab * nPad * NR, (slab + 1) * nPad * NR, f0, f1, rowAt, t0, crs - 1,
-                                    partial, gBase + t0 * kg + slab * NR, kg);
-                        }
-                    }
+            }
+        }
+    }
+
+    /** gradW[gwOff + (gi·Kg + k)·CgRS + t] = sums[at + (gi·CgRS + t)·Kg + k]: the tap-major sums in filter order. */
+    static void untranspose(float[] sums, int at, int groups, int kg, int crs, float[] gradWeight, int gwOff) {
+        for (int gi = 0; gi < groups; gi++) {
+            for (int t = 0; t < crs; t++) {
+                for (int k = 0; k < kg; k++) {
+                    gradWeight[gwOff + (gi * kg + k) * crs + t] = sums[at + (gi * crs + t) * kg + k];
                 }
             }
         }

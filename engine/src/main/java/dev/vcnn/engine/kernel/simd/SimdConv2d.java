@@ -235,7 +235,9 @@ final class SimdConv2d implements Conv2d {
                                              float[] gradWeight, int gwOff, Parallelism parallelism) {
         var l = ImageBlocks.of(g);
         int kk = g.outChannels();
-        int n = l.n();
+        boolean slabs = ChannelSlabWeightGradient.applies(g);
+        // Gradient rows of whole vectors for the slabs, of n for the GEMM.
+        int n = slabs ? ChannelSlabWeightGradient.wholeVectors(l.n()) : l.n();
         int crs = g.taps();
         int total = kk * crs;
         int parts = (int) Math.min(Math.min(l.blocks(), DirectWeightGradient.MAX_PARTS), PARTIAL_FLOATS / total);
@@ -244,6 +246,7 @@ final class SimdConv2d implements Conv2d {
             parallelism.forRange(parts, 1, (part0, part1) -> {
                 float[] x = columns.take(l.padded());
                 float[] y = columns.take(kk * n);
+                float[] gt = slabs ? columns.take(kk * n) : null;
                 try {
                     for (int part = part0; part < part1; part++) {
                         int first = DirectWeightGradient.firstImage(part, l.blocks(), parts);
@@ -260,16 +263,31 @@ final class SimdConv2d implements Conv2d {
                             l.copyIn(input, inOff, n0, images, x);
                             l.planes(n0, images, kk, (i, k, p, at) -> System.arraycopy(gradOut,
                                     goOff + (((n0 + i) * kk + k) * l.pp() + p) * l.qq(), y, k * n + at, l.qq()));
-                            gemm.rowsTransposedProduct(kk, crs, n, y, 0, n, x, l.rowAt(), block == first ? 0f : 1f,
-                                    partials, part * total, crs);
+                            if (slabs) {
+                                if (block == first) {
+                                    Arrays.fill(partials, part * total, (part + 1) * total, 0f);
+                                }
+                                ChannelSlabWeightGradient.accumulate(x, y, gt, n, kk, l.rowAt(), partials, part * total);
+                            } else {
+                                gemm.rowsTransposedProduct(kk, crs, n, y, 0, n, x, l.rowAt(), block == first ? 0f : 1f,
+                                        partials, part * total, crs);
+                            }
                         }
                     }
                 } finally {
+                    if (gt != null) {
+                        columns.give(gt);
+                    }
                     columns.give(y);
                     columns.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            if (slabs) {
+                DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
+                ChannelSlabWeightGradient.untranspose(partials, 0, g.groups(), kk / g.groups(), crs, gradWeight, gwOff);
+            } else {
+                DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            }
         } finally {
             gradRows.give(partials);
         }
@@ -616,13 +634,7 @@ final class SimdConv2d implements Conv2d {
                 }
             });
             DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
-            for (int gi = 0; gi < g.groups(); gi++) {
-                for (int t = 0; t < crs; t++) {
-                    for (int k = 0; k < kg; k++) {
-                        gradWeight[gwOff + (gi * kg + k) * crs + t] = partials[(gi * crs + t) * kg + k];
-                    }
-                }
-            }
+            ChannelSlabWeightGradient.untranspose(partials, 0, g.groups(), kg, crs, gradWeight, gwOff);
         } finally {
             gradRows.give(partials);
         }
