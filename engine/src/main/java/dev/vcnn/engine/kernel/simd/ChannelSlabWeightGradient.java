@@ -3,8 +3,6 @@ package dev.vcnn.engine.kernel.simd;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
-import dev.vcnn.engine.parallel.Parallelism;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -22,8 +20,9 @@ import jdk.incubator.vector.FloatVector;
  * positions whose gradient rows stay in L2. The Wp − Q columns past each output row carry a zero gradient
  * (so they add exact zeros for finite inputs, as in the GEMM form).
  *
- * <p>Images are summed in the parts of {@link SimdConv2d}'s padded-rows weight gradient, each into its own
- * tap-major partial, and the partials added in part order: results do not depend on the thread count.
+ * <p>{@link SimdConv2d} runs it per image on padded rows and per block of images for small planes, in the
+ * parts of its GEMM form, each part into its own tap-major partial ({@link DirectWeightGradient#sumTapMajorParts}
+ * adds them in part order): results do not depend on the thread count.
  */
 final class ChannelSlabWeightGradient {
     private static final int L = F.length();
@@ -35,52 +34,14 @@ final class ChannelSlabWeightGradient {
 
     private ChannelSlabWeightGradient() {}
 
-    /** Output channels per group a whole number of tiles (two slabs). */
+    /** Output channels per group a whole number of tiles (two slabs); the caller's layout stride 1. */
     static boolean applies(Conv2dGeometry g) {
         return g.outChannelsPerGroup() % (2 * NR) == 0;
-    }
-
-    /** Floats of the gradient rows and of their slabs: Kg × P·Wp, the positions rounded up to whole vectors. */
-    static int slabFloats(Conv2dGeometry g, int wp) {
-        return g.outChannelsPerGroup() * positions(g, wp);
-    }
-
-    private static int positions(Conv2dGeometry g, int wp) {
-        return wholeVectors(g.outHeight() * wp);
     }
 
     /** n rounded up to whole vectors: the positions {@link #accumulate} runs over for n columns. */
     static int wholeVectors(int n) {
         return (n + L - 1) / L * L;
-    }
-
-    /**
-     * One part's images into {@code partial} (tap-major, [group][t][k], zeroed here). {@code x} holds
-     * {@code padded} floats, zero outside the interiors; {@code y} and {@code gt} {@link #slabFloats} each, {@code y} zero outside the rows
-     * this writes (the Wp − Q columns past each output row, the positions past P·Wp).
-     */
-    static void part(Conv2dGeometry g, int hp, int wp, int[] rowAt, float[] input, int inOff, float[] gradOut,
-                     int goOff, int n0, int n1, float[] x, float[] y, float[] gt, float[] partial, int pBase) {
-        int cg = g.inChannelsPerGroup();
-        int kg = g.outChannelsPerGroup();
-        int crs = g.taps();
-        int pp = g.outHeight();
-        int qq = g.outWidth();
-        int nPad = positions(g, wp);
-        Arrays.fill(partial, pBase, pBase + g.outChannels() * crs, 0f);
-        for (int image = n0; image < n1; image++) {
-            for (int gi = 0; gi < g.groups(); gi++) {
-                DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
-                        cg, x, 0, hp, wp);
-                int goBase = goOff + (image * g.outChannels() + gi * kg) * pp * qq;
-                for (int k = 0; k < kg; k++) {
-                    for (int p = 0; p < pp; p++) {
-                        System.arraycopy(gradOut, goBase + (k * pp + p) * qq, y, k * nPad + p * wp, qq);
-                    }
-                }
-                accumulate(x, y, gt, nPad, kg, rowAt, partial, pBase + gi * crs * kg);
-            }
-        }
     }
 
     /**
@@ -100,17 +61,6 @@ final class ChannelSlabWeightGradient {
                 for (int t0 = 0; t0 < crs; t0 += TILE_TAPS) {
                     tile(x, gt, slab * nPad * NR, (slab + 1) * nPad * NR, f0, f1, rowAt, t0, crs - 1,
                             partial, base + t0 * kg + slab * NR, kg);
-                }
-            }
-        }
-    }
-
-    /** gradW[gwOff + (gi·Kg + k)·CgRS + t] = sums[at + (gi·CgRS + t)·Kg + k]: the tap-major sums in filter order. */
-    static void untranspose(float[] sums, int at, int groups, int kg, int crs, float[] gradWeight, int gwOff) {
-        for (int gi = 0; gi < groups; gi++) {
-            for (int t = 0; t < crs; t++) {
-                for (int k = 0; k < kg; k++) {
-                    gradWeight[gwOff + (gi * kg + k) * crs + t] = sums[at + (gi * crs + t) * kg + k];
                 }
             }
         }

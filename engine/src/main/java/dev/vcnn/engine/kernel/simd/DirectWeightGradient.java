@@ -137,6 +137,23 @@ final class DirectWeightGradient {
         parallelism.forRange(total, SUM_CHUNK, (i0, i1) -> sumParts(partials, parts, total, i0, i1, out, outOff));
     }
 
+    /**
+     * The gradient from per-part sums kept tap-major, [group][t][k] (the kernels with output channels along the
+     * lanes): the parts added in place by {@link #sumParts}, then gradW[gwOff + (gi·Kg + k)·CgRS + t] written
+     * in filter order.
+     */
+    static void sumTapMajorParts(float[] partials, int parts, int total, int groups, int kg, int crs,
+                                 float[] gradWeight, int gwOff, Parallelism parallelism) {
+        sumParts(partials, parts, total, partials, 0, parallelism);
+        for (int gi = 0; gi < groups; gi++) {
+            for (int t = 0; t < crs; t++) {
+                for (int k = 0; k < kg; k++) {
+                    gradWeight[gwOff + (gi * kg + k) * crs + t] = partials[(gi * crs + t) * kg + k];
+                }
+            }
+        }
+    }
+
     private static void sumParts(float[] partials, int parts, int total, int i0, int i1, float[] out, int outOff) {
         int i = i0;
         for (; i <= i1 - L; i += L) {

@@ -103,12 +103,7 @@ final class LaneChannelWeightGradient {
                     scratch.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
-            for (int t = 0; t < taps; t++) {
-                for (int k = 0; k < kk; k++) {
-                    gradWeight[gwOff + k * taps + t] = partials[t * kk + k];
-                }
-            }
+            DirectWeightGradient.sumTapMajorParts(partials, parts, total, 1, kk, taps, gradWeight, gwOff, parallelism);
         } finally {
             scratch.give(partials);
         }

@@ -26,8 +26,8 @@ import java.util.Arrays;
  * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
  * their weight gradient straight from the input, with the output channels along the lanes when K is
  * one vector ({@link LaneChannelWeightGradient}), else along output columns ({@link DirectWeightGradient});
- * other stride-1 layers take it on padded rows too, with the output channels along the lanes when they fill
- * whole tiles ({@link ChannelSlabWeightGradient}), else as a GEMM ({@link #backwardWeightOnPaddedRows}). Images run in
+ * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}), with the output
+ * channels along the lanes when they fill whole tiles ({@link ChannelSlabWeightGradient}), else as a GEMM. Images run in
  * parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
  * either way every output is computed by the same operations, so results are bit-identical for any
  * thread count. Column buffers come from per-thread scratch: at most one image's columns
@@ -37,7 +37,6 @@ import java.util.Arrays;
 final class SimdConv2d implements Conv2d {
     /** Budget for one chunk's columns in backward-weight: 4 Mi floats (16 MiB). */
     static final int CHUNK_FLOATS = 1 << 22;
-
 
     /** Fewest input channels for the input gradient as a padded-rows forward pass (see {@link #backwardInput}). */
     static final int MIN_TRANSPOSED_CHANNELS = 16;
@@ -130,7 +129,8 @@ final class SimdConv2d implements Conv2d {
 
     /**
      * Forward without im2col. With stride 1, copy each image zero-padded (Hp × Wp per channel, rows kept
-     * whole, Wp = {@link #rowWidth}: neighbouring rows share one padding gap, see {@link PaddedRows}) and compute the output on the padded width: output (p, q) is then column p·Wp + q, and the
+     * whole, Wp = {@link #rowWidth}: neighbouring rows share one padding gap, see {@link PaddedRows}) and
+     * compute the output on the padded width: output (p, q) is then column p·Wp + q, and the
      * column-matrix row of tap (c, r, s) is the padded input read from c·Hp·Wp + r·dh·Wp + s·dw onward, a
      * contiguous run. The GEMM packs its B panels from those runs ({@link SimdGemm#rowsProduct}); the Wp − Q
      * columns per output row that fall past the image are computed and dropped when the rows are copied
@@ -283,8 +283,7 @@ final class SimdConv2d implements Conv2d {
                 }
             });
             if (slabs) {
-                DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
-                ChannelSlabWeightGradient.untranspose(partials, 0, g.groups(), kk / g.groups(), crs, gradWeight, gwOff);
+                DirectWeightGradient.sumTapMajorParts(partials, parts, total, 1, kk, crs, gradWeight, gwOff, parallelism);
             } else {
                 DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
             }
@@ -479,11 +478,7 @@ final class SimdConv2d implements Conv2d {
             return;
         }
         if (weightGradientPartsOnPaddedRows(g) >= 2) {
-            if (ChannelSlabWeightGradient.applies(g)) {
-                backwardWeightInChannelSlabs(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            } else {
-                backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            }
+            backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
             return;
         }
         // Images per chunk from the geometry alone: the K dimension of each GEMM is chunk·PQ.
@@ -545,8 +540,11 @@ final class SimdConv2d implements Conv2d {
      * may also turn a neighbouring tap's gradient NaN). Images are summed in parts fixed by the geometry
      * ({@link #weightGradientPartsOnPaddedRows}), each into its own partial gradient, and the partials added
      * in part order, so the result does not depend on the thread count. VGG 64 → 64 at 56×56, batch 8, one
-     * thread on Zen 4: 25 → 20 ms (im2col wrote and read back 58 MB of columns). Scratch: per thread
-     * Cg·Hp·Wp + Kg·P·Wp floats (1.7 MB for that layer); per call the partials, parts·K·CgRS floats.
+     * thread on Zen 4: 25 → 20 ms (im2col wrote and read back 58 MB of columns). When Kg fills whole tiles of
+     * {@link ChannelSlabWeightGradient}, the same images and parts run with the channels along the lanes
+     * instead of the GEMM, which transposes the column matrix: VGG 21–22 → 18.5–19.5 ms, 128 → 128 at 28×28
+     * 20.2 → 19.5. Scratch: per thread Cg·Hp·Wp + Kg·P·Wp floats (1.7 MB for the VGG layer; the slabs another
+     * Kg·P·Wp); per call the partials, parts·K·CgRS floats.
      */
     private void backwardWeightOnPaddedRows(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                             float[] gradWeight, int gwOff, Parallelism parallelism) {
@@ -554,6 +552,9 @@ final class SimdConv2d implements Conv2d {
         int cg = l.cg();
         int kg = l.kg();
         int n = l.n();
+        boolean slabs = ChannelSlabWeightGradient.applies(g);
+        // Gradient rows of whole vectors for the slabs, of n for the GEMM.
+        int ld = slabs ? ChannelSlabWeightGradient.wholeVectors(n) : n;
         int crs = l.crs();
         int total = g.outChannels() * crs;
         int parts = weightGradientPartsOnPaddedRows(g);
@@ -561,11 +562,12 @@ final class SimdConv2d implements Conv2d {
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
                 float[] x = columns.take(l.padded());
-                float[] y = columns.take(kg * n);
+                float[] y = columns.take(kg * ld);
+                float[] gt = slabs ? columns.take(kg * ld) : null;
                 try {
                     // Zeroed once: each image rewrites only the interiors.
                     Arrays.fill(x, 0, l.padded(), 0f);
-                    Arrays.fill(y, 0, kg * n, 0f);
+                    Arrays.fill(y, 0, kg * ld, 0f);
                     for (int part = part0; part < part1; part++) {
                         int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
                         int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
@@ -577,64 +579,36 @@ final class SimdConv2d implements Conv2d {
                                 for (int k = 0; k < kg; k++) {
                                     for (int p = 0; p < l.pp(); p++) {
                                         System.arraycopy(gradOut, goBase + (k * l.pp() + p) * l.qq(), y,
-                                                k * n + p * l.wp(), l.qq());
+                                                k * ld + p * l.wp(), l.qq());
                                     }
                                 }
-                                gemm.rowsTransposedProduct(kg, crs, n, y, 0, n, x, l.rowAt(), image == n0 ? 0f : 1f,
-                                        partials, part * total + gi * kg * crs, crs);
+                                int at = part * total + gi * kg * crs;
+                                if (slabs) {
+                                    if (image == n0) {
+                                        Arrays.fill(partials, at, at + kg * crs, 0f);
+                                    }
+                                    ChannelSlabWeightGradient.accumulate(x, y, gt, ld, kg, l.rowAt(), partials, at);
+                                } else {
+                                    gemm.rowsTransposedProduct(kg, crs, n, y, 0, n, x, l.rowAt(), image == n0 ? 0f : 1f,
+                                            partials, at, crs);
+                                }
                             }
                         }
                     }
                 } finally {
-                    columns.give(y);
-                    columns.give(x);
-                }
-            });
-            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
-        } finally {
-            gradRows.give(partials);
-        }
-    }
-
-    /**
-     * The weight gradient of {@link #backwardWeightOnPaddedRows}'s layers whose output channels per group
-     * fill whole tiles of {@link ChannelSlabWeightGradient}: the same padded images and parts, the channels
-     * along the lanes instead of a GEMM that transposes the column matrix. VGG 64 → 64 at 56×56, batch 8, one
-     * thread on Zen 4: 21–22 → 18.5–19.5 ms; 128 → 128 at 28×28: 20.2 → 19.5. Scratch per thread: Cg·Hp·Wp +
-     * 2·Kg·P·Wp floats (2.5 MB for the VGG layer); per call parts·K·CgRS floats of partials.
-     */
-    private void backwardWeightInChannelSlabs(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                                              float[] gradWeight, int gwOff, Parallelism parallelism) {
-        var l = PaddedRows.of(g);
-        int kg = l.kg();
-        int crs = l.crs();
-        int total = g.outChannels() * crs;
-        int parts = weightGradientPartsOnPaddedRows(g);
-        int slab = ChannelSlabWeightGradient.slabFloats(g, l.wp());
-        float[] partials = gradRows.take(parts * total);
-        try {
-            parallelism.forRange(parts, 1, (part0, part1) -> {
-                float[] x = columns.take(l.padded());
-                float[] y = columns.take(slab);
-                float[] gt = columns.take(slab);
-                try {
-                    // Zeroed once: each image rewrites only the interiors.
-                    Arrays.fill(x, 0, l.padded(), 0f);
-                    Arrays.fill(y, 0, slab, 0f);
-                    for (int part = part0; part < part1; part++) {
-                        ChannelSlabWeightGradient.part(g, l.hp(), l.wp(), l.rowAt(), input, inOff, gradOut, goOff,
-                                DirectWeightGradient.firstImage(part, g.batch(), parts),
-                                DirectWeightGradient.firstImage(part + 1, g.batch(), parts), x, y, gt, partials,
-                                part * total);
+                    if (gt != null) {
+                        columns.give(gt);
                     }
-                } finally {
-                    columns.give(gt);
                     columns.give(y);
                     columns.give(x);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, partials, 0, parallelism);
-            ChannelSlabWeightGradient.untranspose(partials, 0, g.groups(), kg, crs, gradWeight, gwOff);
+            if (slabs) {
+                DirectWeightGradient.sumTapMajorParts(partials, parts, total, g.groups(), kg, crs, gradWeight, gwOff,
+                        parallelism);
+            } else {
+                DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            }
         } finally {
             gradRows.give(partials);
         }
