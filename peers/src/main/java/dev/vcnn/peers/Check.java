@@ -7,7 +7,7 @@ import dev.vcnn.engine.kernel.Kernels;
  * linear outputs are sums of K products plus a bias, each computed in float by both sides in some
  * order, so they may differ by at most {@code 2·γ(K+1)·Σ|terms|} with {@code γ(n) = n·2⁻²⁴/(1 − n·2⁻²⁴)}
  * (a standard summation bound), where Σ|terms| is the same operator on |input|, |weight|, |bias|.
- * Max pooling is exact. LeNet-5's logits go through five layers and ReLUs, where no such simple
+ * A forward-and-backward workload is checked on its forward output. Max pooling is exact. LeNet-5's logits go through five layers and ReLUs, where no such simple
  * bound holds: they must agree to 1e-3 of the largest logit, which catches a wrong layer, not rounding.
  */
 final class Check {
@@ -22,7 +22,7 @@ final class Check {
         try (var r = new VcnnRunner(w, 1, Kernels.scalar(), false)) {
             ref = r.output();
         }
-        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
+        if (w.kind().isConv() || w.kind() == Workload.Kind.LINEAR) {
             try (var r = new VcnnRunner(w, 1, Kernels.scalar(), true)) {
                 abs = r.output();
             }
@@ -40,7 +40,7 @@ final class Check {
         double gamma = n * u / (1 - n * u);
         for (int i = 0; i < ref.length; i++) {
             double bound = switch (w.kind()) {
-                case CONV, LINEAR -> 2 * gamma * abs[i];
+                case CONV, CONV_BACKWARD, LINEAR -> 2 * gamma * abs[i];
                 case MAX_POOL -> 0;
                 case LENET5_TRAIN, LENET5_INFER -> 1e-3 * largest;
             };

@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Dai.djl.offline=true"})
 public class PeerBench {
-    @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128", "maxpool", "linear-784-512", "linear-4096",
+    @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128", "lenet-conv1-fb", "cifar-conv1-fb", "vgg-64-fb",
+            "conv-128-fb", "maxpool", "linear-784-512", "linear-4096",
             "lenet5-train", "lenet5-infer"})
     public String workload;
 

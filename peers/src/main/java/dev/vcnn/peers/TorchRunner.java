@@ -27,7 +27,8 @@ import java.util.List;
 /**
  * A workload on PyTorch (libtorch, CPU) through DJL's PyTorch engine: the operators as DJL's
  * functional calls ({@code Conv2d.conv2d}, {@code Pool.maxPool2d}, {@code Linear.linear}, one libtorch
- * call each), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's {@code Trainer}, SGD
+ * call each; a convolution's backward by DJL's {@code GradientCollector}, libtorch's autograd seeded
+ * with a gradient of ones), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's {@code Trainer}, SGD
  * with momentum, softmax cross-entropy, and run for inference by {@code Trainer.evaluate} (no gradient
  * collector). The LeNet-5 starts from vcnn's initial weights, so the two
  * engines' logits can be checked against each other.
@@ -58,12 +59,17 @@ final class TorchRunner implements Runner {
         }
         manager = engine.newBaseManager();
         x = manager.create(w.inputData(), new Shape(longs(w.input())));
-        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
+        if (w.kind().isConv() || w.kind() == Workload.Kind.LINEAR) {
             weight = manager.create(w.weightData(), new Shape(longs(w.weightShape())));
             bias = manager.create(w.biasData());
         } else {
             weight = null;
             bias = null;
+        }
+        if (w.kind() == Workload.Kind.CONV_BACKWARD) { // gradients accumulate from run to run, as in vcnn's runner
+            x.setRequiresGradient(true);
+            weight.setRequiresGradient(true);
+            bias.setRequiresGradient(true);
         }
         if (w.kind().isLenet5()) {
             model = Model.newInstance("lenet5", "PyTorch");
@@ -121,7 +127,7 @@ final class TorchRunner implements Runner {
     /** The operator's output, a new array owned by the base manager: the caller closes it. */
     private NDArray operator() {
         return switch (w.kind()) {
-            case CONV -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()), new Shape(w.padding(), w.padding()),
+            case CONV, CONV_BACKWARD -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()), new Shape(w.padding(), w.padding()),
                     new Shape(1, 1), 1).singletonOrThrow();
             case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
                     new Shape(0, 0), false);
@@ -132,6 +138,17 @@ final class TorchRunner implements Runner {
 
     @Override
     public Object run() {
+        if (w.kind() == Workload.Kind.CONV_BACKWARD) {
+            // The gradient of ones that backward(y) creates is attached to y's manager: a per-run one.
+            try (NDManager step = manager.newSubManager()) {
+                x.tempAttach(step);
+                try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                    NDArray y = operator();
+                    collector.backward(y);
+                    return y.size();
+                }
+            }
+        }
         if (trainer == null) {
             try (NDArray y = operator()) {
                 return y.size();
@@ -161,7 +178,7 @@ final class TorchRunner implements Runner {
 
     @Override
     public float[] output() {
-        if (trainer == null) {
+        if (trainer == null) { // a backward workload: its forward's output, without collecting gradients
             try (NDArray y = operator()) {
                 return y.toFloatArray();
             }

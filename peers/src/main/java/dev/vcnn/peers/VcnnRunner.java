@@ -27,6 +27,7 @@ final class VcnnRunner implements Runner {
     private final Module net;
     private final Optimizer optimizer;
     private final int[] labels;
+    private final Tensor ones;
 
     /**
      * @param kernels {@code Kernels.defaults()} to measure, {@code Kernels.scalar()} for the reference
@@ -38,14 +39,19 @@ final class VcnnRunner implements Runner {
         this.parallelism = Parallelism.of(threads);
         this.context = new Context(kernels, parallelism);
         int[] in = w.input();
-        x = Variable.constant(Tensor.of(abs(w.inputData(), absolute), in));
-        if (w.kind() == Workload.Kind.CONV || w.kind() == Workload.Kind.LINEAR) {
-            weight = Variable.constant(Tensor.of(abs(w.weightData(), absolute), w.weightShape()));
-            bias = Variable.constant(Tensor.of(abs(w.biasData(), absolute), w.outChannels()));
+        // A backward workload computes all three gradients, as ConvBench's forwardBackward does; they
+        // accumulate from run to run, as in PyTorch without zero_grad (the same on both engines).
+        boolean backward = w.kind() == Workload.Kind.CONV_BACKWARD;
+        x = leaf(Tensor.of(abs(w.inputData(), absolute), in), backward);
+        if (w.kind().isConv() || w.kind() == Workload.Kind.LINEAR) {
+            weight = leaf(Tensor.of(abs(w.weightData(), absolute), w.weightShape()), backward);
+            bias = leaf(Tensor.of(abs(w.biasData(), absolute), w.outChannels()), backward);
         } else {
             weight = null;
             bias = null;
         }
+        int out = w.outSize();
+        ones = backward ? Tensor.ones(w.batch(), w.outChannels(), out, out) : null;
         net = w.kind().isLenet5() ? lenet5() : null;
         if (w.kind() == Workload.Kind.LENET5_TRAIN) {
             optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);
@@ -68,6 +74,11 @@ final class VcnnRunner implements Runner {
     public Object run() {
         return context.call(() -> switch (w.kind()) {
             case CONV -> Autograd.noGrad(() -> Functional.conv2d(x, weight, bias, w.stride(), w.padding()));
+            case CONV_BACKWARD -> {
+                Variable y = Functional.conv2d(x, weight, bias, w.stride(), w.padding());
+                y.backward(ones, false);
+                yield y;
+            }
             case MAX_POOL -> Autograd.noGrad(() -> Functional.maxPool2d(x, w.kernel(), w.stride(), 0));
             case LINEAR -> Autograd.noGrad(() -> Functional.linear(x, weight, bias));
             case LENET5_TRAIN -> {
@@ -83,6 +94,10 @@ final class VcnnRunner implements Runner {
 
     @Override
     public float[] output() {
+        if (w.kind() == Workload.Kind.CONV_BACKWARD) { // the forward's output; the backward is not checked
+            return context.call(() -> Autograd.noGrad(() -> Functional.conv2d(x, weight, bias, w.stride(), w.padding())))
+                    .value().toArray();
+        }
         if (net == null) {
             return ((Variable) run()).value().toArray();
         }
@@ -98,6 +113,10 @@ final class VcnnRunner implements Runner {
     @Override
     public void close() {
         parallelism.close();
+    }
+
+    private static Variable leaf(Tensor value, boolean requiresGrad) {
+        return requiresGrad ? Variable.parameter(value) : Variable.constant(value);
     }
 
     private static float[] abs(float[] a, boolean absolute) {

@@ -5,8 +5,10 @@ import java.util.SplittableRandom;
 
 /**
  * A workload both engines run on the same seeded data: a convolution, a max pooling or a linear
- * layer forward, one LeNet-5 training step (forward, cross-entropy, backward, SGD with momentum), or
- * LeNet-5 inference on a batch (evaluation mode, no gradients).
+ * layer forward, a convolution forward and backward (the {@code -fb} names: input, weight and bias
+ * gradients of a gradient of ones, as ConvBench's forwardBackward), one LeNet-5 training step
+ * (forward, cross-entropy, backward, SGD with momentum), or LeNet-5 inference on a batch
+ * (evaluation mode, no gradients).
  * The shapes are those of {@code bench}'s ConvBench and PoolBench, the MLP's first layer and a VGG
  * classifier layer.
  *
@@ -21,7 +23,12 @@ import java.util.SplittableRandom;
 public record Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding) {
     /** What a workload computes. */
     public enum Kind {
-        CONV, MAX_POOL, LINEAR, LENET5_TRAIN, LENET5_INFER;
+        CONV, CONV_BACKWARD, MAX_POOL, LINEAR, LENET5_TRAIN, LENET5_INFER;
+
+        /** A convolution layer: forward only, or forward and backward. */
+        public boolean isConv() {
+            return this == CONV || this == CONV_BACKWARD;
+        }
 
         /** A whole LeNet-5 (a training step or an inference batch), measured in images per second. */
         public boolean isLenet5() {
@@ -35,6 +42,10 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
             new Workload("cifar-conv1", Kind.CONV, new int[] {64, 3, 32, 32}, 32, 3, 1, 1),
             new Workload("vgg-64", Kind.CONV, new int[] {8, 64, 56, 56}, 64, 3, 1, 1),
             new Workload("conv-128", Kind.CONV, new int[] {8, 128, 28, 28}, 128, 3, 1, 1),
+            new Workload("lenet-conv1-fb", Kind.CONV_BACKWARD, new int[] {64, 1, 28, 28}, 6, 5, 1, 0),
+            new Workload("cifar-conv1-fb", Kind.CONV_BACKWARD, new int[] {64, 3, 32, 32}, 32, 3, 1, 1),
+            new Workload("vgg-64-fb", Kind.CONV_BACKWARD, new int[] {8, 64, 56, 56}, 64, 3, 1, 1),
+            new Workload("conv-128-fb", Kind.CONV_BACKWARD, new int[] {8, 128, 28, 28}, 128, 3, 1, 1),
             new Workload("maxpool", Kind.MAX_POOL, new int[] {64, 32, 32, 32}, 0, 2, 2, 0),
             new Workload("linear-784-512", Kind.LINEAR, new int[] {64, 784}, 512, 0, 0, 0),
             new Workload("linear-4096", Kind.LINEAR, new int[] {64, 4096}, 4096, 0, 0, 0),
@@ -57,17 +68,21 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
 
     /** Output height (or width: inputs are square) of a convolution or pooling. */
     public int outSize() {
-        return kind == Kind.CONV ? (input[2] + 2 * padding - kernel) / stride + 1 : (input[2] - kernel) / stride + 1;
+        return kind.isConv() ? (input[2] + 2 * padding - kernel) / stride + 1 : (input[2] - kernel) / stride + 1;
     }
 
     public int[] weightShape() {
-        return kind == Kind.CONV ? new int[] {outChannels, input[1], kernel, kernel} : new int[] {outChannels, input[1]};
+        return kind.isConv() ? new int[] {outChannels, input[1], kernel, kernel} : new int[] {outChannels, input[1]};
     }
 
-    /** Floating-point operations of one run (2 per multiply-add), 0 where not meaningful (pooling, training). */
+    /**
+     * Floating-point operations of one run (2 per multiply-add; a backward counted as twice the
+     * forward, as ConvBench counts it), 0 where not meaningful (pooling, training).
+     */
     public double flop() {
         return switch (kind) {
             case CONV -> 2.0 * batch() * outChannels * outSize() * outSize() * input[1] * kernel * kernel;
+            case CONV_BACKWARD -> 3 * 2.0 * batch() * outChannels * outSize() * outSize() * input[1] * kernel * kernel;
             case LINEAR -> 2.0 * batch() * outChannels * input[1];
             default -> 0;
         };
@@ -75,7 +90,7 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
 
     /** Multiply-adds per output element (the length of each sum; bias not counted). */
     public int termsPerOutput() {
-        return kind == Kind.CONV ? input[1] * kernel * kernel : input[1];
+        return kind.isConv() ? input[1] * kernel * kernel : input[1];
     }
 
     public float[] inputData() {

@@ -25,6 +25,15 @@ class PeerTableTest {
     }
 
     @Test
+    void forwardBackwardCountsTheBackwardAsTwiceTheForward() {
+        // vgg-64: 2·8·64·56²·64·9 FLOP forward (1.85 GFLOP), three times that with the backward.
+        assertEquals(2.0 * 8 * 64 * 56 * 56 * 64 * 9, Workload.of("vgg-64").flop());
+        assertEquals(3 * Workload.of("vgg-64").flop(), Workload.of("vgg-64-fb").flop());
+        assertEquals(Workload.of("vgg-64").weightShape().length, Workload.of("vgg-64-fb").weightShape().length);
+        assertEquals(56, Workload.of("vgg-64-fb").outSize());
+    }
+
+    @Test
     void poolingIsShownInMillisecondsAndTrainingInImages() {
         String table = PeerTable.render(List.of(row("maxpool", "vcnn", "2", 500), row("lenet5-train", "pytorch", "1", 100)));
         assertTrue(table.contains("| maxpool | 2 | 2.000 ms (1.818–2.222) |  |  |"), table);

@@ -132,10 +132,10 @@ public final class Variable {
             if (!gradient.shape().equals(shape())) {
                 throw Checks.mismatch("backward", "gradient shape", shape(), gradient.shape());
             }
-            seed = gradient.copy();
+            seed = gradient;
         }
         List<Variable> order = topologicalOrder();
-        addGrad(seed);
+        addGrad(seed); // copied: the ops below may write over their gradient, never over the caller's
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable v = order.get(i);
             if (v.node == null || v.grad == null) {
