@@ -196,6 +196,18 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * Stride-1 layers with rows of 5 or 6 columns (at every width a quarter of a row vector's lanes or
+     * more idle): the SIMD weight gradient over flattened positions, where a vector runs across row ends.
+     * Short channel and tap tiles (K = 7, 13; 18 and 27 taps), dilation and uneven padding, and 90 images
+     * in two parts of image blocks, the last block short.
+     */
+    @Test
+    void weightGradientOverFlattenedPositions() {
+        checkCase(new Case(new Conv2dGeometry(3, 2, 9, 4, 7, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1), true, 81));
+        checkCase(new Case(new Conv2dGeometry(90, 3, 6, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 82));
+    }
+
+    /**
      * One to three output channels with rows of at most two vectors (at 128 bits: Q ≤ 8), forward and as
      * the transposed layer of an input gradient: the SIMD direct kernels for few outputs, rows past P and
      * lanes past Q not stored, filter rows on padding skipped.
@@ -418,7 +430,8 @@ public abstract class Conv2dContract {
                 new Conv2dGeometry(3, 8, 9, 9, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
                 new Conv2dGeometry(2, 6, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6),
                 new Conv2dGeometry(19, 5, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
-                new Conv2dGeometry(7, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+                new Conv2dGeometry(7, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(90, 3, 6, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
         try (var one = Parallelism.of(1)) {
             for (Conv2dGeometry g : shapes) {
                 float[] in = Gens.floats(1, 0, g.inputShape().numel(), 0);
