@@ -39,11 +39,17 @@ public final class Functional {
     }
 
     private static Variable result(Tensor out, String op, Node.Backward backward, Variable... inputs) {
+        return result(out, op, false, backward, inputs);
+    }
+
+    /** @param readsGradientOnly {@code backward} never writes its gradient (see {@link Node#readsGradientOnly}) */
+    private static Variable result(Tensor out, String op, boolean readsGradientOnly, Node.Backward backward,
+                                   Variable... inputs) {
         if (!recording(inputs)) {
             return Variable.constant(out);
         }
         Variable[] present = Arrays.stream(inputs).filter(Objects::nonNull).toArray(Variable[]::new);
-        return Variable.result(out, new Node(op, present, backward));
+        return Variable.result(out, new Node(op, present, readsGradientOnly, backward));
     }
 
     private static Kernels kernels() {
@@ -96,7 +102,7 @@ public final class Functional {
         if (b != null) {
             k.blas1().addBias(y.data(), 0, n, out, 1, b.value().data(), b.value().offset());
         }
-        return result(y, "linear", dy -> {
+        return result(y, "linear", true, dy -> {
             x.addGrad((dst, off, beta) -> k.gemm().sgemm(false, false, n, in, out, 1f, dy.data(), dy.offset(),
                     Math.max(1, out), wv.data(), wv.offset(), Math.max(1, in), beta, dst, off, Math.max(1, in), par));
             w.addGrad((dst, off, beta) -> k.gemm().sgemm(true, false, out, in, n, 1f, dy.data(), dy.offset(),
@@ -126,7 +132,7 @@ public final class Functional {
         int ldb = Math.max(1, n);
         k.gemm().sgemm(false, false, m, n, kk, 1f, av.data(), av.offset(), lda, bv.data(), bv.offset(), ldb,
                 0f, c.data(), 0, ldb, par);
-        return result(c, "matmul", dy -> {
+        return result(c, "matmul", true, dy -> {
             a.addGrad((dst, off, beta) -> k.gemm().sgemm(false, true, m, kk, n, 1f, dy.data(), dy.offset(), ldb,
                     bv.data(), bv.offset(), ldb, beta, dst, off, lda, par));
             b.addGrad((dst, off, beta) -> k.gemm().sgemm(true, false, kk, n, m, 1f, av.data(), av.offset(), lda,
@@ -160,7 +166,7 @@ public final class Functional {
         Tensor y = conv2dForward(x, w, b, g);
         Kernels k = kernels();
         Parallelism par = threads();
-        return result(y, "conv2d", dy -> conv2dBackward(g, x, w, b, dy, k, par), x, w, b);
+        return result(y, "conv2d", true, dy -> conv2dBackward(g, x, w, b, dy, k, par), x, w, b);
     }
 
     /**
@@ -227,7 +233,7 @@ public final class Functional {
         Parallelism par = threads();
         Tensor xv = x.value();
         k.pool2d().maxForward(g, xv.data(), xv.offset(), y.data(), 0, indices, 0, par);
-        return result(y, "max_pool2d", dy -> x.addGrad((dst, off) ->
+        return result(y, "max_pool2d", true, dy -> x.addGrad((dst, off) ->
                 k.pool2d().maxBackward(g, dy.data(), dy.offset(), indices, 0, dst, off, par)), x);
     }
 
@@ -248,7 +254,7 @@ public final class Functional {
         Parallelism par = threads();
         Tensor xv = x.value();
         k.pool2d().avgForward(g, countIncludePad, xv.data(), xv.offset(), y.data(), 0, par);
-        return result(y, "avg_pool2d", dy -> x.addGrad((dst, off) ->
+        return result(y, "avg_pool2d", true, dy -> x.addGrad((dst, off) ->
                 k.pool2d().avgBackward(g, countIncludePad, dy.data(), dy.offset(), dst, off, par)), x);
     }
 

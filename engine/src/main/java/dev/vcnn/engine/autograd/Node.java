@@ -14,11 +14,21 @@ final class Node {
 
     final String op;
     final Variable[] inputs;
+    /**
+     * The backward only reads the gradient it is given (no in-place masking, no input taking its buffer
+     * over), so a caller's gradient can be handed to it as it is (see {@link Variable#backward}).
+     */
+    final boolean readsGradientOnly;
     private Backward backward;
 
     Node(String op, Variable[] inputs, Backward backward) {
+        this(op, inputs, false, backward);
+    }
+
+    Node(String op, Variable[] inputs, boolean readsGradientOnly, Backward backward) {
         this.op = op;
         this.inputs = inputs;
+        this.readsGradientOnly = readsGradientOnly;
         this.backward = backward;
     }
 

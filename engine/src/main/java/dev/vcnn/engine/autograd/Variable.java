@@ -135,7 +135,15 @@ public final class Variable {
             seed = gradient;
         }
         List<Variable> order = topologicalOrder();
-        addGrad(seed); // copied: the ops below may write over their gradient, never over the caller's
+        // The caller's gradient goes in as it is to an op that only reads it (a convolution's 8 MB output
+        // gradient cost a copy the size of the backward's input otherwise); any other op may write over
+        // its gradient, or an input take the buffer over, so gets a copy.
+        boolean borrowed = gradient != null && node != null && node.readsGradientOnly && grad == null;
+        if (borrowed) {
+            grad = gradient;
+        } else {
+            addGrad(seed);
+        }
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable v = order.get(i);
             if (v.node == null || v.grad == null) {
@@ -144,7 +152,7 @@ public final class Variable {
             Tensor g = v.grad;
             v.grad = null; // intermediate gradients are not kept
             v.node.apply(g);
-            if (!takenOver(v.node, g)) {
+            if (!takenOver(v.node, g) && !(borrowed && v == this)) {
                 recycle(g.data());
             }
             if (!retainGraph) {

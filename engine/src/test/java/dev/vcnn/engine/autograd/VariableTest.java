@@ -36,6 +36,27 @@ class VariableTest {
     }
 
     /**
+     * An op that only reads its gradient (linear here) is handed the caller's gradient itself: that array
+     * must come back unchanged and must not join the recycled buffers, which a later pass writes into.
+     */
+    @Test
+    void aGradientLentToAReadingOpStaysTheCallers() {
+        Variable x = Variable.parameter(Tensor.of(new float[] {1f, 2f, 3f, 4f, 5f, 6f}, 2, 3));
+        Variable w = Variable.parameter(Tensor.of(new float[] {1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f, 1f, 1f, 1f}, 4, 3));
+        Variable y = Functional.linear(x, w, null);
+        float[] values = {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f};
+        Tensor g = Tensor.of(values.clone(), 2, 4);
+        y.backward(g, false);
+        // dx = g·w: row 0 = (1 + 4, 2 + 4, 3 + 4), row 1 = (5 + 8, 6 + 8, 7 + 8).
+        assertArrayEquals(new float[] {5f, 6f, 7f, 13f, 14f, 15f}, x.grad().toArray());
+        // A second graph whose intermediate gradients have g's 8 elements, each a recycled buffer if any.
+        Variable u = param(1f, -2f, 3f, -4f, 5f, -6f, 7f, -8f);
+        Functional.sum(Functional.scale(Functional.relu(Functional.scale(u, 2f)), 3f)).backward();
+        assertArrayEquals(new float[] {6f, 0f, 6f, 0f, 6f, 0f, 6f, 0f}, u.grad().toArray());
+        assertArrayEquals(values, g.toArray(), "the caller's gradient");
+    }
+
+    /**
      * Elementwise backwards (ReLU here) write over the gradient they are given when their input has no
      * gradient yet, and the input keeps that buffer: the caller's gradient, a second retained pass and an
      * input with two uses must come out as without the reuse.
