@@ -208,6 +208,19 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * Stride-1 layers with few input channels, at least 4 output channels and rows of at least one vector
+     * (16 columns and more at every width): the SIMD forward over flattened positions, in tiles of 8
+     * channels × 3 vectors (K = 16) and 6 × 4 (K = 7: a short tile; K = 6), dilation, uneven padding, rows
+     * of exactly one vector at 512 bits.
+     */
+    @Test
+    void forwardOverFlattenedPositions() {
+        checkCase(new Case(new Conv2dGeometry(2, 3, 9, 18, 16, 3, 3, 1, 1, 1, 0, 1, 2, 2, 1, 1), true, 91));
+        checkCase(new Case(new Conv2dGeometry(3, 2, 7, 20, 7, 5, 3, 1, 1, 2, 2, 1, 1, 1, 2, 1), false, 92));
+        checkCase(new Case(new Conv2dGeometry(2, 1, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 93));
+    }
+
+    /**
      * One to three output channels with rows of at most two vectors (at 128 bits: Q ≤ 8), forward and as
      * the transposed layer of an input gradient: the SIMD direct kernels for few outputs, rows past P and
      * lanes past Q not stored, filter rows on padding skipped.

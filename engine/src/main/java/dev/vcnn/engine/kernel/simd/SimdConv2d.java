@@ -19,7 +19,8 @@ import java.util.Arrays;
  * </ul>
  *
  * Faster paths where they measured faster: a 1×1 convolution with stride 1 and no padding uses the
- * input as its own column matrix; layers with one input channel, output rows of one vector or at most
+ * input as its own column matrix; stride-1 layers with few input channels and rows of a vector or more
+ * run forward over flattened positions ({@link FlatConv2d}); layers with one input channel, output rows of one vector or at most
  * three output channels run forward as a direct convolution ({@link DirectConv2d}); other stride-1
  * layers with several images run forward on zero-padded input rows without im2col
  * ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass of the
@@ -62,6 +63,10 @@ final class SimdConv2d implements Conv2d {
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
         if (imageBlocksApply(g)) {
             forwardOnImageBlocks(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            return;
+        }
+        if (FlatConv2d.applies(g)) {
+            FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             return;
         }
         if (DirectConv2d.applies(g)) {
