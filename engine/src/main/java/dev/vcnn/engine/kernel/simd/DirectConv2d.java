@@ -31,7 +31,9 @@ import jdk.incubator.vector.VectorMask;
  * as the transposed layer with 1 or 3 output channels (four rows × two vectors per tile): LeNet conv1
  * 0.85 → 0.37 ms, 0.22 once each loaded input row feeds all four output rows, a CIFAR first layer 3.2–3.5 → 1.7 ms (against Wᵀ · gradOut + col2im). The CIFAR
  * first layer's forward (C = 3, K = 32, 32×32) reached only 33–37 against 45 with the 4 × 2 tile, so
- * it stays on GEMM.
+ * it stayed on GEMM. Both first layers' forwards now run over flattened positions ({@link FlatConv2d},
+ * taken first); the one-input-channel tiles here still serve layers with at most 3 output channels on
+ * rows too wide for {@link #hasFewOutputs}.
  */
 final class DirectConv2d {
     /** Largest R·S taken here (a 7×7 kernel and a bit). */
