@@ -196,13 +196,14 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * Stride-1 layers with rows of 5 or 6 columns (at every width a quarter of a row vector's lanes or
-     * more idle): the SIMD weight gradient over flattened positions, where a vector runs across row ends.
-     * Short channel and tap tiles (K = 7, 13; 18 and 27 taps), dilation and uneven padding, and 90 images
-     * in two parts of image blocks, the last block short.
+     * Stride-1 layers with few input channels and narrow rows, where the SIMD weight gradient runs over
+     * flattened positions (a vector across row ends): rows of 9 with 6 channels and 100 taps at every
+     * width; at 512 bits also short channel and tap tiles (K = 7, 13; 18 and 27 taps), dilation, and 90
+     * images in two parts of image blocks, the last block short. Uneven padding throughout.
      */
     @Test
     void weightGradientOverFlattenedPositions() {
+        checkCase(new Case(new Conv2dGeometry(3, 4, 8, 9, 6, 5, 5, 1, 1, 2, 1, 2, 2, 1, 1, 1), true, 83));
         checkCase(new Case(new Conv2dGeometry(3, 2, 9, 4, 7, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1), true, 81));
         checkCase(new Case(new Conv2dGeometry(90, 3, 6, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 82));
     }

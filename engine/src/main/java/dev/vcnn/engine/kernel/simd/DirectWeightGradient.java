@@ -38,9 +38,9 @@ import jdk.incubator.vector.VectorMask;
 final class DirectWeightGradient {
     private static final int L = F.length();
     /** Output channels per register tile. */
-    private static final int KT = 4;
+    static final int KT = 4;
     /** Taps along a filter row per register tile. */
-    private static final int ST = 3;
+    static final int ST = 3;
     /** Most input channels per group taken here (see {@link #applies}). */
     static final int MAX_CHANNELS = 8;
     /** Most parts: enough to share among 16 threads. */

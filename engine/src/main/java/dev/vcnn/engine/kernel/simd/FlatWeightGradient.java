@@ -44,15 +44,33 @@ final class FlatWeightGradient {
     private FlatWeightGradient() {}
 
     /**
-     * One group, stride 1, few input channels, and output rows that leave at least a quarter of {@link
-     * DirectWeightGradient}'s row vectors' lanes idle (Q = 24 at 512 bits: 24 of 32). Where rows fill their
-     * vectors the row kernel is ahead: a CIFAR first layer (3 → 32, 32×32, batch 64, one core on Zen 4)
-     * took 3.7 ms here against 2.1 there, its 6 gradient planes per tile no longer fitting in L1.
+     * One group, stride 1, few input channels, and more useful FMAs than {@link DirectWeightGradient}'s
+     * tiles would do (see {@link #usefulFraction}). Measured on Zen 4 at 512 bits, batch 64, one core, ms
+     * (row kernel → here): LeNet conv1 (1 → 6, 28×28, 5×5) 0.36 → 0.25; 1 → 32 at 28×28 1.56 → 1.39; 3 → 32
+     * 4.24 → 3.33; 8 → 64 23.1 → 15.9; 3 → 16 at 26×26, 3×3, 0.77 → 0.67. A CIFAR first layer (3 → 32,
+     * 32×32, 3×3, rows of two whole vectors) stays on the row kernel: 2.1 there, 3.7 here.
      */
     static boolean applies(Conv2dGeometry g) {
-        int rowLanes = (g.outWidth() + L - 1) / L * L;
         return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.inChannels() <= DirectWeightGradient.MAX_CHANNELS && 4 * g.outWidth() <= 3 * rowLanes;
+                && g.inChannels() <= DirectWeightGradient.MAX_CHANNELS && usefulFraction(g) > rowKernelUsefulFraction(g);
+    }
+
+    /** The share of this kernel's FMAs that are not on padding positions, repeated channels or repeated taps. */
+    static double usefulFraction(Conv2dGeometry g) {
+        int positions = g.outHeight() * g.paddedWidth();
+        return (double) g.outHeight() * g.outWidth() / roundUp(positions, L)
+                * g.outChannels() / roundUp(g.outChannels(), KT) * g.taps() / roundUp(g.taps(), TT);
+    }
+
+    /** The same for {@link DirectWeightGradient}: rows in whole vectors, tiles of channels × taps of a filter row. */
+    static double rowKernelUsefulFraction(Conv2dGeometry g) {
+        return (double) g.outWidth() / roundUp(g.outWidth(), L)
+                * g.outChannels() / roundUp(g.outChannels(), DirectWeightGradient.KT)
+                * g.kernelW() / roundUp(g.kernelW(), DirectWeightGradient.ST);
+    }
+
+    private static int roundUp(int n, int step) {
+        return (n + step - 1) / step * step;
     }
 
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,

@@ -26,8 +26,8 @@ import java.util.Arrays;
  * ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass of the
  * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
  * their weight gradient straight from the input, with the output channels along the lanes when K is
- * one vector ({@link LaneChannelWeightGradient}), over flattened positions when output rows leave a
- * quarter of a vector idle ({@link FlatWeightGradient}), else along output columns ({@link DirectWeightGradient});
+ * one vector ({@link LaneChannelWeightGradient}), over flattened positions when that wastes fewer lanes and
+ * repeated tiles ({@link FlatWeightGradient}), else along output columns ({@link DirectWeightGradient});
  * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}), with the output
  * channels along the lanes when they fill whole tiles ({@link ChannelSlabWeightGradient}), else as a GEMM. Images run in
  * parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
