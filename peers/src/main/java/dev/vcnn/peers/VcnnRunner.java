@@ -50,8 +50,7 @@ final class VcnnRunner implements Runner {
             weight = null;
             bias = null;
         }
-        int out = w.outSize();
-        ones = backward ? Tensor.ones(w.batch(), w.outChannels(), out, out) : null;
+        ones = backward ? Tensor.ones(w.batch(), w.outChannels(), w.outSize(), w.outSize()) : null;
         net = w.kind().isLenet5() ? lenet5() : null;
         if (w.kind() == Workload.Kind.LENET5_TRAIN) {
             optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);

@@ -41,6 +41,16 @@ class PeerTableTest {
         assertEquals(4, table.lines().count(), table);
     }
 
+    /** Every workload sets up on vcnn (the reference kernels: no timing here). */
+    @Test
+    void everyWorkloadSetsUpOnVcnn() {
+        for (Workload w : Workload.ALL) {
+            try (var r = new VcnnRunner(w, 1, dev.vcnn.engine.kernel.Kernels.scalar(), false)) {
+                assertTrue(r != null, w.name());
+            }
+        }
+    }
+
     @Test
     void unknownWorkloadNamesTheKnownOnes() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Workload.of("vgg"));
