@@ -214,7 +214,7 @@ public final class Functional {
         x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
         w.addGrad((dst, off) -> k.conv2d().backwardWeight(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, par));
         if (b != null) {
-            b.addGrad((dst, off) -> k.conv2d().backwardBias(g, dy.data(), dy.offset(), dst, off));
+            b.addGrad((dst, off) -> k.conv2d().backwardBias(g, dy.data(), dy.offset(), dst, off, par));
         }
     }
 

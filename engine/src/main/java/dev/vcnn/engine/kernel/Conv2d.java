@@ -26,5 +26,6 @@ public interface Conv2d {
                         float[] gradWeight, int gwOff, Parallelism parallelism);
 
     /** gradBias[k] = Σ_{n,p,q} gradOut[n,k,p,q]. */
-    void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff);
+    void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff,
+                      Parallelism parallelism);
 }

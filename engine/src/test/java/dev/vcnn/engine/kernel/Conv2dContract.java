@@ -338,7 +338,7 @@ public abstract class Conv2dContract {
         Bounds.assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
 
         float[] gB = new float[g.outChannels() + 1];
-        impl().backwardBias(g, gOut, off, gB, 1);
+        impl().backwardBias(g, gOut, off, gB, 1, TWO_THREADS);
         for (int k = 0; k < g.outChannels(); k++) {
             double exact = 0;
             double abs = 0;
@@ -472,6 +472,8 @@ public abstract class Conv2dContract {
         impl().forward(g, in, 0, w, 0, null, 0, out, 0, p);
         impl().backwardInput(g, gOut, 0, w, 0, gIn, 0, p);
         impl().backwardWeight(g, in, 0, gOut, 0, gW, 0, p);
-        return new float[][] {out, gIn, gW};
+        float[] gB = new float[g.outChannels()];
+        impl().backwardBias(g, gOut, 0, gB, 0, p);
+        return new float[][] {out, gIn, gW, gB};
     }
 }

@@ -125,7 +125,8 @@ public final class ScalarConv2d implements Conv2d {
     }
 
     @Override
-    public void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff) {
+    public void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff,
+                             Parallelism parallelism) {
         int pq = g.outHeight() * g.outWidth();
         for (int k = 0; k < g.outChannels(); k++) {
             double acc = 0;

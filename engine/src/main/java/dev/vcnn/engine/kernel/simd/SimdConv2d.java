@@ -671,17 +671,27 @@ final class SimdConv2d implements Conv2d {
     }
 
     @Override
-    public void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff) {
+    public void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff,
+                             Parallelism parallelism) {
         int pq = g.outHeight() * g.outWidth();
-        for (int k = 0; k < g.outChannels(); k++) {
-            // Each image's row is summed in float (within its bound); rows add up in double.
-            double acc = 0;
-            for (int n = 0; n < g.batch(); n++) {
-                acc += blas.sum(gradOut, goOff + (n * g.outChannels() + k) * pq, pq);
+        // Channels over the threads, each summed as on one (a CIFAR first layer's 8 MB took 0.16 ms on one
+        // thread of Zen 4, ~5% of its two-thread forward and backward).
+        long perChannel = Math.max(1L, (long) g.batch() * pq);
+        int grain = (int) Math.max(1, Math.min(g.outChannels(), BIAS_TASK_FLOATS / perChannel));
+        parallelism.forRange(g.outChannels(), grain, (k0, k1) -> {
+            for (int k = k0; k < k1; k++) {
+                // Each image's row is summed in float (within its bound); rows add up in double.
+                double acc = 0;
+                for (int n = 0; n < g.batch(); n++) {
+                    acc += blas.sum(gradOut, goOff + (n * g.outChannels() + k) * pq, pq);
+                }
+                gradBias[gbOff + k] = (float) acc;
             }
-            gradBias[gbOff + k] = (float) acc;
-        }
+        });
     }
+
+    /** Fewest gradient values per task of {@link #backwardBias}: below that a range costs more than it saves. */
+    private static final long BIAS_TASK_FLOATS = 1 << 15;
 
     /** col[(c·R + r)·S + s][p·Q + q] = in[c, p·sh − pt + r·dh, q·sw − pl + s·dw], 0 outside, ld = PQ. */
     private static void im2col(Conv2dGeometry g, float[] in, int inBase, int cg, float[] col) {
