@@ -7,8 +7,9 @@ import dev.vcnn.engine.kernel.Kernels;
  * linear outputs are sums of K products plus a bias, each computed in float by both sides in some
  * order, so they may differ by at most {@code 2·γ(K+1)·Σ|terms|} with {@code γ(n) = n·2⁻²⁴/(1 − n·2⁻²⁴)}
  * (a standard summation bound), where Σ|terms| is the same operator on |input|, |weight|, |bias|.
- * A forward-and-backward workload is checked on its forward output. Max pooling is exact. LeNet-5's logits go through five layers and ReLUs, where no such simple
- * bound holds: they must agree to 1e-3 of the largest logit, which catches a wrong layer, not rounding.
+ * A forward-and-backward workload is checked on its forward output. Max pooling is exact. LeNet-5's
+ * logits go through five layers and ReLUs, where no such simple bound holds: they must agree to 1e-3 of
+ * the largest logit, which catches a wrong layer, not rounding.
  */
 final class Check {
     private Check() {}

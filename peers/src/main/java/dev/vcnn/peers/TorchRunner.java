@@ -28,10 +28,10 @@ import java.util.List;
  * A workload on PyTorch (libtorch, CPU) through DJL's PyTorch engine: the operators as DJL's
  * functional calls ({@code Conv2d.conv2d}, {@code Pool.maxPool2d}, {@code Linear.linear}, one libtorch
  * call each; a convolution's backward by DJL's {@code GradientCollector}, libtorch's autograd seeded
- * with a gradient of ones), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's {@code Trainer}, SGD
- * with momentum, softmax cross-entropy, and run for inference by {@code Trainer.evaluate} (no gradient
- * collector). The LeNet-5 starts from vcnn's initial weights, so the two
- * engines' logits can be checked against each other.
+ * with a gradient of ones), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's
+ * {@code Trainer}, SGD with momentum, softmax cross-entropy, and run for inference by
+ * {@code Trainer.evaluate} (no gradient collector). The LeNet-5 starts from vcnn's initial weights, so
+ * the two engines' logits can be checked against each other.
  */
 final class TorchRunner implements Runner {
     private final Workload w;
@@ -127,8 +127,8 @@ final class TorchRunner implements Runner {
     /** The operator's output, a new array owned by the base manager: the caller closes it. */
     private NDArray operator() {
         return switch (w.kind()) {
-            case CONV, CONV_BACKWARD -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()), new Shape(w.padding(), w.padding()),
-                    new Shape(1, 1), 1).singletonOrThrow();
+            case CONV, CONV_BACKWARD -> Conv2d.conv2d(x, weight, bias, new Shape(w.stride(), w.stride()),
+                    new Shape(w.padding(), w.padding()), new Shape(1, 1), 1).singletonOrThrow();
             case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
                     new Shape(0, 0), false);
             case LINEAR -> Linear.linear(x, weight, bias).singletonOrThrow();

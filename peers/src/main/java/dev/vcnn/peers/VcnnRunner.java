@@ -72,9 +72,9 @@ final class VcnnRunner implements Runner {
     @Override
     public Object run() {
         return context.call(() -> switch (w.kind()) {
-            case CONV -> Autograd.noGrad(() -> Functional.conv2d(x, weight, bias, w.stride(), w.padding()));
+            case CONV -> Autograd.noGrad(this::conv);
             case CONV_BACKWARD -> {
-                Variable y = Functional.conv2d(x, weight, bias, w.stride(), w.padding());
+                Variable y = conv();
                 y.backward(ones, false);
                 yield y;
             }
@@ -94,8 +94,7 @@ final class VcnnRunner implements Runner {
     @Override
     public float[] output() {
         if (w.kind() == Workload.Kind.CONV_BACKWARD) { // the forward's output; the backward is not checked
-            return context.call(() -> Autograd.noGrad(() -> Functional.conv2d(x, weight, bias, w.stride(), w.padding())))
-                    .value().toArray();
+            return context.call(() -> Autograd.noGrad(this::conv)).value().toArray();
         }
         if (net == null) {
             return ((Variable) run()).value().toArray();
@@ -107,6 +106,10 @@ final class VcnnRunner implements Runner {
             net.train();
         }
         return logits;
+    }
+
+    private Variable conv() {
+        return Functional.conv2d(x, weight, bias, w.stride(), w.padding());
     }
 
     @Override

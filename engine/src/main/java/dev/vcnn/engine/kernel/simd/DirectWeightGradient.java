@@ -206,23 +206,29 @@ final class DirectWeightGradient {
             int qq = g.outWidth();
             int rows = images * g.outChannels() * g.outHeight();
             int src = goOff + n * g.outChannels() * g.outHeight() * qq;
-            // Rows of 10–30 floats: a vector per L of them beats a call to arraycopy and one to fill.
             VectorMask<Float> tail = F.indexInRange(qq / L * L, qq);
             for (int row = 0; row < rows; row++) {
-                int from = src + row * qq;
-                int to = row * gRow;
-                int q = 0;
-                for (; q + L <= qq; q += L) {
-                    FloatVector.fromArray(F, gradOut, from + q).intoArray(gs, to + q);
-                }
-                if (q < qq) {
-                    if (from + q + L <= gradOut.length) {
-                        FloatVector.zero(F).blend(FloatVector.fromArray(F, gradOut, from + q), tail).intoArray(gs, to + q);
-                    } else { // the last row of the array: no whole vector left to read
-                        System.arraycopy(gradOut, from + q, gs, to + q, qq - q);
-                        java.util.Arrays.fill(gs, to + qq, to + gRow, 0f);
-                    }
-                }
+                copyRowZeroPadded(gradOut, src + row * qq, qq, gs, row * gRow, tail);
+            }
+        }
+    }
+
+    /**
+     * dst[to, to + qq) = src[from, from + qq), then zeros up to qq rounded up to whole vectors (dst must
+     * hold them), by whole vectors: rows of 10–30 floats cost more as a call to arraycopy and one to fill.
+     * {@code tail} is {@code F.indexInRange(qq / L * L, qq)}.
+     */
+    static void copyRowZeroPadded(float[] src, int from, int qq, float[] dst, int to, VectorMask<Float> tail) {
+        int q = 0;
+        for (; q + L <= qq; q += L) {
+            FloatVector.fromArray(F, src, from + q).intoArray(dst, to + q);
+        }
+        if (q < qq) {
+            if (from + q + L <= src.length) {
+                FloatVector.zero(F).blend(FloatVector.fromArray(F, src, from + q), tail).intoArray(dst, to + q);
+            } else { // the last row of the array: no whole vector left to read
+                System.arraycopy(src, from + q, dst, to + q, qq - q);
+                java.util.Arrays.fill(dst, to + qq, to + q + L, 0f);
             }
         }
     }
@@ -253,7 +259,8 @@ final class DirectWeightGradient {
         }
     }
 
-    private static float laneSum(float[] lanes, int from) {
+    /** lanes[from] + … + lanes[from + L − 1], in lane order. */
+    static float laneSum(float[] lanes, int from) {
         float s = lanes[from];
         for (int i = 1; i < L; i++) {
             s += lanes[from + i];

@@ -17,8 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * so every tap is one shift of the padded image and a vector of positions runs across row ends. The
  * positions q ≥ Q are computed and dropped. Register tile: 6 output channels × 4 vectors of positions
  * = 24 accumulators, per tap 4 input loads and 6 weight broadcasts, or, when K is a multiple of 8, 8
- * channels × 3 vectors (no channel repeated); the tile is parked in a per-thread buffer of its channel planes on the padded width and its rows of Q copied out with whole
- * vectors (the last one overlapping the one before). Sums start from the bias and take the taps in
+ * channels × 3 vectors (no channel repeated). The tile is parked in a per-thread buffer of its channel
+ * planes on the padded width, and their rows of Q copied out with whole vectors (the last one
+ * overlapping the one before). Sums start from the bias and take the taps in
  * (c, r, s) order, within the {@code Conv2d} bound.
  *
  * <p>The row kernels ({@link DirectConv2d}) and im2col + GEMM run vectors along one output row: rows of 24
@@ -88,7 +89,8 @@ final class FlatConv2d {
                                     tile(x, f, tapAt, taps, wt, tile * taps * kt, bias, bOff, k0, kk - 1, y, plane);
                                 }
                             }
-                            copyOut(g, y, plane, wp, Math.min(kt, kk - k0), out, outBase + k0 * g.outHeight() * g.outWidth());
+                            copyOut(g, y, plane, wp, Math.min(kt, kk - k0), out,
+                                    outBase + k0 * g.outHeight() * g.outWidth());
                         }
                     }
                 } finally {

@@ -56,14 +56,14 @@ final class FlatWeightGradient {
     }
 
     /** The share of this kernel's FMAs that are not on padding positions, repeated channels or repeated taps. */
-    static double usefulFraction(Conv2dGeometry g) {
+    private static double usefulFraction(Conv2dGeometry g) {
         int positions = g.outHeight() * g.paddedWidth();
         return (double) g.outHeight() * g.outWidth() / roundUp(positions, L)
                 * g.outChannels() / roundUp(g.outChannels(), KT) * g.taps() / roundUp(g.taps(), TT);
     }
 
     /** The same for {@link DirectWeightGradient}: rows in whole vectors, tiles of channels × taps of a filter row. */
-    static double rowKernelUsefulFraction(Conv2dGeometry g) {
+    private static double rowKernelUsefulFraction(Conv2dGeometry g) {
         return (double) g.outWidth() / roundUp(g.outWidth(), L)
                 * g.outChannels() / roundUp(g.outChannels(), DirectWeightGradient.KT)
                 * g.kernelW() / roundUp(g.kernelW(), DirectWeightGradient.ST);
@@ -112,7 +112,7 @@ final class FlatWeightGradient {
                         for (int k = 0; k < kk; k++) {
                             for (int t = 0; t < taps; t++) {
                                 int at = ((k / KT * tTiles + t / TT) * KT * TT + k % KT * TT + t % TT) * L;
-                                partials[base + k * taps + t] = laneSum(lanes, at);
+                                partials[base + k * taps + t] = DirectWeightGradient.laneSum(lanes, at);
                             }
                         }
                     }
@@ -126,14 +126,6 @@ final class FlatWeightGradient {
         } finally {
             scratch.give(partials);
         }
-    }
-
-    private static float laneSum(float[] lanes, int from) {
-        float s = lanes[from];
-        for (int i = 1; i < L; i++) {
-            s += lanes[from + i];
-        }
-        return s;
     }
 
     /** Where a block of images is copied: see the class comment. */
@@ -176,23 +168,10 @@ final class FlatWeightGradient {
                 for (int k = 0; k < g.outChannels(); k++) {
                     int src = goOff + ((n + i) * g.outChannels() + k) * pp * qq;
                     int dst = i * gImage + k * gPlane;
-                    // Rows in increasing order: a tail vector's zeros past Q land on the next row's first
-                    // columns (rewritten next) or on padding that is zero anyway.
+                    // Rows in increasing order: a row's zeros past Q up to a whole vector land on the next
+                    // row's first columns (rewritten next) or on padding and slack that are zero anyway.
                     for (int p = 0; p < pp; p++) {
-                        int from = src + p * qq;
-                        int to = dst + p * wp;
-                        int q = 0;
-                        for (; q + L <= qq; q += L) {
-                            FloatVector.fromArray(F, gradOut, from + q).intoArray(gs, to + q);
-                        }
-                        if (q < qq) {
-                            if (from + q + L <= gradOut.length) {
-                                FloatVector.zero(F).blend(FloatVector.fromArray(F, gradOut, from + q), tail)
-                                        .intoArray(gs, to + q);
-                            } else { // the array's last row: no whole vector left to read
-                                System.arraycopy(gradOut, from + q, gs, to + q, qq - q);
-                            }
-                        }
+                        DirectWeightGradient.copyRowZeroPadded(gradOut, src + p * qq, qq, gs, dst + p * wp, tail);
                     }
                 }
             }

@@ -20,21 +20,21 @@ import java.util.Arrays;
  *
  * Faster paths where they measured faster: a 1×1 convolution with stride 1 and no padding uses the
  * input as its own column matrix; stride-1 layers with few input channels and rows of a vector or more
- * run forward over flattened positions ({@link FlatConv2d}); layers with one input channel, output rows of one vector or at most
- * three output channels run forward as a direct convolution ({@link DirectConv2d}); other stride-1
- * layers with several images run forward on zero-padded input rows without im2col
- * ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass of the
- * {@link #transposed} layer when that takes one of those paths; layers with few input channels take
- * their weight gradient straight from the input, with the output channels along the lanes when K is
- * one vector ({@link LaneChannelWeightGradient}), over flattened positions when that wastes fewer lanes and
- * repeated tiles ({@link FlatWeightGradient}), else along output columns ({@link DirectWeightGradient});
- * other stride-1 layers take it on padded rows too ({@link #backwardWeightOnPaddedRows}), with the output
- * channels along the lanes when they fill whole tiles ({@link ChannelSlabWeightGradient}), else as a GEMM. Images run in
- * parallel when N ≥ 2 (each with a single-threaded GEMM), otherwise the GEMM itself does;
- * either way every output is computed by the same operations, so results are bit-identical for any
- * thread count. Column buffers come from per-thread scratch: at most one image's columns
- * (CgRS·PQ floats) per thread for forward and backward-input, and one chunk's
- * (≤ {@link #CHUNK_FLOATS}) for backward-weight.
+ * run forward over flattened positions ({@link FlatConv2d}); layers with one input channel, output rows
+ * of one vector or at most three output channels run forward as a direct convolution
+ * ({@link DirectConv2d}); other stride-1 layers with several images run forward on zero-padded input
+ * rows without im2col ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass
+ * of the {@link #transposed} layer when that takes one of those paths; layers with few input channels
+ * take their weight gradient straight from the input, with the output channels along the lanes when K
+ * is one vector ({@link LaneChannelWeightGradient}), over flattened positions when that wastes fewer
+ * lanes and repeated tiles ({@link FlatWeightGradient}), else along output columns
+ * ({@link DirectWeightGradient}); other stride-1 layers take it on padded rows too
+ * ({@link #backwardWeightOnPaddedRows}), with the output channels along the lanes when they fill whole
+ * tiles ({@link ChannelSlabWeightGradient}), else as a GEMM. Images run in parallel when N ≥ 2 (each
+ * with a single-threaded GEMM), otherwise the GEMM itself does; either way every output is computed by
+ * the same operations, so results are bit-identical for any thread count. Column buffers come from
+ * per-thread scratch: at most one image's columns (CgRS·PQ floats) per thread for forward and
+ * backward-input, and one chunk's (≤ {@link #CHUNK_FLOATS}) for backward-weight.
  */
 final class SimdConv2d implements Conv2d {
     /** Budget for one chunk's columns in backward-weight: 4 Mi floats (16 MiB). */
