@@ -177,6 +177,16 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(19, 9, 6, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 10));
     }
 
+    /**
+     * Few input channels, many output channels, rows of a whole number of vectors at every width: the SIMD
+     * row weight gradient reads the output gradient where it lies, with more tiles (720) than it keeps lanes
+     * for over a part, so each block's lanes are summed at once.
+     */
+    @Test
+    void weightGradientOfManyRowTiles() {
+        checkCase(new Case(new Conv2dGeometry(2, 8, 3, 32, 120, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 24));
+    }
+
     /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */
     @Test
     void weightGradientOfManyImagesAndFewChannels() {

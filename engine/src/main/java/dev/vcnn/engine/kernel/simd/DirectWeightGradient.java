@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorMask;
  * was half the time of this gradient on small images, whose rows of 10–32 floats cost a call per copy).
  * Each block of images is copied once into scratch, the input with its zero padding and the gradient in
  * rows rounded up to whole vectors with zeros after Q, so the tile's loads are all unmasked and in
- * bounds. A first version read the caller's arrays with masked loads instead: C1 could not compile that
+ * bounds; when Q is a whole number of vectors the gradient is read where it lies (CIFAR first layer,
+ * 32 wide, one core: 2.1 → 1.8 ms; two cores 1.1 → 0.89: the copy streamed 8 MB through the cache). A first version read the caller's arrays with masked loads instead: C1 could not compile that
  * tile ("out of virtual registers"), and when C2's code hit an uncommon trap (a mask's out-of-range
  * path, a branch warm-up had not taken) the tile ran boxed for seconds, 15× slower, mid-training.
  * Lanes past Q multiply a gradient of 0 by an input value: exact for finite inputs (an infinite input
@@ -27,9 +28,11 @@ import jdk.incubator.vector.VectorMask;
  * <p>Register tile: 4 output channels × 3 taps along a filter row = 12 accumulators; per vector of q,
  * 3 input loads and 4 gradient loads feed 12 FMAs. Measured on Zen 4 (LeNet conv1 / CIFAR conv1, ms):
  * 3 channels 0.34 / 2.8, 4 channels 0.37 / 2.7, 6 channels 0.51 / 3.4, 8 channels 0.76 / 4.3 (first
- * version; presumably C2 spills the wider tiles' accumulators). A short tile repeats its last channel or tap and does not store it. Accumulators
- * run over a block of images of at least {@link #MIN_TILE_ROW_VECTORS} row vectors, then each is summed
- * lane by lane in lane order.
+ * version; presumably C2 spills the wider tiles' accumulators). A short tile repeats its last channel or
+ * tap and does not store it. Accumulators run over a block of images of at least
+ * {@link #MIN_TILE_ROW_VECTORS} row vectors; each tile's lanes are kept over the whole part and summed
+ * lane by lane, in lane order, at its end (when all tiles' lanes fit in {@link #MAX_PART_LANES} floats;
+ * otherwise after every block, ~5% slower on a CIFAR first layer).
  *
  * <p>Images are split into at most {@link #MAX_PARTS} parts chosen from the geometry alone; each part
  * sums its images into a partial gradient, and the partials are added in part order, so the result is
@@ -52,6 +55,8 @@ final class DirectWeightGradient {
      * before they are summed lane by lane (12 such sums cost ~200 adds against 64 × 12 FMAs).
      */
     static final int MIN_TILE_ROW_VECTORS = 64;
+    /** Most floats of lanes kept per thread for a whole part (every tile's accumulators). */
+    static final int MAX_PART_LANES = 1 << 15;
 
     private DirectWeightGradient() {}
 
@@ -92,8 +97,8 @@ final class DirectWeightGradient {
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
                 float[] xs = scratch.take(layout.block * layout.xImage + L);
-                float[] gs = scratch.take(layout.block * layout.gImage);
-                float[] lanes = scratch.take(KT * ST * L);
+                float[] gs = layout.copyGradient ? scratch.take(layout.block * layout.gImage) : gradOut;
+                float[] lanes = scratch.take(layout.laneFloats);
                 try {
                     // Zeroed once: every block rewrites only the images' interiors, the padding stays 0.
                     java.util.Arrays.fill(xs, 0, layout.block * layout.xImage + L, 0f);
@@ -101,15 +106,22 @@ final class DirectWeightGradient {
                         int n0 = firstImage(part, g.batch(), parts);
                         int n1 = firstImage(part + 1, g.batch(), parts);
                         java.util.Arrays.fill(partials, part * total, (part + 1) * total, 0f);
+                        java.util.Arrays.fill(lanes, 0, layout.laneFloats, 0f);
                         for (int n = n0; n < n1; n += layout.block) {
                             int images = Math.min(n1 - n, layout.block);
                             layout.copy(g, input, inOff, gradOut, goOff, n, images, xs, gs);
-                            imageBlock(g, layout, xs, gs, images, partials, part * total, lanes);
+                            int gBase = layout.copyGradient ? 0 : goOff + n * layout.gImage;
+                            imageBlock(g, layout, xs, gs, gBase, images, partials, part * total, lanes, false);
+                        }
+                        if (layout.partLanes) {
+                            imageBlock(g, layout, xs, gs, 0, 0, partials, part * total, lanes, true);
                         }
                     }
                 } finally {
                     scratch.give(lanes);
-                    scratch.give(gs);
+                    if (layout.copyGradient) {
+                        scratch.give(gs);
+                    }
                     scratch.give(xs);
                 }
             });
@@ -185,6 +197,12 @@ final class DirectWeightGradient {
         final int gImage;
         /** Images per block: at least {@link #MIN_TILE_ROW_VECTORS} row vectors. */
         final int block;
+        /** Whether gradient rows are copied (rounded up to whole vectors), or read where they are. */
+        final boolean copyGradient;
+        /** Whether every tile keeps its lanes over the whole part (else each block's are summed at once). */
+        final boolean partLanes;
+        /** Floats of lane scratch: every tile's accumulators, or one tile's. */
+        final int laneFloats;
 
         Layout(Conv2dGeometry g) {
             hp = g.paddedHeight();
@@ -194,6 +212,12 @@ final class DirectWeightGradient {
             gImage = g.outChannels() * g.outHeight() * gRow;
             int rowVectors = g.outHeight() * (gRow / L);
             block = Math.min(g.batch(), Math.max(1, (MIN_TILE_ROW_VECTORS + rowVectors - 1) / rowVectors));
+            long tiles = (long) g.groups()
+                    * ((g.outChannelsPerGroup() + KT - 1) / KT) * g.inChannelsPerGroup() * g.kernelH()
+                    * ((g.kernelW() + ST - 1) / ST);
+            copyGradient = gRow != g.outWidth();
+            partLanes = tiles * KT * ST * L <= MAX_PART_LANES;
+            laneFloats = partLanes ? (int) tiles * KT * ST * L : KT * ST * L;
         }
 
         /** Images [n, n + images) into xs (its padding zeroed by the caller, once) and gs. */
@@ -202,6 +226,9 @@ final class DirectWeightGradient {
             for (int i = 0; i < images; i++) {
                 DirectConv2d.copyPadded(g, input, inOff + (n + i) * g.inChannels() * g.height() * g.width(),
                         g.inChannels(), xs, i * xImage, hp, xRow);
+            }
+            if (!copyGradient) {
+                return;
             }
             int qq = g.outWidth();
             int rows = images * g.outChannels() * g.outHeight();
@@ -233,24 +260,39 @@ final class DirectWeightGradient {
         }
     }
 
-    /** Every tile of every group over a block of copied images, added into {@code partial[base …]}. */
-    private static void imageBlock(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int images,
-                                   float[] partial, int base, float[] lanes) {
+    /**
+     * Every tile of every group over a block of copied images. With {@code layout.partLanes} each tile adds
+     * into its own lanes, and a last call with {@code finish} writes their sums into {@code partial[base …]};
+     * otherwise each tile's lanes are summed into it at once.
+     */
+    private static void imageBlock(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int gBase, int images,
+                                   float[] partial, int base, float[] lanes, boolean finish) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
+        int tileLanes = KT * ST * L;
+        int lo = 0;
         for (int gi = 0; gi < g.groups(); gi++) {
             for (int k0 = 0; k0 < kg; k0 += KT) {
                 int kValid = Math.min(KT, kg - k0);
                 for (int c = 0; c < cg; c++) {
                     for (int r = 0; r < g.kernelH(); r++) {
-                        for (int s0 = 0; s0 < g.kernelW(); s0 += ST) {
+                        for (int s0 = 0; s0 < g.kernelW(); s0 += ST, lo += layout.partLanes ? tileLanes : 0) {
                             int sValid = Math.min(ST, g.kernelW() - s0);
-                            tile(g, layout, xs, gs, images, gi * kg + k0, kValid, gi * cg + c, r, s0, sValid, lanes);
+                            if (!finish) {
+                                tile(g, layout, xs, gs, gBase, images, gi * kg + k0, kValid, gi * cg + c, r, s0, sValid,
+                                        lanes, lo);
+                                if (layout.partLanes) {
+                                    continue;
+                                }
+                            }
                             int at = base + ((gi * kg + k0) * cg + c) * g.kernelH() * g.kernelW() + r * g.kernelW() + s0;
                             for (int j = 0; j < kValid; j++) {
                                 for (int t = 0; t < sValid; t++) {
-                                    partial[at + j * g.taps() + t] += laneSum(lanes, (j * ST + t) * L);
+                                    partial[at + j * g.taps() + t] += laneSum(lanes, lo + (j * ST + t) * L);
                                 }
+                            }
+                            if (!layout.partLanes) {
+                                java.util.Arrays.fill(lanes, 0, tileLanes, 0f);
                             }
                         }
                     }
@@ -273,8 +315,8 @@ final class DirectWeightGradient {
      * output channel k + j, input channel c (both counted over all groups), filter row r, tap s0 + t
      * (j < kValid, t < sValid).
      */
-    private static void tile(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int images,
-                             int k, int kValid, int c, int r, int s0, int sValid, float[] lanes) {
+    private static void tile(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int gBase, int images,
+                             int k, int kValid, int c, int r, int s0, int sValid, float[] lanes, int lo) {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int xRow = layout.xRow;
@@ -293,23 +335,23 @@ final class DirectWeightGradient {
         int sh = g.strideH();
         int pLo = Math.max(0, Math.min(pp, (sh - 1 - hShift) / sh));
         int pHi = Math.max(pLo, Math.min(pp, Math.max(0, g.height() - 1 - hShift + sh) / sh));
-        var a00 = FloatVector.zero(F);
-        var a01 = a00;
-        var a02 = a00;
-        var a10 = a00;
-        var a11 = a00;
-        var a12 = a00;
-        var a20 = a00;
-        var a21 = a00;
-        var a22 = a00;
-        var a30 = a00;
-        var a31 = a00;
-        var a32 = a00;
+        var a00 = FloatVector.fromArray(F, lanes, lo);
+        var a01 = FloatVector.fromArray(F, lanes, lo + L);
+        var a02 = FloatVector.fromArray(F, lanes, lo + 2 * L);
+        var a10 = FloatVector.fromArray(F, lanes, lo + 3 * L);
+        var a11 = FloatVector.fromArray(F, lanes, lo + 4 * L);
+        var a12 = FloatVector.fromArray(F, lanes, lo + 5 * L);
+        var a20 = FloatVector.fromArray(F, lanes, lo + 6 * L);
+        var a21 = FloatVector.fromArray(F, lanes, lo + 7 * L);
+        var a22 = FloatVector.fromArray(F, lanes, lo + 8 * L);
+        var a30 = FloatVector.fromArray(F, lanes, lo + 9 * L);
+        var a31 = FloatVector.fromArray(F, lanes, lo + 10 * L);
+        var a32 = FloatVector.fromArray(F, lanes, lo + 11 * L);
         // Lanes past Q meet the zeros after each copied gradient row, so no load needs a mask.
         for (int q = 0; q < qq; q += L) {
             for (int i = 0; i < images; i++) {
                 int xPlane = ((i * g.inChannels() + c) * layout.hp + r * g.dilationH()) * xRow + q;
-                int gPlane0 = (i * g.outChannels() + k) * gPlane + q;
+                int gPlane0 = gBase + (i * g.outChannels() + k) * gPlane + q;
                 for (int p = pLo; p < pHi; p++) {
                     int x = xPlane + p * g.strideH() * xRow;
                     int y = gPlane0 + p * gRow;
@@ -335,17 +377,17 @@ final class DirectWeightGradient {
                 }
             }
         }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a10.intoArray(lanes, 3 * L);
-        a11.intoArray(lanes, 4 * L);
-        a12.intoArray(lanes, 5 * L);
-        a20.intoArray(lanes, 6 * L);
-        a21.intoArray(lanes, 7 * L);
-        a22.intoArray(lanes, 8 * L);
-        a30.intoArray(lanes, 9 * L);
-        a31.intoArray(lanes, 10 * L);
-        a32.intoArray(lanes, 11 * L);
+        a00.intoArray(lanes, lo);
+        a01.intoArray(lanes, lo + L);
+        a02.intoArray(lanes, lo + 2 * L);
+        a10.intoArray(lanes, lo + 3 * L);
+        a11.intoArray(lanes, lo + 4 * L);
+        a12.intoArray(lanes, lo + 5 * L);
+        a20.intoArray(lanes, lo + 6 * L);
+        a21.intoArray(lanes, lo + 7 * L);
+        a22.intoArray(lanes, lo + 8 * L);
+        a30.intoArray(lanes, lo + 9 * L);
+        a31.intoArray(lanes, lo + 10 * L);
+        a32.intoArray(lanes, lo + 11 * L);
     }
 }
