@@ -212,10 +212,14 @@ public final class Functional {
         Tensor xv = x.value();
         Tensor wv = w.value();
         x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
-        w.addGrad((dst, off) -> k.conv2d().backwardWeight(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dst, off, par));
-        if (b != null) {
-            b.addGrad((dst, off) -> k.conv2d().backwardBias(g, dy.data(), dy.offset(), dst, off, par));
-        }
+        // Weight and bias gradients in one call: a kernel may sum the bias while it reads dy for the weights.
+        Variable.addGrads(w, b, (dw, wOff, db, bOff) -> {
+            if (dw != null) {
+                k.conv2d().backwardWeightAndBias(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dw, wOff, db, bOff, par);
+            } else {
+                k.conv2d().backwardBias(g, dy.data(), dy.offset(), db, bOff, par);
+            }
+        });
     }
 
     /** Max pooling with a square window, as {@code torch.nn.functional.max_pool2d(x, k, stride, padding)}. */

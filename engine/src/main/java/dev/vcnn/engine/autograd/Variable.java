@@ -197,6 +197,12 @@ public final class Variable {
         void write(float[] dst, int off);
     }
 
+    /** Writes two variables' gradient contributions in one call; a null destination is not wanted. */
+    @FunctionalInterface
+    interface PairWriter {
+        void write(float[] dstA, int offA, float[] dstB, int offB);
+    }
+
     /** Writes a gradient contribution, scaled onto {@code beta·dst} (beta 0: overwrite, 1: add). */
     @FunctionalInterface
     interface AccumulatingWriter {
@@ -261,15 +267,39 @@ public final class Variable {
         if (!requiresGrad) {
             return;
         }
+        float[] written = gradBuffer(value.numel());
+        writer.write(written, 0);
+        take(written);
+    }
+
+    /**
+     * Adds what one call of {@code writer} writes to the gradients of {@code a} and {@code b} (b may be null),
+     * as {@link #addGrad(GradWriter)} would for each; a variable that wants no gradient gets a null
+     * destination, and nothing is called when neither does.
+     */
+    static void addGrads(Variable a, Variable b, PairWriter writer) {
+        float[] da = a.requiresGrad ? gradBuffer(a.value.numel()) : null;
+        float[] db = b != null && b.requiresGrad ? gradBuffer(b.value.numel()) : null;
+        if (da == null && db == null) {
+            return;
+        }
+        writer.write(da, 0, db, 0);
+        if (da != null) {
+            a.take(da);
+        }
+        if (db != null) {
+            b.take(db);
+        }
+    }
+
+    /** A buffer of this variable's size, just written: the gradient the first time, else added to it. */
+    private void take(float[] written) {
         if (grad == null) {
-            float[] fresh = gradBuffer(value.numel());
-            writer.write(fresh, 0);
-            grad = Tensor.wrap(fresh, 0, shape());
+            grad = Tensor.wrap(written, 0, shape());
         } else {
-            float[] tmp = gradBuffer(value.numel());
-            writer.write(tmp, 0);
-            Context.current().kernels().blas1().add(grad.data(), grad.offset(), tmp, 0, grad.data(), grad.offset(), tmp.length);
-            recycle(tmp);
+            Context.current().kernels().blas1().add(grad.data(), grad.offset(), written, 0, grad.data(), grad.offset(),
+                    written.length);
+            recycle(written);
         }
     }
 

@@ -28,4 +28,18 @@ public interface Conv2d {
     /** gradBias[k] = Σ_{n,p,q} gradOut[n,k,p,q]. */
     void backwardBias(Conv2dGeometry g, float[] gradOut, int goOff, float[] gradBias, int gbOff,
                       Parallelism parallelism);
+
+    /**
+     * {@link #backwardWeight} and, when {@code gradBias} is not null, {@link #backwardBias} in one call, each
+     * within its own bound: an implementation may sum the bias gradient while it reads gradOut for the
+     * weights (in another order than {@link #backwardBias}).
+     */
+    default void backwardWeightAndBias(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                                       float[] gradWeight, int gwOff, float[] gradBias, int gbOff,
+                                       Parallelism parallelism) {
+        backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
+        if (gradBias != null) {
+            backwardBias(g, gradOut, goOff, gradBias, gbOff, parallelism);
+        }
+    }
 }

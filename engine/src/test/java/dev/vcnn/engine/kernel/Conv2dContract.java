@@ -349,6 +349,17 @@ public abstract class Conv2dContract {
 
         float[] gB = new float[g.outChannels() + 1];
         impl().backwardBias(g, gOut, off, gB, 1, TWO_THREADS);
+        assertBiasGradient(g, gOutExact, gB, 1, c);
+
+        // Both at once (the SIMD row kernel sums the bias as it reads gradOut for the weights).
+        java.util.Arrays.fill(gW, Float.NaN);
+        java.util.Arrays.fill(gB, Float.NaN);
+        impl().backwardWeightAndBias(g, in, off, gOut, off, gW, off, gB, 1, TWO_THREADS);
+        Bounds.assertWithin("gradWeight (with the bias)", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
+        assertBiasGradient(g, gOutExact, gB, 1, c);
+    }
+
+    private static void assertBiasGradient(Conv2dGeometry g, float[] gOutExact, float[] gB, int gbOff, Case c) {
         for (int k = 0; k < g.outChannels(); k++) {
             double exact = 0;
             double abs = 0;
@@ -361,8 +372,8 @@ public abstract class Conv2dContract {
                 }
             }
             double bound = 2.0 * (g.batch() * pq + 1) * Gens.U * abs;
-            if (!(Math.abs(gB[1 + k] - exact) <= bound)) {
-                throw new AssertionError("gradBias[" + k + "] = " + gB[1 + k] + " but exact " + exact + " for " + c);
+            if (!(Math.abs(gB[gbOff + k] - exact) <= bound)) {
+                throw new AssertionError("gradBias[" + k + "] = " + gB[gbOff + k] + " but exact " + exact + " for " + c);
             }
         }
     }
@@ -484,6 +495,9 @@ public abstract class Conv2dContract {
         impl().backwardWeight(g, in, 0, gOut, 0, gW, 0, p);
         float[] gB = new float[g.outChannels()];
         impl().backwardBias(g, gOut, 0, gB, 0, p);
-        return new float[][] {out, gIn, gW, gB};
+        float[] gWb = new float[g.weightShape().numel()];
+        float[] gBw = new float[g.outChannels()];
+        impl().backwardWeightAndBias(g, in, 0, gOut, 0, gWb, 0, gBw, 0, p);
+        return new float[][] {out, gIn, gW, gB, gWb, gBw};
     }
 }

@@ -2,6 +2,7 @@ package dev.vcnn.engine.kernel.simd;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
+import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.parallel.Parallelism;
 import jdk.incubator.vector.FloatVector;
@@ -88,11 +89,21 @@ final class DirectWeightGradient {
         return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(batch, MAX_PARTS), workParts)));
     }
 
+    /**
+     * The weight gradient and, when {@code gradBias} is not null, the bias gradient as
+     * {@code Conv2d.backwardBias} sums it (each image's row in float by {@code blas}, rows added in double),
+     * from each block of images right after its tiles have read it: a CIFAR first layer's 8 MB of gradient
+     * then comes from cache instead of memory a second time.
+     */
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                               float[] gradWeight, int gwOff, Parallelism parallelism, Scratch scratch) {
+                               float[] gradWeight, int gwOff, Blas1 blas, float[] gradBias, int gbOff,
+                               Parallelism parallelism, Scratch scratch) {
         int total = g.outChannels() * g.taps();
         int parts = parts(g);
         var layout = new Layout(g);
+        int kk = g.outChannels();
+        int pq = g.outPlane();
+        double[] biasParts = gradBias == null ? null : new double[parts * kk];
         float[] partials = scratch.take(parts * total);
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
@@ -112,6 +123,11 @@ final class DirectWeightGradient {
                             layout.copy(g, input, inOff, gradOut, goOff, n, images, xs, gs);
                             int gBase = layout.copyGradient ? 0 : goOff + n * layout.gImage;
                             imageBlock(g, layout, xs, gs, gBase, images, partials, part * total, lanes, false);
+                            if (biasParts != null) {
+                                for (int i = n * kk; i < (n + images) * kk; i++) {
+                                    biasParts[part * kk + i % kk] += blas.sum(gradOut, goOff + i * pq, pq);
+                                }
+                            }
                         }
                         if (layout.partLanes) {
                             imageBlock(g, layout, xs, gs, 0, 0, partials, part * total, lanes, true);
@@ -126,6 +142,15 @@ final class DirectWeightGradient {
                 }
             });
             sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            if (biasParts != null) {
+                for (int k = 0; k < kk; k++) {
+                    double sum = 0;
+                    for (int part = 0; part < parts; part++) {
+                        sum += biasParts[part * kk + k];
+                    }
+                    gradBias[gbOff + k] = (float) sum;
+                }
+            }
         } finally {
             scratch.give(partials);
         }
