@@ -102,8 +102,8 @@ public class ConvBench extends ThreadedBench {
     public float[] forwardBackward(FlopCounter counter) {
         conv.forward(g, input, 0, weight, 0, bias, 0, out, 0, parallelism);
         conv.backwardInput(g, gradOut, 0, weight, 0, gradIn, 0, parallelism);
-        conv.backwardWeight(g, input, 0, gradOut, 0, gradWeight, 0, parallelism);
-        conv.backwardBias(g, gradOut, 0, gradBias, 0, parallelism);
+        // Weight and bias gradients in one call, as autograd's conv2d takes them.
+        conv.backwardWeightAndBias(g, input, 0, gradOut, 0, gradWeight, 0, gradBias, 0, parallelism);
         counter.flop += 3 * 2 * g.forwardMacs();
         return gradWeight;
     }
