@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -148,5 +150,38 @@ class VariableTest {
         var t = assertThrows(IllegalArgumentException.class,
                 () -> Functional.crossEntropy(Variable.constant(Tensor.zeros(2, 3)), new int[] {0, 3}));
         assertEquals("cross_entropy: target 1 must be in [0, 3) but was 3 (input=[2, 3])", t.getMessage());
+    }
+
+    /**
+     * ReLU over more elements than one task takes runs in chunks over the context's threads: on two threads
+     * every element of the output and of the input gradient is what the definition gives (a chunk computed
+     * from the wrong offset, or not at all, differs), for a view that does not start at its array's 0.
+     */
+    @Test
+    void reluInChunksOverThreadsIsElementwiseExact() {
+        int n = 3 * (1 << 15) + 77;
+        float[] data = new float[n + 5];
+        float[] dy = new float[n];
+        var rng = new java.util.SplittableRandom(4);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) rng.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < n; i++) {
+            dy[i] = (float) rng.nextDouble(-1, 1);
+        }
+        try (var two = Parallelism.of(2)) {
+            new Context(Kernels.defaults(), two).run(() -> {
+                Variable x = Variable.parameter(Tensor.wrap(data, 5, dev.vcnn.engine.tensor.Shape.of(n)));
+                Variable y = Functional.relu(x);
+                y.backward(Tensor.of(dy.clone(), n), false);
+                float[] out = y.value().toArray();
+                float[] grad = x.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    float v = data[5 + i];
+                    assertEquals(Math.max(v, 0f), out[i], "relu output " + i);
+                    assertEquals(v > 0 ? dy[i] : 0f, grad[i], "relu input gradient " + i);
+                }
+            });
+        }
     }
 }
