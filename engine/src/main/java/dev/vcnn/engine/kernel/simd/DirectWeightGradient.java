@@ -20,9 +20,10 @@ import jdk.incubator.vector.VectorMask;
  * Each block of images is copied once into scratch, the input with its zero padding and the gradient in
  * rows rounded up to whole vectors with zeros after Q, so the tile's loads are all unmasked and in
  * bounds; when Q is a whole number of vectors the gradient is read where it lies (CIFAR first layer,
- * 32 wide, one core: 2.1 → 1.8 ms; two cores 1.1 → 0.89: the copy streamed 8 MB through the cache). A first version read the caller's arrays with masked loads instead: C1 could not compile that
- * tile ("out of virtual registers"), and when C2's code hit an uncommon trap (a mask's out-of-range
- * path, a branch warm-up had not taken) the tile ran boxed for seconds, 15× slower, mid-training.
+ * 32 wide, one core: 2.1 → 1.8 ms; two cores 1.1 → 0.89: the copy streamed 8 MB through the cache). A
+ * first version read the caller's arrays with masked loads instead: C1 could not compile that tile ("out
+ * of virtual registers"), and when C2's code hit an uncommon trap (a mask's out-of-range path, a branch
+ * warm-up had not taken) the tile ran boxed for seconds, 15× slower, mid-training.
  * Lanes past Q multiply a gradient of 0 by an input value: exact for finite inputs (an infinite input
  * makes the loss NaN anyway, but here may also turn a neighbouring tap's gradient NaN).
  *

@@ -474,10 +474,8 @@ final class SimdConv2d implements Conv2d {
                     parallelism, gradRows);
             return;
         }
-        backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-        if (gradBias != null) {
-            backwardBias(g, gradOut, goOff, gradBias, gbOff, parallelism);
-        }
+        Conv2d.super.backwardWeightAndBias(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gradBias, gbOff,
+                parallelism);
     }
 
     /** Whether {@link #backwardWeight} takes the row kernel, {@link DirectWeightGradient}. */
