@@ -184,4 +184,45 @@ class VariableTest {
             });
         }
     }
+
+    /**
+     * A convolution whose weight is frozen still gives its bias a gradient (Σ over images and positions of
+     * the output gradient), and one whose bias is frozen gives the weight its gradient alone: the weight and
+     * bias gradients come from one call, which must not skip either side.
+     */
+    @Test
+    void convolutionGradientsReachABiasBehindAFrozenWeightAndTheReverse() {
+        var rng = new java.util.SplittableRandom(9);
+        float[] xs = new float[2 * 3 * 6 * 5];
+        float[] ws = new float[4 * 3 * 3 * 3];
+        float[] dys = new float[2 * 4 * 6 * 5];
+        for (float[] a : new float[][] {xs, ws, dys}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.nextDouble(-1, 1);
+            }
+        }
+        Tensor x = Tensor.of(xs, 2, 3, 6, 5);
+        Tensor dy = Tensor.of(dys, 2, 4, 6, 5);
+        Variable frozenW = Variable.constant(Tensor.of(ws.clone(), 4, 3, 3, 3));
+        Variable b = Variable.parameter(Tensor.of(new float[4], 4));
+        Functional.conv2d(Variable.constant(x), frozenW, b, 1, 1).backward(dy, false);
+        for (int k = 0; k < 4; k++) {
+            double sum = 0;
+            for (int n = 0; n < 2; n++) {
+                for (int i = 0; i < 30; i++) {
+                    sum += dys[(n * 4 + k) * 30 + i];
+                }
+            }
+            assertEquals(sum, b.grad().toArray()[k], 1e-5, "bias gradient " + k);
+        }
+        assertNull(frozenW.grad());
+
+        Variable w = Variable.parameter(Tensor.of(ws.clone(), 4, 3, 3, 3));
+        Variable frozenB = Variable.constant(Tensor.of(new float[4], 4));
+        Functional.conv2d(Variable.constant(x), w, frozenB, 1, 1).backward(dy, false);
+        Variable w2 = Variable.parameter(Tensor.of(ws.clone(), 4, 3, 3, 3));
+        Functional.conv2d(Variable.constant(x), w2, null, 1, 1).backward(dy, false);
+        assertArrayEquals(w2.grad().toArray(), w.grad().toArray(), "weight gradient with a frozen bias");
+        assertNull(frozenB.grad());
+    }
 }
