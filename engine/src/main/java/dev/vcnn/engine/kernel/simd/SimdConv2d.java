@@ -469,23 +469,25 @@ final class SimdConv2d implements Conv2d {
     public void backwardWeightAndBias(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                       float[] gradWeight, int gwOff, float[] gradBias, int gbOff,
                                       Parallelism parallelism) {
-        if (gradBias != null && g.batch() > 0 && rowWeightGradient(g)) {
-            DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, blas, gradBias, gbOff,
-                    parallelism, gradRows);
-            return;
+        if (!weightGradient(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gradBias, gbOff, parallelism)
+                && gradBias != null) {
+            backwardBias(g, gradOut, goOff, gradBias, gbOff, parallelism);
         }
-        Conv2d.super.backwardWeightAndBias(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gradBias, gbOff,
-                parallelism);
-    }
-
-    /** Whether {@link #backwardWeight} takes the row kernel, {@link DirectWeightGradient}. */
-    private static boolean rowWeightGradient(Conv2dGeometry g) {
-        return !LaneChannelWeightGradient.applies(g) && !FlatWeightGradient.applies(g) && DirectWeightGradient.applies(g);
     }
 
     @Override
     public void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                float[] gradWeight, int gwOff, Parallelism parallelism) {
+        weightGradient(g, input, inOff, gradOut, goOff, gradWeight, gwOff, null, 0, parallelism);
+    }
+
+    /**
+     * The weight gradient by the path that fits the layer; returns whether that path also wrote the bias
+     * gradient (only the row kernel does, and only when {@code gradBias} is not null).
+     */
+    private boolean weightGradient(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                                   float[] gradWeight, int gwOff, float[] gradBias, int gbOff,
+                                   Parallelism parallelism) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
@@ -493,28 +495,28 @@ final class SimdConv2d implements Conv2d {
         int hw = g.inPlane();
         if (g.batch() == 0) {
             Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * crs, 0f);
-            return;
+            return false;
         }
         if (LaneChannelWeightGradient.applies(g)) {
             LaneChannelWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
-            return;
+            return false;
         }
         if (FlatWeightGradient.applies(g)) {
             FlatWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
-            return;
+            return false;
         }
         if (DirectWeightGradient.applies(g)) {
-            DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, blas, null, 0,
-                    parallelism, gradRows);
-            return;
+            DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, blas, gradBias,
+                    gbOff, parallelism, gradRows);
+            return gradBias != null;
         }
         if (imageBlocksApply(g)) {
             backwardWeightOnImageBlocks(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            return;
+            return false;
         }
         if (weightGradientPartsOnPaddedRows(g) >= 2) {
             backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            return;
+            return false;
         }
         // Images per chunk from the geometry alone: the K dimension of each GEMM is chunk·PQ.
         int chunk = (int) Math.max(1, Math.min(g.batch(), CHUNK_FLOATS / ((long) Math.max(crs, kg) * pq)));
@@ -547,6 +549,7 @@ final class SimdConv2d implements Conv2d {
             gradRows.give(rows);
             columns.give(col);
         }
+        return false;
     }
 
     /** Most floats of per-call partial weight gradients in {@link #backwardWeightOnPaddedRows}: 16 MiB. */
