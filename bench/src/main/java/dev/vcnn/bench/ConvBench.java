@@ -1,9 +1,5 @@
 package dev.vcnn.bench;
 
-import dev.vcnn.engine.kernel.Conv2d;
-import dev.vcnn.engine.kernel.Conv2dGeometry;
-import dev.vcnn.engine.kernel.Kernels;
-import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -15,96 +11,28 @@ import org.openjdk.jmh.annotations.Setup;
  * twice the forward, so it reads as GFLOP/s comparable with PyTorch's figures.
  */
 public class ConvBench extends ThreadedBench {
-    /**
-     * lenet-conv1: N64, 1→6, 28×28, k5, no pad; cifar-conv1: N64, 3→32, 32×32, k3, pad 1;
-     * vgg-64: N8, 64→64, 56×56, k3, pad 1; conv-128: N8, 128→128, 28×28, k3, pad 1.
-     */
+    /** See {@link ConvLayer#of}. */
     @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128"})
     public String shape;
 
-    private final Conv2d conv = Kernels.defaults().conv2d();
-    private Conv2dGeometry g;
-    private float[] input;
-    private float[] weight;
-    private float[] bias;
-    private float[] out;
-    private float[] gradOut;
-    private float[] gradIn;
-    private float[] gradWeight;
-    private float[] gradBias;
+    private ConvLayer layer;
 
     @Setup(Level.Trial)
     public void setUp() {
         openPool();
-        g = switch (shape) {
-            case "lenet-conv1" -> new Conv2dGeometry(64, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1);
-            case "cifar-conv1" -> new Conv2dGeometry(64, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            case "vgg-64" -> new Conv2dGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            case "conv-128" -> new Conv2dGeometry(8, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            default -> throw new IllegalArgumentException("ConvBench: shape must be one of lenet-conv1, "
-                    + "cifar-conv1, vgg-64, conv-128 but was '" + shape + "'");
-        };
-        var rng = new SplittableRandom(3);
-        input = BenchData.uniform(rng, g.inputShape().numel());
-        weight = BenchData.uniform(rng, g.weightShape().numel());
-        bias = BenchData.uniform(rng, g.outChannels());
-        gradOut = BenchData.uniform(rng, g.outputShape().numel());
-        out = new float[g.outputShape().numel()];
-        gradIn = new float[g.inputShape().numel()];
-        gradWeight = new float[g.weightShape().numel()];
-        gradBias = new float[g.outChannels()];
-        validate();
-    }
-
-    /** One forward output per output channel against the scalar definition, within the float bound. */
-    private void validate() {
-        conv.forward(g, input, 0, weight, 0, bias, 0, out, 0, parallelism);
-        var sample = new SplittableRandom(5);
-        int cg = g.inChannels() / g.groups();
-        for (int k = 0; k < g.outChannels(); k++) {
-            int n = sample.nextInt(g.batch());
-            int p = sample.nextInt(g.outHeight());
-            int q = sample.nextInt(g.outWidth());
-            double exact = bias[k];
-            double abs = Math.abs(bias[k]);
-            int terms = 1;
-            for (int c = 0; c < cg; c++) {
-                for (int r = 0; r < g.kernelH(); r++) {
-                    for (int s = 0; s < g.kernelW(); s++) {
-                        int h = p * g.strideH() - g.padTop() + r * g.dilationH();
-                        int w = q * g.strideW() - g.padLeft() + s * g.dilationW();
-                        if (h >= 0 && h < g.height() && w >= 0 && w < g.width()) {
-                            double t = (double) input[((n * g.inChannels() + c) * g.height() + h) * g.width() + w]
-                                    * weight[((k * cg + c) * g.kernelH() + r) * g.kernelW() + s];
-                            exact += t;
-                            abs += Math.abs(t);
-                            terms++;
-                        }
-                    }
-                }
-            }
-            float got = out[((n * g.outChannels() + k) * g.outHeight() + p) * g.outWidth() + q];
-            if (!(Math.abs(got - exact) <= 2.0 * (terms + 1) * 0x1p-24 * abs)) {
-                throw new IllegalStateException("ConvBench " + shape + ": output (" + n + ", " + k + ", " + p + ", "
-                        + q + ") is " + got + " but the definition gives " + exact);
-            }
-        }
+        layer = ConvLayer.of(shape);
+        layer.validate(parallelism);
     }
 
     @Benchmark
     public float[] forward(FlopCounter counter) {
-        conv.forward(g, input, 0, weight, 0, bias, 0, out, 0, parallelism);
-        counter.flop += 2 * g.forwardMacs();
-        return out;
+        counter.flop += layer.forwardFlop();
+        return layer.forward(parallelism);
     }
 
     @Benchmark
     public float[] forwardBackward(FlopCounter counter) {
-        conv.forward(g, input, 0, weight, 0, bias, 0, out, 0, parallelism);
-        conv.backwardInput(g, gradOut, 0, weight, 0, gradIn, 0, parallelism);
-        // Weight and bias gradients in one call, as autograd's conv2d takes them.
-        conv.backwardWeightAndBias(g, input, 0, gradOut, 0, gradWeight, 0, gradBias, 0, parallelism);
-        counter.flop += 3 * 2 * g.forwardMacs();
-        return gradWeight;
+        counter.flop += layer.forwardBackwardFlop();
+        return layer.forwardBackward(parallelism);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vcnn.bench;
 
+import dev.vcnn.engine.parallel.Parallelism;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,26 +16,43 @@ public class FmaPeakBench extends ThreadedBench {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int STEPS = 1 << 16;
 
-    private final float[] seeds = {1.0001f, 0.9999f, 1e-7f};
-    private final float[][] sinks = new float[64][F.length()];
+    private final float[] seeds = seeds();
+    private final float[][] sinks = new float[64][lanes()];
 
     @Setup(Level.Trial)
     public void setUp() {
         openPool();
     }
 
-    /** One independent set of chains per thread; the sinks sit 8 rows apart to avoid false sharing. */
     @Benchmark
     public void fma(FlopCounter counter) {
-        parallelism.forRange(threads, 1, (s, e) -> {
-            for (int t = s; t < e; t++) {
-                chains(seeds, sinks[t * 8]);
-            }
-        });
-        counter.flop += (long) threads * STEPS * 16 * F.length() * 2;
+        counter.flop += probe(parallelism, threads, STEPS, seeds, sinks);
     }
 
-    private static void chains(float[] seeds, float[] sink) {
+    /**
+     * {@code steps} steps of the chains on each of {@code threads} tasks; returns the FLOP done. One independent
+     * set of chains per thread; the sinks (64 rows) sit 8 rows apart to avoid false sharing.
+     */
+    static long probe(Parallelism parallelism, int threads, int steps, float[] seeds, float[][] sinks) {
+        parallelism.forRange(threads, 1, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                chains(seeds, steps, sinks[t * 8]);
+            }
+        });
+        return (long) threads * steps * 16 * F.length() * 2;
+    }
+
+    /** Floats per vector of the chains: the length of each sink row. */
+    static int lanes() {
+        return F.length();
+    }
+
+    /** The seeds the chains start from: {x, a0, y} with a_i = a0 + i·y, a ← a·x + y. */
+    static float[] seeds() {
+        return new float[] {1.0001f, 0.9999f, 1e-7f};
+    }
+
+    private static void chains(float[] seeds, int steps, float[] sink) {
         var x = FloatVector.broadcast(F, seeds[0]);
         var y = FloatVector.broadcast(F, seeds[2]);
         var a0 = FloatVector.broadcast(F, seeds[1]);
@@ -53,7 +71,7 @@ public class FmaPeakBench extends ThreadedBench {
         var a13 = a12.add(y);
         var a14 = a13.add(y);
         var a15 = a14.add(y);
-        for (int i = 0; i < STEPS; i++) {
+        for (int i = 0; i < steps; i++) {
             a0 = a0.fma(x, y);
             a1 = a1.fma(x, y);
             a2 = a2.fma(x, y);

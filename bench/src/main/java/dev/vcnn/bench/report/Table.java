@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Prints a JMH JSON result as one table: benchmark, parameters, score ± error, GFLOP/s or images/s,
- * and the share of the same run's {@code FmaPeakBench} at the same thread count.
+ * and the share of the same run's {@code FmaPeakBench} at the same thread count (for {@code PeakShareBench}, of
+ * the peak it measured beside the layer).
  * Usage: {@code java -cp benchmarks.jar dev.vcnn.bench.report.Table results.json}.
  */
 public final class Table {
@@ -29,15 +30,27 @@ public final class Table {
         sb.append("| benchmark | parameters | score | GFLOP/s | images/s | % of FMA peak |\n|---|---|---|---|---|---|\n");
         for (JmhResults.Row r : rows) {
             JmhResults.Score p = r.primary();
-            JmhResults.Score flop = r.secondary().get("flop");
             JmhResults.Score images = r.secondary().get("images");
-            Double pk = peak.get(r.params().getOrDefault("threads", "1"));
+            Double gflops = r.secondary().containsKey("flop") ? Double.valueOf(r.secondary().get("flop").score()) : null;
+            Double share = null;
+            if (gflops != null) {
+                Double pk = peak.get(r.params().getOrDefault("threads", "1"));
+                share = pk == null ? null : gflops / pk;
+            } else if (r.secondary().containsKey("layerNanos")) { // PeakShareBench: the peak measured beside the layer
+                gflops = rate(r, "layerFlop", "layerNanos");
+                share = gflops / rate(r, "peakFlop", "peakNanos");
+            }
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s %s | %s | %s | %s |%n", r.benchmark(), r.paramText(),
-                    num(p.score()), num(p.error()), p.unit(), flop == null ? "" : String.format(Locale.ROOT, "%.1f", flop.score()),
+                    num(p.score()), num(p.error()), p.unit(), gflops == null ? "" : String.format(Locale.ROOT, "%.1f", gflops),
                     images == null ? "" : String.format(Locale.ROOT, "%,.0f", images.score()),
-                    flop == null || pk == null ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * flop.score() / pk)));
+                    share == null ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * share)));
         }
         return sb.toString();
+    }
+
+    /** GFLOP/s from a PeakShareBench row's summed FLOP and nanosecond counters. */
+    private static double rate(JmhResults.Row r, String flop, String nanos) {
+        return r.secondary().get(flop).score() / r.secondary().get(nanos).score();
     }
 
     /** Three significant digits, whatever the magnitude. */
