@@ -19,9 +19,12 @@ import org.openjdk.jmh.annotations.State;
  * (invocations per nanosecond) means nothing here.
  */
 public class PeakShareBench extends ThreadedBench {
-    /** See {@link ConvLayer#of}. */
+    /**
+     * See {@link ConvLayer#of}; not named {@code shape}, so that {@code -p layer=…} picks layers here without
+     * narrowing {@link ConvBench} in the same run.
+     */
     @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128"})
-    public String shape;
+    public String layer;
 
     /** forward, or forwardBackward (input, weight and bias gradients after the forward). */
     @Param({"forward", "forwardBackward"})
@@ -30,7 +33,7 @@ public class PeakShareBench extends ThreadedBench {
     /** Probe steps per check of the clock: ~36 µs of FMA on one core at 512 bits. */
     private static final int PROBE_STEPS = 1 << 13;
 
-    private ConvLayer layer;
+    private ConvLayer conv;
     private boolean backward;
     private final float[] seeds = FmaPeakBench.seeds();
     private final float[][] sinks = new float[64][FmaPeakBench.lanes()];
@@ -54,14 +57,14 @@ public class PeakShareBench extends ThreadedBench {
             default -> throw new IllegalArgumentException("PeakShareBench: pass must be forward or forwardBackward "
                     + "but was '" + pass + "'");
         };
-        layer = ConvLayer.of(shape);
-        layer.validate(parallelism);
+        conv = ConvLayer.of(layer);
+        conv.validate(parallelism);
     }
 
     @Benchmark
     public float[] interleaved(Share share) {
         long t0 = System.nanoTime();
-        float[] result = backward ? layer.forwardBackward(parallelism) : layer.forward(parallelism);
+        float[] result = backward ? conv.forwardBackward(parallelism) : conv.forward(parallelism);
         long t1 = System.nanoTime();
         long flop = 0;
         long t2;
@@ -70,7 +73,7 @@ public class PeakShareBench extends ThreadedBench {
             t2 = System.nanoTime();
         } while (t2 - t1 < t1 - t0);
         share.layerNanos += t1 - t0;
-        share.layerFlop += backward ? layer.forwardBackwardFlop() : layer.forwardFlop();
+        share.layerFlop += backward ? conv.forwardBackwardFlop() : conv.forwardFlop();
         share.peakNanos += t2 - t1;
         share.peakFlop += flop;
         return result;
