@@ -42,6 +42,31 @@ public class FmaPeakBench extends ThreadedBench {
         return (long) threads * steps * 16 * F.length() * 2;
     }
 
+    /**
+     * The chains on each of {@code threads} tasks, {@code steps} at a time, until {@code deadline}
+     * ({@link System#nanoTime}) has passed; returns the FLOP done. One fork-join in all: a fork-join per short
+     * batch of steps cost each thread microseconds that the FLOP count would not show.
+     */
+    static long probeUntil(Parallelism parallelism, int threads, int steps, long deadline, float[] seeds,
+                           float[][] sinks) {
+        long[] batches = new long[threads * 8];
+        parallelism.forRange(threads, 1, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                long n = 0;
+                do {
+                    chains(seeds, steps, sinks[t * 8]);
+                    n++;
+                } while (System.nanoTime() - deadline < 0);
+                batches[t * 8] = n;
+            }
+        });
+        long total = 0;
+        for (int t = 0; t < threads; t++) {
+            total += batches[t * 8];
+        }
+        return total * steps * 16 * F.length() * 2;
+    }
+
     /** Floats per vector of the chains: the length of each sink row. */
     static int lanes() {
         return F.length();

@@ -30,7 +30,7 @@ public class PeakShareBench extends ThreadedBench {
     @Param({"forward", "forwardBackward"})
     public String pass;
 
-    /** Probe steps per check of the clock: ~36 µs of FMA on one core at 512 bits. */
+    /** Probe steps per look at the clock: ~36 µs of FMA on one core at 512 bits. */
     private static final int PROBE_STEPS = 1 << 13;
 
     private ConvLayer conv;
@@ -66,12 +66,8 @@ public class PeakShareBench extends ThreadedBench {
         long t0 = System.nanoTime();
         float[] result = backward ? conv.forwardBackward(parallelism) : conv.forward(parallelism);
         long t1 = System.nanoTime();
-        long flop = 0;
-        long t2;
-        do {
-            flop += FmaPeakBench.probe(parallelism, threads, PROBE_STEPS, seeds, sinks);
-            t2 = System.nanoTime();
-        } while (t2 - t1 < t1 - t0);
+        long flop = FmaPeakBench.probeUntil(parallelism, threads, PROBE_STEPS, t1 + (t1 - t0), seeds, sinks);
+        long t2 = System.nanoTime();
         share.layerNanos += t1 - t0;
         share.layerFlop += backward ? conv.forwardBackwardFlop() : conv.forwardFlop();
         share.peakNanos += t2 - t1;
