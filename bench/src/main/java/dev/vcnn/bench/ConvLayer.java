@@ -51,8 +51,8 @@ final class ConvLayer {
             case "cifar-conv1" -> new Conv2dGeometry(64, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "vgg-64" -> new Conv2dGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "conv-128" -> new Conv2dGeometry(8, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            default -> throw new IllegalArgumentException("conv layer: shape must be one of " + SHAPES + " but was '"
-                    + shape + "'");
+            default -> throw new IllegalArgumentException("unknown convolution layer '" + shape + "': expected one of "
+                    + SHAPES);
         });
     }
 
