@@ -16,68 +16,54 @@ public class FmaPeakBench extends ThreadedBench {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int STEPS = 1 << 16;
 
-    private final float[] seeds = seeds();
-    private final float[][] sinks = new float[64][lanes()];
+    private final Chains chains = new Chains();
 
     @Setup(Level.Trial)
     public void setUp() {
         openPool();
     }
 
+    /** One batch of {@link #STEPS} per thread (the deadline has passed by the time it is looked at). */
     @Benchmark
     public void fma(FlopCounter counter) {
-        counter.flop += probe(parallelism, threads, STEPS, seeds, sinks);
+        counter.flop += chains.run(parallelism, threads, STEPS, System.nanoTime());
     }
 
     /**
-     * {@code steps} steps of the chains on each of {@code threads} tasks; returns the FLOP done. One independent
-     * set of chains per thread; the sinks (64 rows) sit 8 rows apart to avoid false sharing.
+     * The probe, for this benchmark and {@link PeakShareBench}: the chains' seeds, and per thread (up to 8) a
+     * sink row and a batch count, 8 rows apart to avoid false sharing.
      */
-    static long probe(Parallelism parallelism, int threads, int steps, float[] seeds, float[][] sinks) {
-        parallelism.forRange(threads, 1, (s, e) -> {
-            for (int t = s; t < e; t++) {
-                chains(seeds, steps, sinks[t * 8]);
-            }
-        });
-        return (long) threads * steps * 16 * F.length() * 2;
-    }
+    static final class Chains {
+        private final float[] seeds = {1.0001f, 0.9999f, 1e-7f};
+        private final float[][] sinks = new float[64][F.length()];
+        private final long[] batches = new long[64];
 
-    /**
-     * The chains on each of {@code threads} tasks, {@code steps} at a time, until {@code deadline}
-     * ({@link System#nanoTime}) has passed; returns the FLOP done. One fork-join in all: a fork-join per short
-     * batch of steps cost each thread microseconds that the FLOP count would not show.
-     */
-    static long probeUntil(Parallelism parallelism, int threads, int steps, long deadline, float[] seeds,
-                           float[][] sinks) {
-        long[] batches = new long[threads * 8];
-        parallelism.forRange(threads, 1, (s, e) -> {
-            for (int t = s; t < e; t++) {
-                long n = 0;
-                do {
-                    chains(seeds, steps, sinks[t * 8]);
-                    n++;
-                } while (System.nanoTime() - deadline < 0);
-                batches[t * 8] = n;
+        /**
+         * Batches of {@code steps} steps on each of {@code threads} tasks, until {@code deadline}
+         * ({@link System#nanoTime}) has passed and at least one; returns the FLOP done. One fork-join in all: a
+         * fork-join per short batch cost each thread microseconds that the FLOP count would not show.
+         */
+        long run(Parallelism parallelism, int threads, int steps, long deadline) {
+            parallelism.forRange(threads, 1, (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    long n = 0;
+                    do {
+                        fmaSteps(seeds, steps, sinks[t * 8]);
+                        n++;
+                    } while (System.nanoTime() - deadline < 0);
+                    batches[t * 8] = n;
+                }
+            });
+            long total = 0;
+            for (int t = 0; t < threads; t++) {
+                total += batches[t * 8];
             }
-        });
-        long total = 0;
-        for (int t = 0; t < threads; t++) {
-            total += batches[t * 8];
+            return total * steps * 16 * F.length() * 2;
         }
-        return total * steps * 16 * F.length() * 2;
     }
 
-    /** Floats per vector of the chains: the length of each sink row. */
-    static int lanes() {
-        return F.length();
-    }
-
-    /** The seeds the chains start from: {x, a0, y} with a_i = a0 + i·y, a ← a·x + y. */
-    static float[] seeds() {
-        return new float[] {1.0001f, 0.9999f, 1e-7f};
-    }
-
-    private static void chains(float[] seeds, int steps, float[] sink) {
+    /** From seeds {x, a0, y}: chains a_i = a0 + i·y, each step a ← a·x + y. */
+    private static void fmaSteps(float[] seeds, int steps, float[] sink) {
         var x = FloatVector.broadcast(F, seeds[0]);
         var y = FloatVector.broadcast(F, seeds[2]);
         var a0 = FloatVector.broadcast(F, seeds[1]);

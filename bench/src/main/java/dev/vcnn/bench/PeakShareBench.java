@@ -35,8 +35,7 @@ public class PeakShareBench extends ThreadedBench {
 
     private ConvLayer conv;
     private boolean backward;
-    private final float[] seeds = FmaPeakBench.seeds();
-    private final float[][] sinks = new float[64][FmaPeakBench.lanes()];
+    private final FmaPeakBench.Chains chains = new FmaPeakBench.Chains();
 
     /** Times (ns) and FLOP of the layer and of the probe beside it, summed over an iteration. */
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -66,7 +65,7 @@ public class PeakShareBench extends ThreadedBench {
         long t0 = System.nanoTime();
         float[] result = backward ? conv.forwardBackward(parallelism) : conv.forward(parallelism);
         long t1 = System.nanoTime();
-        long flop = FmaPeakBench.probeUntil(parallelism, threads, PROBE_STEPS, t1 + (t1 - t0), seeds, sinks);
+        long flop = chains.run(parallelism, threads, PROBE_STEPS, t1 + (t1 - t0));
         long t2 = System.nanoTime();
         share.layerNanos += t1 - t0;
         share.layerFlop += backward ? conv.forwardBackwardFlop() : conv.forwardFlop();
