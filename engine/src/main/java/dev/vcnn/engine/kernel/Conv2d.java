@@ -9,8 +9,10 @@ import dev.vcnn.engine.parallel.Parallelism;
  *
  * <p>Implementations trust their arguments (the geometry is validated; array lengths are checked by
  * callers). Each output is a sum of products and may differ from the exact sum by at most
- * {@code 2·(t+1)·2⁻²⁴·Σ|termᵢ|} over its t terms (the bias counting as one term). Results are
- * bit-identical for any thread count.
+ * {@code 2·(t+1)·2⁻²⁴·Σ|termᵢ|} over its t terms (the bias counting as one term), except where an
+ * implementation computes it by Winograd's F(2×2, 3×3): the forward pass of a layer {@link WinogradBound#allowed}
+ * to, and the input gradient of a layer whose {@link WinogradBound#transposed} layer is; those outputs lie
+ * within the larger of that bound and {@link WinogradBound}'s. Results are bit-identical for any thread count.
  */
 public interface Conv2d {
     /** out[n,k,p,q] = bias[k] + Σ_{c,r,s} in[n, g·C/G + c, p·sh − pt + r·dh, q·sw − pl + s·dw] · w[k,c,r,s]. */

@@ -8,6 +8,7 @@ import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
@@ -135,6 +136,27 @@ public abstract class Conv2dContract {
     @Test
     void forwardAndBothBackwardsMatchTheDefinitionWithinTheFloatBound() {
         qt().withExamples(250).forAll(cases()).checkAssert(this::checkCase);
+    }
+
+    /**
+     * Layers that may run by Winograd's F(2×2, 3×3) forward and as input gradient (3×3, stride 1, 16–19 channels
+     * in and out): planes from 1×1 (all padding but one value) to 13×13, odd and even output sizes (a half tile
+     * at the bottom and right), padding 0–2 on each side independently, 1–3 images. The forward and input
+     * gradient within the larger of the direct and the Winograd bound, the weight gradient within the direct one.
+     */
+    @Test
+    void winogradSizedLayersMatchTheDefinitionWithinTheirBound() {
+        Gen<int[]> sizes = integers().between(16, 19).zip(integers().between(16, 19), integers().between(1, 13),
+                integers().between(1, 13), (cc, kk, h, w) -> new int[] {cc, kk, h, w});
+        Gen<int[]> pads = integers().between(0, 2).zip(integers().between(0, 2), integers().between(0, 2),
+                integers().between(0, 2), (a, b, l, r) -> new int[] {a, b, l, r});
+        Gen<Case> cases = sizes.zip(pads, integers().between(1, 3), Gens.seeds(), (sz, pd, batch, seed) -> {
+            int h = Math.max(sz[2], 3 - pd[0] - pd[1]);
+            int w = Math.max(sz[3], 3 - pd[2] - pd[3]);
+            return new Case(new Conv2dGeometry(batch, sz[0], h, w, sz[1], 3, 3, 1, 1, pd[0], pd[1], pd[2], pd[3],
+                    1, 1, 1), (seed & 1) == 0, seed);
+        });
+        qt().withExamples(40).forAll(cases).checkAssert(this::checkCase);
     }
 
     /** Found by the finite-difference property: with padLeft 2 and dilation 2, the first tap's row misses the input. */
@@ -335,12 +357,21 @@ public abstract class Conv2dContract {
 
         float[] out = new float[off + g.outputShape().numel()];
         impl().forward(g, in, off, w, off, bias, 0, out, off, TWO_THREADS);
-        Bounds.assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, out, off, c);
+        int pq = g.outHeight() * g.outWidth();
+        IntToDoubleFunction outWinograd = !WinogradBound.allowed(g) ? null
+                : i -> WinogradBound.forward(g, inExact, 0, wExact, 0, bias, 0, i / pq / g.outChannels(),
+                        i / pq % g.outChannels(), i % pq / g.outWidth(), i % g.outWidth());
+        Bounds.assertWithin("out", oracle.out, oracle.outAbs, oracle.outTerms, outWinograd, out, off, c);
 
         float[] gIn = new float[off + g.inputShape().numel()];
         java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
         impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
-        Bounds.assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, off, c);
+        Conv2dGeometry t = WinogradBound.transposed(g);
+        int hw = g.height() * g.width();
+        IntToDoubleFunction gInWinograd = t == null || !WinogradBound.allowed(t) ? null
+                : i -> WinogradBound.inputGradient(g, gOutExact, 0, wExact, 0, i / hw / g.inChannels(),
+                        i / hw % g.inChannels(), i % hw / g.width(), i % g.width());
+        Bounds.assertWithin("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gInWinograd, gIn, off, c);
 
         float[] gW = new float[off + g.weightShape().numel()];
         java.util.Arrays.fill(gW, Float.NaN);

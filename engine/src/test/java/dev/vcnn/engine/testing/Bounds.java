@@ -11,8 +11,20 @@ public final class Bounds {
      */
     public static void assertWithin(String what, double[] exact, double[] abs, int[] terms, float[] got, int off,
                                     Object testCase) {
+        assertWithin(what, exact, abs, terms, null, got, off, testCase);
+    }
+
+    /**
+     * As {@link #assertWithin(String, double[], double[], int[], float[], int, Object)}, with the bound the larger of
+     * that one and {@code looser.applyAsDouble(i)} when {@code looser} is not null (an algorithm with its own
+     * derived bound, such as Winograd's).
+     */
+    public static void assertWithin(String what, double[] exact, double[] abs, int[] terms,
+                                    java.util.function.IntToDoubleFunction looser, float[] got, int off,
+                                    Object testCase) {
         for (int i = 0; i < exact.length; i++) {
-            double bound = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
+            double direct = 2.0 * (terms[i] + 1) * Gens.U * abs[i];
+            double bound = looser == null ? direct : Math.max(direct, looser.applyAsDouble(i));
             double err = Math.abs(got[off + i] - exact[i]);
             if (!(err <= bound)) {
                 throw new AssertionError(what + "[" + i + "] = " + got[off + i] + " but exact " + exact[i]

@@ -292,7 +292,7 @@ final class SimdGemm implements Gemm {
      * (column-major: MR values per k) and Bp an NR×kc one (row-major: NR values per k). Kept flat, with
      * the write-back inline: C2 must keep all sixteen accumulators in registers.
      */
-    private static void microKernel(int kc, float[] ap, int aIdx, float[] bp, int bIdx,
+    static void microKernel(int kc, float[] ap, int aIdx, float[] bp, int bIdx,
                                     float[] c, int cIdx, int ldc, float alpha, float beta,
                                     int mr, int nr, float[] tile) {
         var c00 = FloatVector.zero(F);

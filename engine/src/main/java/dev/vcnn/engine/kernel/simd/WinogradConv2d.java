@@ -1,0 +1,328 @@
+package dev.vcnn.engine.kernel.simd;
+
+import static dev.vcnn.engine.kernel.simd.Lanes.EVEN_LANES;
+import static dev.vcnn.engine.kernel.simd.Lanes.ODD_LANES;
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_HI;
+import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
+import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
+
+import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.WinogradBound;
+import dev.vcnn.engine.parallel.Parallelism;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * 3×3 convolution forward (stride 1, no dilation, one group) by Winograd's minimal filtering F(2×2, 3×3)
+ * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2×2 block of outputs
+ * (a tile) of output channel k is
+ *
+ * <pre>
+ *   Y = Aᵀ · [ Σ_c (G·g[k,c]·Gᵀ) ⊙ (Bᵀ·d[c]·B) ] · A
+ *
+ *   Bᵀ = | 1  0 -1  0 |    G = |  1    0    0  |    Aᵀ = | 1  1  1  0 |
+ *        | 0  1  1  0 |        | 1/2  1/2  1/2 |         | 0  1 -1 -1 |
+ *        | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+ *        | 0  1  0 -1 |        |  0    0    1  |
+ * </pre>
+ *
+ * where d[c] is the 4×4 window of zero-padded input channel c under the tile (rows 2·ty … 2·ty+3 and columns
+ * 2·tx … 2·tx+3 of the padded image) and g[k,c] the 3×3 filter. The sum over c is, for each of the 16
+ * positions ξ of the 4×4 transforms, a GEMM: M_ξ[K × tiles] = U_ξ[K × C] · V_ξ[C × tiles], which does
+ * 16·K·C multiply-adds per tile where the direct convolution does 36·K·C: 2.25× fewer.
+ *
+ * <p>Layout, per image. The padded input is split by the parity of its rows and columns into four planes of
+ * (TP + 1) × S values, S = TQ + 1 (TP × TQ tiles): tile (ty, tx) is column f = ty·S + tx of the GEMMs, so
+ * the window's sixteen values of 16 consecutive tiles are 16 vector loads at f, f + 1, f + S and f + S + 1
+ * of the four planes, with one junk tile per tile row (tx = TQ, computed and never stored). The input
+ * transform writes V straight into the GEMM's packed-B format (NR tiles per panel, see {@link SimdGemm}), the
+ * filters' transforms U are packed once per call as its A panels, and the GEMM's micro-kernel writes M,
+ * from which the output transform writes 2×2 outputs per tile. Tiles run in chunks of {@link #CHUNK} so that
+ * a chunk's V and M stay in L2.
+ *
+ * <p>Rounding: V is two passes of one addition per value, U is computed in double and rounded once, M is a
+ * length-C sum of products, Y two passes of two additions and the bias one more: the bound of
+ * {@link WinogradBound}. Each output is computed by the same operations whichever thread runs its image:
+ * bit-identical for any thread count.
+ */
+final class WinogradConv2d {
+    /** One free list per buffer purpose (see {@link Scratch}): filters' transforms, planes, V, M, outputs, tile. */
+    private final Scratch filters = new Scratch();
+    private final Scratch planesScratch = new Scratch();
+    private final Scratch vScratch = new Scratch();
+    private final Scratch mScratch = new Scratch();
+    private final Scratch zScratch = new Scratch();
+    private final Scratch tiles = new Scratch();
+
+    private static final int L = F.length();
+    private static final int MR = SimdGemm.MR;
+    private static final int NR = SimdGemm.NR;
+    /** Tiles per chunk: 64 at 512 bits. With C = K = 64, V and M take 256 KiB each, and U 256 KiB: L2 holds them. */
+    static final int CHUNK = 2 * NR;
+    /** The layers this kernel runs: those {@link WinogradBound#allowed} to use it. */
+    static boolean applies(Conv2dGeometry g) {
+        return WinogradBound.allowed(g);
+    }
+
+    /** Tile geometry of one image: TP × TQ tiles, planes of (TP + 1) rows of S = TQ + 1. */
+    private record Tiles(int tp, int tq, int s, int columns, int planeStride) {
+        static Tiles of(Conv2dGeometry g) {
+            int tp = (g.outHeight() + 1) / 2;
+            int tq = (g.outWidth() + 1) / 2;
+            int s = tq + 1;
+            int columns = (tp * s + CHUNK - 1) / CHUNK * CHUNK;
+            // Loads reach f + S + 1 + L − 1 for the last chunk's f, and the planes hold TP + 1 rows.
+            int planeStride = Math.max(columns + s + 1 + L, (tp + 1) * s);
+            return new Tiles(tp, tq, s, columns, planeStride);
+        }
+    }
+
+    void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
+                 float[] out, int outOff, Parallelism parallelism) {
+        int cc = g.inChannels();
+        int kk = g.outChannels();
+        int kr = (kk + MR - 1) / MR * MR;
+        var t = Tiles.of(g);
+        float[] u = filters.take(16 * kr * cc);
+        try {
+            transformFilters(weight, wOff, kk, cc, kr, u);
+            parallelism.forRange(g.batch(), 1, (n0, n1) -> {
+                float[] planes = planesScratch.take(4 * cc * t.planeStride());
+                float[] v = vScratch.take(16 * cc * CHUNK);
+                float[] m = mScratch.take(16 * kr * CHUNK);
+                float[] z = zScratch.take(2 * kk * 2 * t.columns());
+                float[] tile = tiles.take(MR * NR);
+                try {
+                    for (int image = n0; image < n1; image++) {
+                        splitPadded(g, input, inOff + image * cc * g.height() * g.width(), t, planes);
+                        for (int f0 = 0; f0 < t.columns(); f0 += CHUNK) {
+                            transformInput(cc, t, planes, f0, v);
+                            for (int xi = 0; xi < 16; xi++) {
+                                for (int panel = 0; panel < CHUNK; panel += NR) {
+                                    for (int k0 = 0; k0 < kk; k0 += MR) {
+                                        SimdGemm.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * cc * CHUNK + panel * cc,
+                                                m, (xi * kr + k0) * CHUNK + panel, CHUNK, 1f, 0f,
+                                                Math.min(MR, kk - k0), NR, tile);
+                                    }
+                                }
+                            }
+                            transformOutput(kk, kr, t, m, f0, bias, bOff, z);
+                        }
+                        copyOut(g, t, z, out, outOff + image * kk * g.outHeight() * g.outWidth());
+                    }
+                } finally {
+                    tiles.give(tile);
+                    zScratch.give(z);
+                    mScratch.give(m);
+                    vScratch.give(v);
+                    planesScratch.give(planes);
+                }
+            });
+        } finally {
+            filters.give(u);
+        }
+    }
+
+    /**
+     * u[ξ][k / MR][c][k % MR] = (G·g[k, c]·Gᵀ)[ξ], each computed in double and rounded once: the GEMM's packed A
+     * panels (MR output channels per panel, zero rows past K).
+     */
+    private static void transformFilters(float[] weight, int wOff, int kk, int cc, int kr, float[] u) {
+        Arrays.fill(u, 0, 16 * kr * cc, 0f);
+        double[] gg = new double[12];
+        for (int k = 0; k < kk; k++) {
+            for (int c = 0; c < cc; c++) {
+                int w = wOff + (k * cc + c) * 9;
+                for (int s = 0; s < 3; s++) {
+                    double g0 = weight[w + s];
+                    double g1 = weight[w + 3 + s];
+                    double g2 = weight[w + 6 + s];
+                    gg[s] = g0;
+                    gg[3 + s] = 0.5 * (g0 + g1 + g2);
+                    gg[6 + s] = 0.5 * (g0 - g1 + g2);
+                    gg[9 + s] = g2;
+                }
+                int at = (k / MR) * MR * cc + c * MR + k % MR;
+                for (int i = 0; i < 4; i++) {
+                    double h0 = gg[3 * i];
+                    double h1 = gg[3 * i + 1];
+                    double h2 = gg[3 * i + 2];
+                    int row = (4 * i) * kr * cc + at;
+                    u[row] = (float) h0;
+                    u[row + kr * cc] = (float) (0.5 * (h0 + h1 + h2));
+                    u[row + 2 * kr * cc] = (float) (0.5 * (h0 - h1 + h2));
+                    u[row + 3 * kr * cc] = (float) h2;
+                }
+            }
+        }
+    }
+
+    /**
+     * The image's padded input split into four planes per channel by row and column parity:
+     * planes[(c·4 + 2·(row % 2) + col % 2)·stride + (row / 2)·S + col / 2] = padded[c][row][col], zeros where
+     * the padded image has padding or lies past the tiles.
+     */
+    private static void splitPadded(Conv2dGeometry g, float[] input, int inBase, Tiles t, float[] planes) {
+        int cc = g.inChannels();
+        int hh = g.height();
+        int ww = g.width();
+        int stride = t.planeStride();
+        int s = t.s();
+        Arrays.fill(planes, 0, 4 * cc * stride, 0f);
+        int pl = g.padLeft();
+        // Input column w lands at padded column w + pl: the even input columns go to the plane of pl's parity.
+        int evenPlane = pl & 1;
+        for (int c = 0; c < cc; c++) {
+            for (int h = 0; h < hh; h++) {
+                int row = h + g.padTop();
+                int base = (c * 4 + 2 * (row & 1)) * stride + (row >> 1) * s;
+                int src = inBase + (c * hh + h) * ww;
+                int w = 0;
+                for (; w + 2 * L <= ww; w += 2 * L) {
+                    var x0 = FloatVector.fromArray(F, input, src + w);
+                    var x1 = FloatVector.fromArray(F, input, src + w + L);
+                    int col = (w + pl) >> 1;
+                    EVEN_LANES.selectFrom(x0, x1).intoArray(planes, base + evenPlane * stride + col);
+                    ODD_LANES.selectFrom(x0, x1).intoArray(planes, base + (1 - evenPlane) * stride + ((w + 1 + pl) >> 1));
+                }
+                for (; w < ww; w++) {
+                    int col = w + pl;
+                    planes[base + (col & 1) * stride + (col >> 1)] = input[src + w];
+                }
+            }
+        }
+    }
+
+    /**
+     * V for tiles f0 … f0 + CHUNK − 1, in packed-B panels: v[ξ·C·CHUNK + (j / NR)·C·NR + c·NR + j % NR] for
+     * tile f0 + j, with (Bᵀ·d·B) taken along the rows of d first, then along its columns.
+     */
+    private static void transformInput(int cc, Tiles t, float[] planes, int f0, float[] v) {
+        int stride = t.planeStride();
+        int s = t.s();
+        int xiStride = cc * CHUNK;
+        for (int c = 0; c < cc; c++) {
+            int ee = 4 * c * stride;
+            int eo = ee + stride;
+            int oe = eo + stride;
+            int oo = oe + stride;
+            for (int j = 0; j < CHUNK; j += L) {
+                int f = f0 + j;
+                int dst = (j / NR) * cc * NR + c * NR + j % NR;
+                // Row i of the window: columns 0 … 3 are (even, odd) columns at f, then at f + 1.
+                var h00 = FloatVector.fromArray(F, planes, ee + f).sub(FloatVector.fromArray(F, planes, ee + f + 1));
+                var d01 = FloatVector.fromArray(F, planes, eo + f);
+                var d02 = FloatVector.fromArray(F, planes, ee + f + 1);
+                var h01 = d01.add(d02);
+                var h02 = d02.sub(d01);
+                var h03 = d01.sub(FloatVector.fromArray(F, planes, eo + f + 1));
+
+                var h10 = FloatVector.fromArray(F, planes, oe + f).sub(FloatVector.fromArray(F, planes, oe + f + 1));
+                var d11 = FloatVector.fromArray(F, planes, oo + f);
+                var d12 = FloatVector.fromArray(F, planes, oe + f + 1);
+                var h11 = d11.add(d12);
+                var h12 = d12.sub(d11);
+                var h13 = d11.sub(FloatVector.fromArray(F, planes, oo + f + 1));
+
+                var h20 = FloatVector.fromArray(F, planes, ee + f + s).sub(FloatVector.fromArray(F, planes, ee + f + s + 1));
+                var d21 = FloatVector.fromArray(F, planes, eo + f + s);
+                var d22 = FloatVector.fromArray(F, planes, ee + f + s + 1);
+                var h21 = d21.add(d22);
+                var h22 = d22.sub(d21);
+                var h23 = d21.sub(FloatVector.fromArray(F, planes, eo + f + s + 1));
+
+                var h30 = FloatVector.fromArray(F, planes, oe + f + s).sub(FloatVector.fromArray(F, planes, oe + f + s + 1));
+                var d31 = FloatVector.fromArray(F, planes, oo + f + s);
+                var d32 = FloatVector.fromArray(F, planes, oe + f + s + 1);
+                var h31 = d31.add(d32);
+                var h32 = d32.sub(d31);
+                var h33 = d31.sub(FloatVector.fromArray(F, planes, oo + f + s + 1));
+
+                h00.sub(h20).intoArray(v, dst);
+                h01.sub(h21).intoArray(v, dst + xiStride);
+                h02.sub(h22).intoArray(v, dst + 2 * xiStride);
+                h03.sub(h23).intoArray(v, dst + 3 * xiStride);
+                h10.add(h20).intoArray(v, dst + 4 * xiStride);
+                h11.add(h21).intoArray(v, dst + 5 * xiStride);
+                h12.add(h22).intoArray(v, dst + 6 * xiStride);
+                h13.add(h23).intoArray(v, dst + 7 * xiStride);
+                h20.sub(h10).intoArray(v, dst + 8 * xiStride);
+                h21.sub(h11).intoArray(v, dst + 9 * xiStride);
+                h22.sub(h12).intoArray(v, dst + 10 * xiStride);
+                h23.sub(h13).intoArray(v, dst + 11 * xiStride);
+                h10.sub(h30).intoArray(v, dst + 12 * xiStride);
+                h11.sub(h31).intoArray(v, dst + 13 * xiStride);
+                h12.sub(h32).intoArray(v, dst + 14 * xiStride);
+                h13.sub(h33).intoArray(v, dst + 15 * xiStride);
+            }
+        }
+    }
+
+    /**
+     * Y = Aᵀ·M·A (+ bias) for the chunk's tiles, into z: output (2·ty + a, 2·tx + b) of channel k at
+     * z[(2k + a)·2·columns + 2f + b], f = ty·S + tx, so that each row pair's two outputs per tile are one zip.
+     */
+    private static void transformOutput(int kk, int kr, Tiles t, float[] m, int f0, float[] bias, int bOff, float[] z) {
+        int xiStride = kr * CHUNK;
+        int zRow = 2 * t.columns();
+        for (int k = 0; k < kk; k++) {
+            var b = FloatVector.broadcast(F, bias == null ? 0f : bias[bOff + k]);
+            boolean withBias = bias != null;
+            for (int j = 0; j < CHUNK; j += L) {
+                int at = k * CHUNK + j;
+                // Along the rows of M: t0 = m0 + m1 + m2, t1 = m1 − m2 − m3 (per column of M).
+                var m00 = FloatVector.fromArray(F, m, at);
+                var m01 = FloatVector.fromArray(F, m, at + xiStride);
+                var m02 = FloatVector.fromArray(F, m, at + 2 * xiStride);
+                var m03 = FloatVector.fromArray(F, m, at + 3 * xiStride);
+                var m10 = FloatVector.fromArray(F, m, at + 4 * xiStride);
+                var m11 = FloatVector.fromArray(F, m, at + 5 * xiStride);
+                var m12 = FloatVector.fromArray(F, m, at + 6 * xiStride);
+                var m13 = FloatVector.fromArray(F, m, at + 7 * xiStride);
+                var m20 = FloatVector.fromArray(F, m, at + 8 * xiStride);
+                var m21 = FloatVector.fromArray(F, m, at + 9 * xiStride);
+                var m22 = FloatVector.fromArray(F, m, at + 10 * xiStride);
+                var m23 = FloatVector.fromArray(F, m, at + 11 * xiStride);
+                var m30 = FloatVector.fromArray(F, m, at + 12 * xiStride);
+                var m31 = FloatVector.fromArray(F, m, at + 13 * xiStride);
+                var m32 = FloatVector.fromArray(F, m, at + 14 * xiStride);
+                var m33 = FloatVector.fromArray(F, m, at + 15 * xiStride);
+                var t00 = m00.add(m10).add(m20);
+                var t01 = m01.add(m11).add(m21);
+                var t02 = m02.add(m12).add(m22);
+                var t03 = m03.add(m13).add(m23);
+                var t10 = m10.sub(m20).sub(m30);
+                var t11 = m11.sub(m21).sub(m31);
+                var t12 = m12.sub(m22).sub(m32);
+                var t13 = m13.sub(m23).sub(m33);
+                var y00 = t00.add(t01).add(t02);
+                var y01 = t01.sub(t02).sub(t03);
+                var y10 = t10.add(t11).add(t12);
+                var y11 = t11.sub(t12).sub(t13);
+                if (withBias) {
+                    y00 = y00.add(b);
+                    y01 = y01.add(b);
+                    y10 = y10.add(b);
+                    y11 = y11.add(b);
+                }
+                int row0 = 2 * k * zRow + 2 * (f0 + j);
+                ZIP_LO.selectFrom(y00, y01).intoArray(z, row0);
+                ZIP_HI.selectFrom(y00, y01).intoArray(z, row0 + L);
+                ZIP_LO.selectFrom(y10, y11).intoArray(z, row0 + zRow);
+                ZIP_HI.selectFrom(y10, y11).intoArray(z, row0 + zRow + L);
+            }
+        }
+    }
+
+    /** out[k][p][0 … Q) from z: output row p = 2·ty + a is z's row 2k + a from 2·ty·S on. */
+    private static void copyOut(Conv2dGeometry g, Tiles t, float[] z, float[] out, int outBase) {
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int zRow = 2 * t.columns();
+        for (int k = 0; k < g.outChannels(); k++) {
+            for (int p = 0; p < pp; p++) {
+                System.arraycopy(z, (2 * k + (p & 1)) * zRow + 2 * (p >> 1) * t.s(), out, outBase + (k * pp + p) * qq, qq);
+            }
+        }
+    }
+}
