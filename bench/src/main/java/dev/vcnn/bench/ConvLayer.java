@@ -3,6 +3,7 @@ package dev.vcnn.bench;
 import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.kernel.WinogradBound;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.SplittableRandom;
 
@@ -78,7 +79,10 @@ final class ConvLayer {
         return gradWeight;
     }
 
-    /** One forward output per output channel against the scalar definition, within the float bound. */
+    /**
+     * One forward output per output channel against the scalar definition, within the float bound (the larger of
+     * the direct and the Winograd bound where {@link WinogradBound#allowed}).
+     */
     void validate(Parallelism parallelism) {
         forward(parallelism);
         var sample = new SplittableRandom(5);
@@ -106,7 +110,11 @@ final class ConvLayer {
                 }
             }
             float got = out[((n * g.outChannels() + k) * g.outHeight() + p) * g.outWidth() + q];
-            if (!(Math.abs(got - exact) <= 2.0 * (terms + 1) * 0x1p-24 * abs)) {
+            double bound = 2.0 * (terms + 1) * 0x1p-24 * abs;
+            if (WinogradBound.allowed(g)) {
+                bound = Math.max(bound, WinogradBound.forward(g, input, 0, weight, 0, bias, 0, n, k, p, q));
+            }
+            if (!(Math.abs(got - exact) <= bound)) {
                 throw new IllegalStateException("conv layer " + shape + ": output (" + n + ", " + k + ", " + p + ", "
                         + q + ") is " + got + " but the definition gives " + exact);
             }

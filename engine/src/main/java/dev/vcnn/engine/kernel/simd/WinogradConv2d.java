@@ -59,6 +59,12 @@ final class WinogradConv2d {
     private static final int NR = SimdGemm.NR;
     /** Tiles per chunk: 64 at 512 bits. With C = K = 64, V and M take 256 KiB each, and U 256 KiB: L2 holds them. */
     static final int CHUNK = 2 * NR;
+    /**
+     * Floats between the 16 transforms' blocks of V and of M beyond their size: one cache line, so that the 16
+     * loads or stores of one tile vector (16 KiB apart at C = K = 64) do not all fall in one L1 set.
+     */
+    private static final int SKEW = 16;
+
     /** The layers this kernel runs: those {@link WinogradBound#allowed} to use it. */
     static boolean applies(Conv2dGeometry g) {
         return WinogradBound.allowed(g);
@@ -88,8 +94,8 @@ final class WinogradConv2d {
             transformFilters(weight, wOff, kk, cc, kr, u);
             parallelism.forRange(g.batch(), 1, (n0, n1) -> {
                 float[] planes = planesScratch.take(4 * cc * t.planeStride());
-                float[] v = vScratch.take(16 * cc * CHUNK);
-                float[] m = mScratch.take(16 * kr * CHUNK);
+                float[] v = vScratch.take(16 * vStride(cc));
+                float[] m = mScratch.take(16 * mStride(kr));
                 float[] z = zScratch.take(2 * kk * 2 * t.columns());
                 float[] tile = tiles.take(MR * NR);
                 try {
@@ -100,8 +106,8 @@ final class WinogradConv2d {
                             for (int xi = 0; xi < 16; xi++) {
                                 for (int panel = 0; panel < CHUNK; panel += NR) {
                                     for (int k0 = 0; k0 < kk; k0 += MR) {
-                                        SimdGemm.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * cc * CHUNK + panel * cc,
-                                                m, (xi * kr + k0) * CHUNK + panel, CHUNK, 1f, 0f,
+                                        SimdGemm.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
+                                                m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
                                                 Math.min(MR, kk - k0), NR, tile);
                                     }
                                 }
@@ -121,6 +127,16 @@ final class WinogradConv2d {
         } finally {
             filters.give(u);
         }
+    }
+
+    /** Floats per transform ξ in V: C rows of CHUNK tiles, and {@link #SKEW}. */
+    private static int vStride(int cc) {
+        return cc * CHUNK + SKEW;
+    }
+
+    /** Floats per transform ξ in M: K (rounded up to MR) rows of CHUNK tiles, and {@link #SKEW}. */
+    private static int mStride(int kr) {
+        return kr * CHUNK + SKEW;
     }
 
     /**
@@ -185,22 +201,28 @@ final class WinogradConv2d {
                     EVEN_LANES.selectFrom(x0, x1).intoArray(planes, base + evenPlane * stride + col);
                     ODD_LANES.selectFrom(x0, x1).intoArray(planes, base + (1 - evenPlane) * stride + ((w + 1 + pl) >> 1));
                 }
-                for (; w < ww; w++) {
-                    int col = w + pl;
-                    planes[base + (col & 1) * stride + (col >> 1)] = input[src + w];
+                if (w < ww) {
+                    // The row's last 1 … 2L − 1 values: the same split under lane masks.
+                    var x0 = FloatVector.fromArray(F, input, src + w, F.indexInRange(w, ww));
+                    var x1 = FloatVector.fromArray(F, input, src + w + L, F.indexInRange(w + L, ww));
+                    int rest = ww - w;
+                    EVEN_LANES.selectFrom(x0, x1).intoArray(planes, base + evenPlane * stride + ((w + pl) >> 1),
+                            F.indexInRange(0, (rest + 1) / 2));
+                    ODD_LANES.selectFrom(x0, x1).intoArray(planes, base + (1 - evenPlane) * stride + ((w + 1 + pl) >> 1),
+                            F.indexInRange(0, rest / 2));
                 }
             }
         }
     }
 
     /**
-     * V for tiles f0 … f0 + CHUNK − 1, in packed-B panels: v[ξ·C·CHUNK + (j / NR)·C·NR + c·NR + j % NR] for
+     * V for tiles f0 … f0 + CHUNK − 1, in packed-B panels: v[ξ·vStride + (j / NR)·C·NR + c·NR + j % NR] for
      * tile f0 + j, with (Bᵀ·d·B) taken along the rows of d first, then along its columns.
      */
     private static void transformInput(int cc, Tiles t, float[] planes, int f0, float[] v) {
         int stride = t.planeStride();
         int s = t.s();
-        int xiStride = cc * CHUNK;
+        int xiStride = vStride(cc);
         for (int c = 0; c < cc; c++) {
             int ee = 4 * c * stride;
             int eo = ee + stride;
@@ -263,7 +285,7 @@ final class WinogradConv2d {
      * z[(2k + a)·2·columns + 2f + b], f = ty·S + tx, so that each row pair's two outputs per tile are one zip.
      */
     private static void transformOutput(int kk, int kr, Tiles t, float[] m, int f0, float[] bias, int bOff, float[] z) {
-        int xiStride = kr * CHUNK;
+        int xiStride = mStride(kr);
         int zRow = 2 * t.columns();
         for (int k = 0; k < kk; k++) {
             var b = FloatVector.broadcast(F, bias == null ? 0f : bias[bOff + k]);
