@@ -10,12 +10,15 @@ import java.util.OptionalInt;
  * <ul>
  *   <li>{@code vcnn.kernels=scalar|simd} forces an implementation (default: SIMD when available);
  *   <li>{@code vcnn.simd.bits=128|256|512} forces the SIMD vector width (default: the preferred one);
+ *   <li>{@code vcnn.conv.winograd=true|false} lets the SIMD kernels use Winograd's F(2×2, 3×3) where
+ *       {@link WinogradBound#allowed} (default true; false keeps every convolution on the direct bound);
  *   <li>{@code vcnn.threads=N} sets the default thread count (see the {@code parallel} package).
  * </ul>
  */
 public final class KernelSettings {
     public static final String KERNELS = "vcnn.kernels";
     public static final String SIMD_BITS = "vcnn.simd.bits";
+    public static final String WINOGRAD = "vcnn.conv.winograd";
 
     private KernelSettings() {}
 
@@ -45,6 +48,20 @@ public final class KernelSettings {
             case "512" -> OptionalInt.of(512);
             default -> throw new IllegalArgumentException(
                     "kernels: system property " + SIMD_BITS + " must be 128, 256 or 512 but was '" + v + "'");
+        };
+    }
+
+    /** Whether {@code vcnn.conv.winograd} lets kernels use Winograd's algorithm (default true). */
+    public static boolean winogradEnabled() {
+        String v = System.getProperty(WINOGRAD);
+        if (v == null || v.isBlank()) {
+            return true;
+        }
+        return switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(
+                    "kernels: system property " + WINOGRAD + " must be true or false but was '" + v + "'");
         };
     }
 }

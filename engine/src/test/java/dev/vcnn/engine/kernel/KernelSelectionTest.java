@@ -14,11 +14,13 @@ import org.junit.jupiter.api.parallel.Isolated;
 class KernelSelectionTest {
     private final String savedKernels = System.getProperty(KernelSettings.KERNELS);
     private final String savedBits = System.getProperty(KernelSettings.SIMD_BITS);
+    private final String savedWinograd = System.getProperty(KernelSettings.WINOGRAD);
 
     @AfterEach
     void restore() {
         restore(KernelSettings.KERNELS, savedKernels);
         restore(KernelSettings.SIMD_BITS, savedBits);
+        restore(KernelSettings.WINOGRAD, savedWinograd);
     }
 
     private static void restore(String key, String value) {
@@ -41,6 +43,20 @@ class KernelSelectionTest {
         System.setProperty(KernelSettings.SIMD_BITS, "1024");
         var e = assertThrows(IllegalArgumentException.class, KernelSettings::requestedSimdBits);
         assertEquals("kernels: system property vcnn.simd.bits must be 128, 256 or 512 but was '1024'", e.getMessage());
+    }
+
+    @Test
+    void winogradSwitchIsTrueOrFalseAndNamedWhenWrong() {
+        System.setProperty(KernelSettings.WINOGRAD, "off");
+        var e = assertThrows(IllegalArgumentException.class, KernelSettings::winogradEnabled);
+        assertEquals("kernels: system property vcnn.conv.winograd must be true or false but was 'off'", e.getMessage());
+        // Building the SIMD kernels reads it: the same error, not an initializer failure.
+        var built = assertThrows(IllegalArgumentException.class, Kernels::simd);
+        assertEquals(e.getMessage(), built.getMessage());
+        System.setProperty(KernelSettings.WINOGRAD, " False ");
+        assertEquals(false, KernelSettings.winogradEnabled());
+        System.clearProperty(KernelSettings.WINOGRAD);
+        assertTrue(KernelSettings.winogradEnabled());
     }
 
     @Test

@@ -62,7 +62,7 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
-        if (WinogradConv2d.applies(g)) {
+        if (winograd.applies(g)) {
             winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             return;
         }
@@ -367,7 +367,7 @@ final class SimdConv2d implements Conv2d {
             Conv2dGeometry t = transposed(g);
             // With few input channels the transposed GEMM has M = C rows (1 or 3 for a first layer) and
             // loses to Wᵀ · gradOut + col2im (CIFAR conv1: 5.3 against 3.2 ms); from 16 on it wins.
-            if (WinogradConv2d.applies(t) || imageBlocksApply(t) || DirectConv2d.applies(t)
+            if (winograd.applies(t) || imageBlocksApply(t) || DirectConv2d.applies(t)
                     || paddedRowsApply(t) && g.inChannels() >= MIN_TRANSPOSED_CHANNELS) {
                 float[] flipped = gradRows.take(g.outChannels() * g.taps());
                 try {

@@ -7,6 +7,7 @@ import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.kernel.WinogradBound;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
@@ -65,23 +66,55 @@ final class WinogradConv2d {
      */
     private static final int SKEW = 16;
 
-    /** The layers this kernel runs: those {@link WinogradBound#allowed} to use it. */
-    static boolean applies(Conv2dGeometry g) {
-        return WinogradBound.allowed(g);
+    /** {@code vcnn.conv.winograd}, read when the kernels are built (a bad value fails there, by name). */
+    private final boolean enabled = KernelSettings.winogradEnabled();
+
+    /**
+     * The layers this kernel runs: those {@link WinogradBound#allowed} to use it, unless switched off, with more
+     * than {@link SimdConv2d#BLOCKED_MAX_PLANE} outputs per image. Smaller planes waste more on junk tiles
+     * ((TP + 1)·(TQ + 1) computed for TP·TQ: 25 for 16 at 8×8) and measured level with the image-block path
+     * (batch 64, 32 → 64 at 8×8, one thread, p10: forward 1.83 against 1.87–1.89 ms), while from 16×16 on they
+     * gain (16 → 32: 1.81 against 1.92 ms; VGG 64 → 64 at 56×56, batch 8: 11.3 against 18.6 ms).
+     */
+    boolean applies(Conv2dGeometry g) {
+        return enabled && WinogradBound.allowed(g) && g.outPlane() > SimdConv2d.BLOCKED_MAX_PLANE;
     }
 
-    /** Tile geometry of one image: TP × TQ tiles, planes of (TP + 1) rows of S = TQ + 1. */
-    private record Tiles(int tp, int tq, int s, int columns, int planeStride) {
+    /**
+     * Tile geometry of a block of images: TP × TQ tiles per image, planes of (TP + 1) rows of S = TQ + 1 per image,
+     * image i's from column i·(TP + 1)·S on (its last row is the next image's junk tile row); {@code images} per
+     * block and {@code columns} computed per block (a whole number of chunks).
+     */
+    private record Tiles(int tp, int tq, int s, int images, int columns, int planeStride) {
         static Tiles of(Conv2dGeometry g) {
             int tp = (g.outHeight() + 1) / 2;
             int tq = (g.outWidth() + 1) / 2;
             int s = tq + 1;
-            int columns = (tp * s + CHUNK - 1) / CHUNK * CHUNK;
-            // Loads reach f + S + 1 + L − 1 for the last chunk's f, and the planes hold TP + 1 rows.
-            int planeStride = Math.max(columns + s + 1 + L, (tp + 1) * s);
-            return new Tiles(tp, tq, s, columns, planeStride);
+            int imageStride = (tp + 1) * s;
+            // Small planes share chunks, but the blocks stay at least 16 where the batch allows (for threads).
+            int images = Math.max(1, Math.min((BLOCK_TILES + imageStride - 1) / imageStride, g.batch() / 16));
+            int columns = columns(tp, s, images);
+            // Loads reach f + S + 1 + L − 1 for the last chunk's f, and the planes hold TP + 1 rows per image.
+            int planeStride = Math.max(columns + s + 1 + L, images * imageStride);
+            return new Tiles(tp, tq, s, images, columns, planeStride);
+        }
+
+        private static int columns(int tp, int s, int images) {
+            return ((images - 1) * (tp + 1) * s + tp * s + CHUNK - 1) / CHUNK * CHUNK;
+        }
+
+        int imageStride() {
+            return (tp + 1) * s;
+        }
+
+        /** Columns for a block of {@code n} images. */
+        int columns(int n) {
+            return columns(tp, s, n);
         }
     }
+
+    /** Tiles per block of small images, about: 512 (8 chunks at 512 bits). */
+    private static final int BLOCK_TILES = 512;
 
     void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
                  float[] out, int outOff, Parallelism parallelism) {
@@ -89,19 +122,26 @@ final class WinogradConv2d {
         int kk = g.outChannels();
         int kr = (kk + MR - 1) / MR * MR;
         var t = Tiles.of(g);
+        int blocks = (g.batch() + t.images() - 1) / t.images();
         float[] u = filters.take(16 * kr * cc);
         try {
             transformFilters(weight, wOff, kk, cc, kr, u);
-            parallelism.forRange(g.batch(), 1, (n0, n1) -> {
+            parallelism.forRange(blocks, 1, (b0, b1) -> {
                 float[] planes = planesScratch.take(4 * cc * t.planeStride());
                 float[] v = vScratch.take(16 * vStride(cc));
                 float[] m = mScratch.take(16 * mStride(kr));
                 float[] z = zScratch.take(2 * kk * 2 * t.columns());
                 float[] tile = tiles.take(MR * NR);
                 try {
-                    for (int image = n0; image < n1; image++) {
-                        splitPadded(g, input, inOff + image * cc * g.height() * g.width(), t, planes);
-                        for (int f0 = 0; f0 < t.columns(); f0 += CHUNK) {
+                    for (int block = b0; block < b1; block++) {
+                        int first = block * t.images();
+                        int n = Math.min(t.images(), g.batch() - first);
+                        Arrays.fill(planes, 0, 4 * cc * t.planeStride(), 0f);
+                        for (int i = 0; i < n; i++) {
+                            splitPadded(g, input, inOff + (first + i) * cc * g.height() * g.width(), t,
+                                    i * t.imageStride(), planes);
+                        }
+                        for (int f0 = 0; f0 < t.columns(n); f0 += CHUNK) {
                             transformInput(cc, t, planes, f0, v);
                             for (int xi = 0; xi < 16; xi++) {
                                 for (int panel = 0; panel < CHUNK; panel += NR) {
@@ -114,7 +154,10 @@ final class WinogradConv2d {
                             }
                             transformOutput(kk, kr, t, m, f0, bias, bOff, z);
                         }
-                        copyOut(g, t, z, out, outOff + image * kk * g.outHeight() * g.outWidth());
+                        for (int i = 0; i < n; i++) {
+                            copyOut(g, t, z, 2 * i * t.imageStride(),
+                                    out, outOff + (first + i) * kk * g.outHeight() * g.outWidth());
+                        }
                     }
                 } finally {
                     tiles.give(tile);
@@ -174,24 +217,23 @@ final class WinogradConv2d {
     }
 
     /**
-     * The image's padded input split into four planes per channel by row and column parity:
-     * planes[(c·4 + 2·(row % 2) + col % 2)·stride + (row / 2)·S + col / 2] = padded[c][row][col], zeros where
-     * the padded image has padding or lies past the tiles.
+     * One image's padded input split into four planes per channel by row and column parity:
+     * planes[(c·4 + 2·(row % 2) + col % 2)·stride + at + (row / 2)·S + col / 2] = padded[c][row][col]. Writes the
+     * input's values only: the caller has zeroed the planes, which leaves the padding and the junk tiles zero.
      */
-    private static void splitPadded(Conv2dGeometry g, float[] input, int inBase, Tiles t, float[] planes) {
+    private static void splitPadded(Conv2dGeometry g, float[] input, int inBase, Tiles t, int at, float[] planes) {
         int cc = g.inChannels();
         int hh = g.height();
         int ww = g.width();
         int stride = t.planeStride();
         int s = t.s();
-        Arrays.fill(planes, 0, 4 * cc * stride, 0f);
         int pl = g.padLeft();
         // Input column w lands at padded column w + pl: the even input columns go to the plane of pl's parity.
         int evenPlane = pl & 1;
         for (int c = 0; c < cc; c++) {
             for (int h = 0; h < hh; h++) {
                 int row = h + g.padTop();
-                int base = (c * 4 + 2 * (row & 1)) * stride + (row >> 1) * s;
+                int base = (c * 4 + 2 * (row & 1)) * stride + at + (row >> 1) * s;
                 int src = inBase + (c * hh + h) * ww;
                 int w = 0;
                 for (; w + 2 * L <= ww; w += 2 * L) {
@@ -337,13 +379,13 @@ final class WinogradConv2d {
     }
 
     /** out[k][p][0 … Q) from z: output row p = 2·ty + a is z's row 2k + a from 2·ty·S on. */
-    private static void copyOut(Conv2dGeometry g, Tiles t, float[] z, float[] out, int outBase) {
+    private static void copyOut(Conv2dGeometry g, Tiles t, float[] z, int zAt, float[] out, int outBase) {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int zRow = 2 * t.columns();
         for (int k = 0; k < g.outChannels(); k++) {
             for (int p = 0; p < pp; p++) {
-                System.arraycopy(z, (2 * k + (p & 1)) * zRow + 2 * (p >> 1) * t.s(), out, outBase + (k * pp + p) * qq, qq);
+                System.arraycopy(z, (2 * k + (p & 1)) * zRow + zAt + 2 * (p >> 1) * t.s(), out, outBase + (k * pp + p) * qq, qq);
             }
         }
     }
