@@ -71,13 +71,19 @@ final class WinogradConv2d {
 
     /**
      * The layers this kernel runs: those {@link WinogradBound#allowed} to use it, unless switched off, with more
-     * than {@link SimdConv2d#BLOCKED_MAX_PLANE} outputs per image. Smaller planes waste more on junk tiles
+     * than {@link SimdConv2d#BLOCKED_MAX_PLANE} outputs per image and few junk columns. Smaller planes waste more on junk tiles
      * ((TP + 1)·(TQ + 1) computed for TP·TQ: 25 for 16 at 8×8) and measured level with the image-block path
      * (batch 64, 32 → 64 at 8×8, one thread, p10: forward 1.83 against 1.87–1.89 ms), while from 16×16 on they
      * gain (16 → 32: 1.81 against 1.92 ms; VGG 64 → 64 at 56×56, batch 8: 11.3 against 18.6 ms).
      */
     boolean applies(Conv2dGeometry g) {
-        return enabled && WinogradBound.allowed(g) && g.outPlane() > SimdConv2d.BLOCKED_MAX_PLANE;
+        if (!enabled || !WinogradBound.allowed(g) || g.outPlane() <= SimdConv2d.BLOCKED_MAX_PLANE) {
+            return false;
+        }
+        // At most 1.5 columns computed per tile (junk tiles, chunks rounded up): one 16×16 image takes two chunks
+        // for 64 tiles, and VGG11 at batch 1 (64 → 128 at 16×16) measured no faster than the direct path.
+        var t = Tiles.of(g);
+        return 2L * t.columns() <= 3L * t.images() * t.tp() * t.tq();
     }
 
     /**
@@ -126,49 +132,78 @@ final class WinogradConv2d {
         float[] u = filters.take(16 * kr * cc);
         try {
             transformFilters(weight, wOff, kk, cc, kr, u);
+            if (blocks == 1) {
+                // One image: its chunks run in parallel instead (z's chunks are disjoint).
+                float[] planes = planesScratch.take(4 * cc * t.planeStride());
+                float[] z = zScratch.take(2 * kk * 2 * t.columns());
+                try {
+                    int n = g.batch();
+                    split(g, input, inOff, 0, n, t, planes);
+                    parallelism.forRange(t.columns(n) / CHUNK, 1, (c0, c1) ->
+                            chunks(g, kr, u, t, planes, c0 * CHUNK, c1 * CHUNK, bias, bOff, z));
+                    copyOut(g, t, z, 0, n, out, outOff);
+                } finally {
+                    zScratch.give(z);
+                    planesScratch.give(planes);
+                }
+                return;
+            }
             parallelism.forRange(blocks, 1, (b0, b1) -> {
                 float[] planes = planesScratch.take(4 * cc * t.planeStride());
-                float[] v = vScratch.take(16 * vStride(cc));
-                float[] m = mScratch.take(16 * mStride(kr));
                 float[] z = zScratch.take(2 * kk * 2 * t.columns());
-                float[] tile = tiles.take(MR * NR);
                 try {
                     for (int block = b0; block < b1; block++) {
                         int first = block * t.images();
                         int n = Math.min(t.images(), g.batch() - first);
-                        Arrays.fill(planes, 0, 4 * cc * t.planeStride(), 0f);
-                        for (int i = 0; i < n; i++) {
-                            splitPadded(g, input, inOff + (first + i) * cc * g.height() * g.width(), t,
-                                    i * t.imageStride(), planes);
-                        }
-                        for (int f0 = 0; f0 < t.columns(n); f0 += CHUNK) {
-                            transformInput(cc, t, planes, f0, v);
-                            for (int xi = 0; xi < 16; xi++) {
-                                for (int panel = 0; panel < CHUNK; panel += NR) {
-                                    for (int k0 = 0; k0 < kk; k0 += MR) {
-                                        SimdGemm.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
-                                                m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
-                                                Math.min(MR, kk - k0), NR, tile);
-                                    }
-                                }
-                            }
-                            transformOutput(kk, kr, t, m, f0, bias, bOff, z);
-                        }
-                        for (int i = 0; i < n; i++) {
-                            copyOut(g, t, z, 2 * i * t.imageStride(),
-                                    out, outOff + (first + i) * kk * g.outHeight() * g.outWidth());
-                        }
+                        split(g, input, inOff, first, n, t, planes);
+                        chunks(g, kr, u, t, planes, 0, t.columns(n), bias, bOff, z);
+                        copyOut(g, t, z, first, n, out, outOff);
                     }
                 } finally {
-                    tiles.give(tile);
                     zScratch.give(z);
-                    mScratch.give(m);
-                    vScratch.give(v);
                     planesScratch.give(planes);
                 }
             });
         } finally {
             filters.give(u);
+        }
+    }
+
+    /** Zeroes the planes and splits images first … first + n − 1 into them (see {@link #splitPadded}). */
+    private static void split(Conv2dGeometry g, float[] input, int inOff, int first, int n, Tiles t, float[] planes) {
+        Arrays.fill(planes, 0, 4 * g.inChannels() * t.planeStride(), 0f);
+        for (int i = 0; i < n; i++) {
+            splitPadded(g, input, inOff + (first + i) * g.inChannels() * g.height() * g.width(), t,
+                    i * t.imageStride(), planes);
+        }
+    }
+
+    /** Input transform, the 16 GEMMs and the output transform for the chunks of tiles f0 … f1 − 1, into z. */
+    private void chunks(Conv2dGeometry g, int kr, float[] u, Tiles t, float[] planes, int f0, int f1,
+                        float[] bias, int bOff, float[] z) {
+        int cc = g.inChannels();
+        int kk = g.outChannels();
+        float[] v = vScratch.take(16 * vStride(cc));
+        float[] m = mScratch.take(16 * mStride(kr));
+        float[] tile = tiles.take(MR * NR);
+        try {
+            for (int f = f0; f < f1; f += CHUNK) {
+                transformInput(cc, t, planes, f, v);
+                for (int xi = 0; xi < 16; xi++) {
+                    for (int panel = 0; panel < CHUNK; panel += NR) {
+                        for (int k0 = 0; k0 < kk; k0 += MR) {
+                            SimdGemm.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
+                                    m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
+                                    Math.min(MR, kk - k0), NR, tile);
+                        }
+                    }
+                }
+                transformOutput(kk, kr, t, m, f, bias, bOff, z);
+            }
+        } finally {
+            tiles.give(tile);
+            mScratch.give(m);
+            vScratch.give(v);
         }
     }
 
@@ -378,14 +413,23 @@ final class WinogradConv2d {
         }
     }
 
-    /** out[k][p][0 … Q) from z: output row p = 2·ty + a is z's row 2k + a from 2·ty·S on. */
-    private static void copyOut(Conv2dGeometry g, Tiles t, float[] z, int zAt, float[] out, int outBase) {
+    /**
+     * Images first … first + n − 1 of out from z: output row p = 2·ty + a of channel k of the block's image i is z's
+     * row 2k + a from 2·(i·(TP + 1)·S + ty·S) on.
+     */
+    private static void copyOut(Conv2dGeometry g, Tiles t, float[] z, int first, int n, float[] out, int outOff) {
         int pp = g.outHeight();
         int qq = g.outWidth();
+        int kk = g.outChannels();
         int zRow = 2 * t.columns();
-        for (int k = 0; k < g.outChannels(); k++) {
-            for (int p = 0; p < pp; p++) {
-                System.arraycopy(z, (2 * k + (p & 1)) * zRow + zAt + 2 * (p >> 1) * t.s(), out, outBase + (k * pp + p) * qq, qq);
+        for (int i = 0; i < n; i++) {
+            int zAt = 2 * i * t.imageStride();
+            int outBase = outOff + (first + i) * kk * pp * qq;
+            for (int k = 0; k < kk; k++) {
+                for (int p = 0; p < pp; p++) {
+                    System.arraycopy(z, (2 * k + (p & 1)) * zRow + zAt + 2 * (p >> 1) * t.s(), out,
+                            outBase + (k * pp + p) * qq, qq);
+                }
             }
         }
     }
