@@ -191,6 +191,27 @@ public record Conv2dGeometry(int batch, int inChannels, int height, int width,
         return Shape.of(batch, outChannels, outHeight(), outWidth());
     }
 
+    /**
+     * Whether {@link #transposed} exists: stride 1, no dilation, one group, padding under the kernel size on every
+     * side.
+     */
+    public boolean transposable() {
+        return groups == 1 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
+                && padTop < kernelH && padBottom < kernelH && padLeft < kernelW && padRight < kernelW;
+    }
+
+    /**
+     * The layer whose forward pass is this layer's input gradient (when {@link #transposable}): gradOut [N, K, P, Q]
+     * padded by kernel − 1 − pad on each side, convolved with the weights flipped in both axes and with K and C
+     * swapped (w'[c, k, R−1−r, S−1−s] = w[k, c, r, s]), gives gradIn [N, C, H, W]: gradIn[c, h, w] =
+     * Σ_{k,r,s} gradOut[k, h + pt − r, w + pl − s] · w[k, c, r, s]. The sums gain only exact zeros (padding).
+     */
+    public Conv2dGeometry transposed() {
+        assert transposable() : this;
+        return new Conv2dGeometry(batch, outChannels, outHeight(), outWidth(), inChannels, kernelH, kernelW, 1, 1,
+                kernelH - 1 - padTop, kernelH - 1 - padBottom, kernelW - 1 - padLeft, kernelW - 1 - padRight, 1, 1, 1);
+    }
+
     /** Multiply-adds of the forward pass: N·K·P·Q·(C/groups)·R·S. */
     public long forwardMacs() {
         return (long) batch * outChannels * outHeight() * outWidth() * (inChannels / groups) * kernelH * kernelW;

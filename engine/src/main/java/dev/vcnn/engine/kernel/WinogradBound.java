@@ -34,18 +34,11 @@ public final class WinogradBound {
     }
 
     /**
-     * The layer whose forward pass is g's input gradient, when g is 3×3, stride 1, undilated, ungrouped and padded
-     * by at most 2 on each side: gradOut padded by 2 − pad on each side, convolved with the weights flipped in both
-     * axes and K and C swapped (w'[c, k, r, s] = w[k, c, 2 − r, 2 − s]); null otherwise.
+     * The layer whose forward pass is g's input gradient ({@link Conv2dGeometry#transposed}) where g has one, else
+     * null: its input gradient may use Winograd when that layer is {@link #allowed}.
      */
     public static Conv2dGeometry transposed(Conv2dGeometry g) {
-        if (g.kernelH() != 3 || g.kernelW() != 3 || g.strideH() != 1 || g.strideW() != 1 || g.dilationH() != 1
-                || g.dilationW() != 1 || g.groups() != 1 || Math.max(Math.max(g.padTop(), g.padBottom()),
-                        Math.max(g.padLeft(), g.padRight())) > 2) {
-            return null;
-        }
-        return new Conv2dGeometry(g.batch(), g.outChannels(), g.outHeight(), g.outWidth(), g.inChannels(), 3, 3,
-                1, 1, 2 - g.padTop(), 2 - g.padBottom(), 2 - g.padLeft(), 2 - g.padRight(), 1, 1, 1);
+        return g.transposable() ? g.transposed() : null;
     }
 
     /** Input value (n, c, h, w) of a layer, h and w inside the image. */
@@ -71,7 +64,8 @@ public final class WinogradBound {
 
     /**
      * The bound on input-gradient value (n, c, h, w) of g when {@link #allowed}({@link #transposed}(g)): the forward
-     * bound of the transposed layer, with gradOut as its input. Arrays from their offsets, NCHW and [K, C, 3, 3].
+     * bound of the transposed layer, with gradOut as its input and the flipped weights. Arrays from their offsets,
+     * NCHW and [K, C, 3, 3].
      */
     public static double inputGradient(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                                        int n, int c, int h, int w) {

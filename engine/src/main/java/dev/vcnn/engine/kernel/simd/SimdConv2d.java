@@ -18,13 +18,14 @@ import java.util.Arrays;
  *       col[CgRS × chunk·PQ]ᵀ, chunks in a fixed order so the sum does not depend on threads.
  * </ul>
  *
- * Faster paths where they measured faster: a 1×1 convolution with stride 1 and no padding uses the
+ * Faster paths where they measured faster: VGG-style 3×3 layers run forward, and as the transposed layer their
+ * input gradient, by Winograd's F(2×2, 3×3) ({@link WinogradConv2d}, within its own bound); a 1×1 convolution with stride 1 and no padding uses the
  * input as its own column matrix; stride-1 layers with few input channels and rows of a vector or more
  * run forward over flattened positions ({@link FlatConv2d}); layers with one input channel, output rows
  * of one vector or at most three output channels run forward as a direct convolution
  * ({@link DirectConv2d}); other stride-1 layers with several images run forward on zero-padded input
  * rows without im2col ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass
- * of the {@link #transposed} layer when that takes one of those paths; layers with few input channels
+ * of the {@link Conv2dGeometry#transposed} layer when that takes one of those paths; layers with few input channels
  * take their weight gradient straight from the input, with the output channels along the lanes when K
  * is one vector ({@link LaneChannelWeightGradient}), over flattened positions when that wastes fewer
  * lanes and repeated tiles ({@link FlatWeightGradient}), else along output columns
@@ -363,8 +364,9 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                               float[] gradIn, int giOff, Parallelism parallelism) {
-        if (transposable(g)) {
-            Conv2dGeometry t = transposed(g);
+        if (g.transposable()) {
+            // The forward paths spare the input gradient im2col's twin, col2im (scalar adds of short rows).
+            Conv2dGeometry t = g.transposed();
             // With few input channels the transposed GEMM has M = C rows (1 or 3 for a first layer) and
             // loses to Wᵀ · gradOut + col2im (CIFAR conv1: 5.3 against 3.2 ms); from 16 on it wins.
             if (winograd.applies(t) || imageBlocksApply(t) || DirectConv2d.applies(t)
@@ -397,28 +399,7 @@ final class SimdConv2d implements Conv2d {
         });
     }
 
-    /** Stride 1, no dilation, one group, padding under the kernel size on every side: see {@link #transposed}. */
-    private static boolean transposable(Conv2dGeometry g) {
-        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-                && g.padTop() < g.kernelH() && g.padBottom() < g.kernelH()
-                && g.padLeft() < g.kernelW() && g.padRight() < g.kernelW();
-    }
-
-    /**
-     * The layer whose forward pass is {@code g}'s input gradient: gradOut [N, K, P, Q] padded by kernel − 1 −
-     * pad on each side, convolved with the weights flipped in both axes and with K and C swapped
-     * ({@link #flip}), gives gradIn [N, C, H, W]: gradIn[c, h, w] = Σ_{k,r,s} gradOut[k, h + pt − r, w + pl − s]
-     * · w[k, c, r, s]. The sums gain only exact zeros (padding), so they stay within the same bound; the
-     * forward paths then spare the input gradient im2col's twin, col2im (scalar adds of short rows).
-     */
-    static Conv2dGeometry transposed(Conv2dGeometry g) {
-        return new Conv2dGeometry(g.batch(), g.outChannels(), g.outHeight(), g.outWidth(), g.inChannels(),
-                g.kernelH(), g.kernelW(), 1, 1,
-                g.kernelH() - 1 - g.padTop(), g.kernelH() - 1 - g.padBottom(),
-                g.kernelW() - 1 - g.padLeft(), g.kernelW() - 1 - g.padRight(), 1, 1, 1);
-    }
-
-    /** flipped[c, k, R−1−r, S−1−s] = weight[k, c, r, s]: the weights of {@link #transposed}(g). */
+    /** flipped[c, k, R−1−r, S−1−s] = weight[k, c, r, s]: the weights of {@link Conv2dGeometry#transposed}. */
     private static void flip(Conv2dGeometry g, float[] weight, int wOff, float[] flipped) {
         int rr = g.kernelH();
         int ss = g.kernelW();

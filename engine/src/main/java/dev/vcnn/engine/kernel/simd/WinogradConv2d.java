@@ -133,39 +133,43 @@ final class WinogradConv2d {
         try {
             transformFilters(weight, wOff, kk, cc, kr, u);
             if (blocks == 1) {
-                // One image: its chunks run in parallel instead (z's chunks are disjoint).
-                float[] planes = planesScratch.take(4 * cc * t.planeStride());
-                float[] z = zScratch.take(2 * kk * 2 * t.columns());
-                try {
-                    int n = g.batch();
-                    split(g, input, inOff, 0, n, t, planes);
-                    parallelism.forRange(t.columns(n) / CHUNK, 1, (c0, c1) ->
-                            chunks(g, kr, u, t, planes, c0 * CHUNK, c1 * CHUNK, bias, bOff, z));
-                    copyOut(g, t, z, 0, n, out, outOff);
-                } finally {
-                    zScratch.give(z);
-                    planesScratch.give(planes);
-                }
-                return;
-            }
-            parallelism.forRange(blocks, 1, (b0, b1) -> {
-                float[] planes = planesScratch.take(4 * cc * t.planeStride());
-                float[] z = zScratch.take(2 * kk * 2 * t.columns());
-                try {
-                    for (int block = b0; block < b1; block++) {
-                        int first = block * t.images();
-                        int n = Math.min(t.images(), g.batch() - first);
-                        split(g, input, inOff, first, n, t, planes);
-                        chunks(g, kr, u, t, planes, 0, t.columns(n), bias, bOff, z);
-                        copyOut(g, t, z, first, n, out, outOff);
+                // One image: its chunks run over the threads instead (their parts of z are disjoint).
+                block(g, input, inOff, 0, g.batch(), t, kr, u, bias, bOff, out, outOff, parallelism);
+            } else {
+                parallelism.forRange(blocks, 1, (b0, b1) -> {
+                    for (int b = b0; b < b1; b++) {
+                        int first = b * t.images();
+                        block(g, input, inOff, first, Math.min(t.images(), g.batch() - first), t, kr, u, bias, bOff,
+                                out, outOff, null);
                     }
-                } finally {
-                    zScratch.give(z);
-                    planesScratch.give(planes);
-                }
-            });
+                });
+            }
         } finally {
             filters.give(u);
+        }
+    }
+
+    /**
+     * Images first … first + n − 1 (one block): split, transformed and multiplied chunk by chunk, copied out; the
+     * chunks over {@code parallelism}'s threads, or on the calling thread when it is null.
+     */
+    private void block(Conv2dGeometry g, float[] input, int inOff, int first, int n, Tiles t, int kr, float[] u,
+                       float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
+        float[] planes = planesScratch.take(4 * g.inChannels() * t.planeStride());
+        float[] z = zScratch.take(2 * g.outChannels() * 2 * t.columns());
+        try {
+            split(g, input, inOff, first, n, t, planes);
+            int columns = t.columns(n);
+            if (parallelism == null) {
+                chunks(g, kr, u, t, planes, 0, columns, bias, bOff, z);
+            } else {
+                parallelism.forRange(columns / CHUNK, 1, (c0, c1) ->
+                        chunks(g, kr, u, t, planes, c0 * CHUNK, c1 * CHUNK, bias, bOff, z));
+            }
+            copyOut(g, t, z, first, n, out, outOff);
+        } finally {
+            zScratch.give(z);
+            planesScratch.give(planes);
         }
     }
 
@@ -305,6 +309,8 @@ final class WinogradConv2d {
             int eo = ee + stride;
             int oe = eo + stride;
             int oo = oe + stride;
+            // The window's four rows written out: a helper returning four vectors, or an array of them, would make C2
+            // box them (a vector array cost 10× in the blocked-layout prototype of session 12).
             for (int j = 0; j < CHUNK; j += L) {
                 int f = f0 + j;
                 int dst = (j / NR) * cc * NR + c * NR + j % NR;
