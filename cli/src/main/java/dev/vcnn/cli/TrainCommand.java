@@ -23,7 +23,7 @@ final class TrainCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", defaultValue = "lenet5",
-            description = "mlp, lenet5, cifar-cnn, vgg11, vgg11-bn, vgg16, vgg16-bn, linear-ae, conv-ae (default: ${DEFAULT-VALUE})")
+            description = "mlp, lenet5, cifar-cnn, cifar-cnn-bn, vgg11, vgg11-bn, vgg16, vgg16-bn, linear-ae, conv-ae (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--dataset", defaultValue = "synthetic",
@@ -57,8 +57,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (default: runs/<model>-<dataset>-<time>)")
     Path out;
 
-    @Option(names = "--resume", description = "continue the run in --out from its last checkpoint")
+    @Option(names = "--resume", description = {"continue the run in --out from its last checkpoint, with the settings it "
+            + "started with (its config.json): it finishes with the same weights and metrics as a run never stopped.",
+            "Options that would change the result (--model, --epochs, --lr, ...) are refused unless they repeat the saved "
+            + "value; --threads, --data-dir and the checkpoint options may differ."})
     boolean resume;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
+            description = "also checkpoint inside an epoch every STEPS optimizer steps; 0: only at epoch ends and by time "
+                    + "(default: ${DEFAULT-VALUE})")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint-minutes", paramLabel = "MINUTES", defaultValue = "5",
+            description = "also checkpoint once this much time has passed since the last checkpoint (default: ${DEFAULT-VALUE})")
+    double checkpointMinutes;
 
     @Option(names = "--overwrite", description = "train into an existing --out, replacing its files")
     boolean overwrite;
@@ -92,8 +104,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             JsonObject saved = Trainer.readJson(dir.resolve(Trainer.CONFIG));
             config = TrainConfig.fromJson(saved, dir.resolve(Trainer.CONFIG).toString());
-            if (epochs != null) {
-                config = config.withEpochs(epochs);
+            refuseChangesOnResume(config, dir.resolve(Trainer.CONFIG));
+            if (dataDir != null) {
+                config = config.withDataDir(dataDir.toString());
             }
         } else {
             if (Files.isDirectory(dir) && !overwrite) {
@@ -106,7 +119,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             config = configFromOptions();
         }
-        Evaluation test = new Trainer(config, dir, t, System.out).run(resume);
+        require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 but was " + checkpointEvery);
+        require(checkpointMinutes > 0, "--checkpoint-minutes must be > 0 but was " + checkpointMinutes);
+        Evaluation test = new Trainer(config, dir, t, System.out)
+                .checkpoints(new Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60)).run(resume);
         if (dev.vcnn.models.Models.spec(config.model()).task() == dev.vcnn.models.Models.Task.CLASSIFY) {
             System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * test.accuracy(), test.count(), test.loss());
             System.out.print(test.report());
@@ -115,6 +131,40 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("run directory: " + dir);
         return 0;
+    }
+
+    /** The options that decide a run's result, and the setting each one sets. */
+    private static final java.util.Map<String, java.util.function.Function<TrainConfig, Object>> RESULT_OPTIONS =
+            java.util.Map.ofEntries(
+                    java.util.Map.entry("--model", TrainConfig::model),
+                    java.util.Map.entry("--dataset", TrainConfig::dataset),
+                    java.util.Map.entry("--epochs", TrainConfig::epochs),
+                    java.util.Map.entry("--batch-size", TrainConfig::batchSize),
+                    java.util.Map.entry("--lr", TrainConfig::lr),
+                    java.util.Map.entry("--optimizer", TrainConfig::optimizer),
+                    java.util.Map.entry("--augment", TrainConfig::augment),
+                    java.util.Map.entry("--seed", TrainConfig::seed),
+                    java.util.Map.entry("--backbone", TrainConfig::backbone),
+                    java.util.Map.entry("--init", TrainConfig::init),
+                    java.util.Map.entry("--classes", TrainConfig::classSubset),
+                    java.util.Map.entry("--synthetic-size", c -> c.syntheticTrain() + "," + c.syntheticTest()));
+
+    /** A resumed run keeps its settings: an option given with --resume must repeat the saved value. */
+    private void refuseChangesOnResume(TrainConfig saved, Path file) {
+        var parsed = spec.commandLine().getParseResult();
+        if (RESULT_OPTIONS.keySet().stream().noneMatch(parsed::hasMatchedOption)) {
+            return;
+        }
+        TrainConfig given = configFromOptions();
+        for (var e : new java.util.TreeMap<>(RESULT_OPTIONS).entrySet()) {
+            Object was = e.getValue().apply(saved);
+            Object now = e.getValue().apply(given);
+            if (parsed.hasMatchedOption(e.getKey()) && !java.util.Objects.equals(was, now)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getKey() + " must be " + was
+                        + " as in " + file + " but was " + now + ": --resume continues a run with the settings it started "
+                        + "with; start a new run (another --out) to change them");
+            }
+        }
     }
 
     private TrainConfig configFromOptions() {

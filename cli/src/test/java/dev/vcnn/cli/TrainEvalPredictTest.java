@@ -64,10 +64,15 @@ class TrainEvalPredictTest {
         CliRun evalTransfer = CliRun.of("eval", "--run", transfer.toString());
         assertEquals(0, evalTransfer.exit(), evalTransfer.err());
 
-        CliRun resumed = CliRun.of("train", "--resume", "--epochs", "6", "--out", runDir.toString(), "--threads", "2");
+        CliRun longer = CliRun.of("train", "--resume", "--epochs", "6", "--out", runDir.toString());
+        assertEquals(2, longer.exit(), longer.out());
+        assertTrue(longer.err().contains("--epochs must be 5 as in"), longer.err());
+        CliRun resumed = CliRun.of("train", "--resume", "--epochs", "5", "--model", "lenet5", "--out", runDir.toString(),
+                "--threads", "1");
         assertEquals(0, resumed.exit(), resumed.err());
-        assertTrue(resumed.out().contains("resuming lenet5 at epoch 6 of 6"), resumed.out());
-        assertTrue(!resumed.out().contains("epoch 1/6:"), "resumed run skips finished epochs");
+        assertTrue(resumed.out().contains("resuming lenet5: it finished all 5 epochs"), resumed.out());
+        assertTrue(!resumed.out().contains("epoch 1/5:"), "resumed run skips finished epochs");
+        assertEquals(trained, percent(resumed.out(), "test accuracy"), 1e-9);
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class Models {
             new Spec("mlp", Task.CLASSIFY, "784-512-256-10 perceptron with dropout 0.2"),
             new Spec("lenet5", Task.CLASSIFY, "LeNet-5: two 5x5 convolutions, three linear layers"),
             new Spec("cifar-cnn", Task.CLASSIFY, "three 3x3 conv blocks 16-32-64 with max pooling, dropout, two linear layers"),
+            new Spec("cifar-cnn-bn", Task.CLASSIFY, "cifar-cnn with batch norm after each convolution"),
             new Spec("vgg11", Task.CLASSIFY, "VGG11 (torchvision layout)"),
             new Spec("vgg11-bn", Task.CLASSIFY, "VGG11 with batch norm"),
             new Spec("vgg16", Task.CLASSIFY, "VGG16 (torchvision layout)"),
@@ -57,7 +58,8 @@ public final class Models {
                 }
                 yield size == 28 ? lenet5(channels, classes, rng) : lenet5Valid(channels, classes, rng);
             }
-            case "cifar-cnn" -> cifarCnn(channels, size, classes, rng);
+            case "cifar-cnn" -> cifarCnn(channels, size, classes, false, rng);
+            case "cifar-cnn-bn" -> cifarCnn(channels, size, classes, true, rng);
             case "vgg11" -> new Vgg(Vgg.VGG11, false, channels, size, classes, rng);
             case "vgg11-bn" -> new Vgg(Vgg.VGG11, true, channels, size, classes, rng);
             case "vgg16" -> new Vgg(Vgg.VGG16, false, channels, size, classes, rng);
@@ -123,17 +125,30 @@ public final class Models {
 
     /**
      * The classic tutorial CNN: conv 3×3 16-32-64 (padding 1), each with ReLU and max-pool 2, then
-     * dropout 0.25, linear 64·(size/8)² → 500, ReLU, dropout 0.25, linear → classes.
+     * dropout 0.25, linear 64·(size/8)² → 500, ReLU, dropout 0.25, linear → classes; with
+     * {@code batchNorm}, a BatchNorm2d between each convolution and its ReLU.
      */
     public static Sequential cifarCnn(int channels, int size, int classes, RandomGenerator rng) {
+        return cifarCnn(channels, size, classes, false, rng);
+    }
+
+    static Sequential cifarCnn(int channels, int size, int classes, boolean batchNorm, RandomGenerator rng) {
         int s = size / 8;
-        return new Sequential(
-                new Conv2d(channels, 16, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
-                new Conv2d(16, 32, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
-                new Flatten(), new Dropout(0.25f, rng.nextLong()),
+        List<Module> layers = new ArrayList<>();
+        int c = channels;
+        for (int k : new int[] {16, 32, 64}) {
+            layers.add(new Conv2d(c, k, 3, 1, 1, rng));
+            if (batchNorm) {
+                layers.add(dev.vcnn.engine.nn.BatchNorm.batchNorm2d(k));
+            }
+            layers.add(new Activation.ReLU());
+            layers.add(new MaxPool2d(2));
+            c = k;
+        }
+        layers.addAll(List.of(new Flatten(), new Dropout(0.25f, rng.nextLong()),
                 new Linear(64 * s * s, 500, rng), new Activation.ReLU(), new Dropout(0.25f, rng.nextLong()),
-                new Linear(500, classes, rng));
+                new Linear(500, classes, rng)));
+        return new Sequential(layers);
     }
 
     /** Flatten → Linear(C·H·W, code) → ReLU → Linear(code, C·H·W) → Sigmoid → [N, C, H, W]. */

@@ -84,22 +84,34 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void restore(int i, String name, Tensor value) {
+    protected java.util.List<String> stateNames() {
+        return java.util.List.of("exp_avg", "exp_avg_sq", "step");
+    }
+
+    @Override
+    protected void validate(int i, String name, Tensor value) {
         String key = i + "." + name;
+        if (!name.equals("step")) {
+            checkSameShape(key, params.get(i).value(), value);
+            return;
+        }
+        checkSameShape(key, Tensor.zeros(2), value);
+        float high = value.get(0);
+        float low = value.get(1);
+        // The halves of a count in [1, 2^48): whole numbers, the low one under 2^24.
+        if (!(high >= 0 && high < 0x1p24f && high == Math.rint(high) && low >= 0 && low < 0x1p24f && low == Math.rint(low))
+                || (high == 0 && low == 0)) {
+            throw Checks.mismatch(decoupled ? "AdamW" : "Adam", "state " + key, "a step count >= 1 as two whole halves "
+                    + "[count >> 24, count & 0xFFFFFF]", "[" + high + ", " + low + "]");
+        }
+    }
+
+    @Override
+    protected void restore(int i, String name, Tensor value) {
         switch (name) {
-            case "exp_avg" -> {
-                checkSameShape(key, params.get(i).value(), value);
-                m[i] = value.copy();
-            }
-            case "exp_avg_sq" -> {
-                checkSameShape(key, params.get(i).value(), value);
-                v[i] = value.copy();
-            }
-            case "step" -> {
-                checkSameShape(key, Tensor.zeros(2), value);
-                steps[i] = ((long) value.get(0) << 24) | (long) value.get(1);
-            }
-            default -> throw Checks.mismatch(decoupled ? "AdamW" : "Adam", "state name", "exp_avg, exp_avg_sq or step", name);
+            case "exp_avg" -> m[i] = value.copy();
+            case "exp_avg_sq" -> v[i] = value.copy();
+            default -> steps[i] = ((long) value.get(0) << 24) | (long) value.get(1);
         }
     }
 }

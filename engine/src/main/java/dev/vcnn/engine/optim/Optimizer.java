@@ -58,7 +58,7 @@ public abstract class Optimizer {
     /** The state tensors of parameter {@code index} by name (live), empty before its first step. */
     protected abstract Map<String, Tensor> state(int index);
 
-    /** Restores a named state tensor of parameter {@code index}. */
+    /** Restores a named state tensor of parameter {@code index}, already {@link #validate validated}. */
     protected abstract void restore(int index, String name, Tensor value);
 
     /** All state, keyed {@code <param index>.<name>} (e.g. {@code 3.exp_avg}). */
@@ -71,27 +71,65 @@ public abstract class Optimizer {
         return out;
     }
 
+    /** The names of the state each parameter holds once it has taken a step (e.g. exp_avg, exp_avg_sq, step). */
+    protected abstract java.util.List<String> stateNames();
+
     /**
-     * Restores state saved by {@link #stateDict()} for the same parameter list.
+     * Restores state saved by {@link #stateDict()} for the same parameter list. Each parameter's state is
+     * all there or absent (a parameter that never stepped); nothing changes unless the whole dict is valid.
      *
-     * @throws IllegalArgumentException naming a key that does not belong to this optimizer or has the wrong shape
+     * @throws IllegalArgumentException naming a key that does not belong to this optimizer, has the wrong
+     *     shape or value, or a parameter whose state lacks a name
      */
     public void loadStateDict(Map<String, Tensor> state) {
+        String name = getClass().getSimpleName();
+        Map<Integer, Map<String, Tensor>> byParam = new java.util.TreeMap<>();
         state.forEach((key, t) -> {
             int dot = key.indexOf('.');
             int index;
             try {
                 index = Integer.parseInt(key.substring(0, Math.max(0, dot)));
             } catch (NumberFormatException e) {
-                throw Checks.mismatch(getClass().getSimpleName(), "state key", "<param index>.<name>", key);
+                throw Checks.mismatch(name, "state key", "<param index>.<name>", key);
             }
             if (index < 0 || index >= params.size()) {
-                throw Checks.mismatch(getClass().getSimpleName(), "parameter index of state key " + key,
-                        "in [0, " + params.size() + ")", index);
+                throw Checks.mismatch(name, "parameter index of state key " + key, "in [0, " + params.size() + ")", index);
             }
-            restore(index, key.substring(dot + 1), t);
+            String field = key.substring(dot + 1);
+            if (!stateNames().contains(field)) {
+                throw Checks.mismatch(name, "state name of key " + key, "one of " + stateNames(), field);
+            }
+            validate(index, field, t);
+            byParam.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(field, t);
         });
+        byParam.forEach((index, fields) -> {
+            for (String field : stateNames()) {
+                if (!fields.containsKey(field)) {
+                    throw Checks.mismatch(name, "state of parameter " + index, "all of " + stateNames(),
+                            "no " + index + "." + field + " beside " + fields.keySet());
+                }
+            }
+        });
+        byParam.forEach((index, fields) -> fields.forEach((field, t) -> restore(index, field, t)));
     }
+
+    /**
+     * Requires that every trainable parameter has state, as it has after a step of a model whose every
+     * parameter gets a gradient (a trainer's checkpoint taken after its first step).
+     *
+     * @throws IllegalArgumentException naming the first parameter without state and {@code where}
+     */
+    public void requireStateForEveryParameter(String where) {
+        for (int i = 0; i < params.size(); i++) {
+            if (!stateNames().isEmpty() && params.get(i).requiresGrad() && state(i).isEmpty()) {
+                throw Checks.mismatch(getClass().getSimpleName(), "state of parameter " + i + " in " + where,
+                        "present (" + stateNames() + ")", "missing");
+            }
+        }
+    }
+
+    /** Checks a state tensor before anything is restored; throws IllegalArgumentException naming the key. */
+    protected abstract void validate(int index, String name, Tensor value);
 
     protected static Tensor like(Tensor t) {
         return Tensor.zeros(t.shape().toArray());

@@ -54,11 +54,17 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    protected void restore(int index, String name, Tensor value) {
-        if (!name.equals("momentum_buffer")) {
-            throw Checks.mismatch("SGD", "state name", "momentum_buffer", name);
-        }
+    protected java.util.List<String> stateNames() {
+        return momentum != 0f ? java.util.List.of("momentum_buffer") : java.util.List.of();
+    }
+
+    @Override
+    protected void validate(int index, String name, Tensor value) {
         checkSameShape(index + "." + name, params.get(index).value(), value);
+    }
+
+    @Override
+    protected void restore(int index, String name, Tensor value) {
         buffers[index] = value.copy();
     }
 }

@@ -101,11 +101,22 @@ public final class DataLoader implements AutoCloseable {
 
     /** The batches of epoch {@code epoch} (0-based), in order. */
     public Iterator<Batch> epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    /**
+     * The batches of epoch {@code epoch} from batch {@code first} on: the same batches, bit for bit, that
+     * {@link #epoch(int)} yields from that point (a resumed run's position).
+     */
+    public Iterator<Batch> epoch(int epoch, int first) {
+        if (first < 0 || first > batches()) {
+            throw Checks.mismatch("data loader", "first batch", "in [0, " + batches() + "]", first);
+        }
         int[] order = order(epoch);
         long epochSeed = SplitMix64.mix(seed, epoch);
         return new Iterator<>() {
-            private int next = 0;
-            private Future<Batch> pending = submit(0);
+            private int next = first;
+            private Future<Batch> pending = submit(first);
 
             private Future<Batch> submit(int b) {
                 return b < batches() ? prefetch.submit(() -> make(order, b, epochSeed)) : null;

@@ -42,11 +42,14 @@ import java.util.Map;
 
 /**
  * Trains a model on a dataset into a run directory: {@code config.json} (enough to rebuild model and
- * data), {@code metrics.json} (every epoch's figures, then the test results), {@code checkpoint.safetensors}
- * and {@code curves.png} after every epoch, {@code model.safetensors} and {@code confusion.png}
- * (classifiers) or {@code reconstructions.png} (autoencoders) at the end, each written atomically. A run resumes
- * from its checkpoint at the next epoch and continues exactly as if it had not stopped: data order,
- * augmentation and dropout are functions of (seed, epoch), and their positions are in the checkpoint.
+ * data), {@code metrics.json} (every epoch's figures, then the test results), {@code curves.png} after every
+ * epoch, {@code checkpoint.safetensors} after every epoch and inside epochs as {@link Checkpoints} says,
+ * {@code model.safetensors} and {@code confusion.png} (classifiers) or {@code reconstructions.png}
+ * (autoencoders) at the end, each written atomically. A run killed anywhere resumes from its last checkpoint
+ * and finishes with the same weights, metrics and pictures, bit for bit, as if it had not stopped: data order
+ * and augmentation are functions of (seed, epoch, index), and the checkpoint holds the data position, every
+ * dropout layer's random position, the epoch's running sums, the metrics so far and the settings, which a
+ * resume must repeat.
  */
 public final class Trainer {
     public static final String CONFIG = "config.json";
@@ -60,6 +63,8 @@ public final class Trainer {
     private final Path runDir;
     private final PrintStream out;
     private final int threads;
+    private Checkpoints checkpoints = Checkpoints.DEFAULT;
+    private long stopAfterStep = -1;
 
     public Trainer(TrainConfig config, Path runDir, int threads, PrintStream out) {
         this.config = config;
@@ -142,37 +147,17 @@ public final class Trainer {
         JsonObject metrics = new JsonObject();
         JsonArray epochs = new JsonArray();
         JsonArray steps = new JsonArray(); // [images seen, mean training loss of the window]: the fine-grained curve
-        int start = 0;
+        Position at = new Position();
         if (resume && Files.exists(runDir.resolve(CHECKPOINT))) {
-            Checkpoint ck = Checkpoint.read(runDir.resolve(CHECKPOINT));
-            model.loadStateDict(ck.model(), true);
-            optimizer.loadStateDict(ck.optimizer());
-            start = Integer.parseInt(ck.metadata().getOrDefault("epoch", "0"));
-            int done = start;
-            model.namedModules().forEach((path, m) -> {
-                if (m instanceof Dropout d && ck.metadata().containsKey("dropout." + path)) {
-                    d.calls(Long.parseLong(ck.metadata().get("dropout." + path)));
-                }
-            });
-            if (Files.exists(runDir.resolve(METRICS))) {
-                JsonObject old = readJson(runDir.resolve(METRICS));
-                if (old.has("epochs")) {
-                    old.getAsJsonArray("epochs").forEach(e -> {
-                        if (e.getAsJsonObject().get("epoch").getAsInt() <= done) {
-                            epochs.add(e);
-                        }
-                    });
-                }
-                long seenBefore = (long) done * data.train().size();
-                if (old.has("steps")) {
-                    old.getAsJsonArray("steps").forEach(e -> {
-                        if (e.getAsJsonArray().get(0).getAsLong() <= seenBefore) {
-                            steps.add(e);
-                        }
-                    });
-                }
+            at = restore(runDir.resolve(CHECKPOINT), model, optimizer, epochs, steps);
+            if (at.epoch == config.epochs()) {
+                out.printf("resuming %s: it finished all %d epochs (%s); testing it again%n", config.model(), config.epochs(),
+                        runDir.resolve(CHECKPOINT));
+            } else {
+                out.printf("resuming %s at epoch %d of %d, batch %d of %d, from %s%n", config.model(), at.epoch + 1,
+                        config.epochs(), at.batch + 1, (data.train().size() + config.batchSize() - 1) / config.batchSize(),
+                        runDir.resolve(CHECKPOINT));
             }
-            out.printf("resuming %s at epoch %d of %d from %s%n", config.model(), start + 1, config.epochs(), runDir.resolve(CHECKPOINT));
         }
         JsonObject cfg = config.toJson();
         var norm = new JsonObject();
@@ -188,22 +173,18 @@ public final class Trainer {
                 config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
                 data.test().size(), config.channels(), config.size(), config.size(), model.parameterCount(), threads);
 
+        long lastCheckpoint = System.nanoTime();
         try (var loader = new DataLoader(data.train(), config.batchSize(), true, config.seed(), data.mean(), data.std(), augment())) {
-            for (int epoch = start; epoch < config.epochs(); epoch++) {
+            int batches = loader.batches();
+            for (; at.epoch < config.epochs(); at.nextEpoch()) {
+                int epoch = at.epoch;
                 float lr = schedule.lr(config.lr(), epoch);
                 optimizer.lr(lr);
                 model.train();
                 long t0 = System.nanoTime();
-                double lossSum = 0;
-                long right = 0;
-                long seen = 0;
-                int batches = loader.batches();
-                int batch = 0;
-                double windowLoss = 0;
-                int windowBatches = 0;
                 try (Progress progress = Progress.of(String.format("epoch %d/%d", epoch + 1, config.epochs()),
-                        data.train().size(), out)) {
-                    for (Iterator<DataLoader.Batch> it = loader.epoch(epoch); it.hasNext(); ) {
+                        data.train().size() - at.seen, out)) {
+                    for (Iterator<DataLoader.Batch> it = loader.epoch(epoch, at.batch); it.hasNext(); ) {
                         DataLoader.Batch b = it.next();
                         optimizer.zeroGrad();
                         Variable x = Variable.constant(b.images());
@@ -217,37 +198,48 @@ public final class Trainer {
                         }
                         loss.backward();
                         optimizer.step();
-                        lossSum += (double) l * b.size();
-                        seen += b.size();
-                        windowLoss += l;
-                        windowBatches++;
-                        batch++;
+                        at.lossSum += (double) l * b.size();
+                        at.seen += b.size();
+                        at.windowLoss += l;
+                        at.windowBatches++;
+                        at.batch++;
+                        at.step++;
                         // A point where batch·STEPS/batches crosses an integer: min(STEPS, batches) even windows an
                         // epoch, the last ending with the epoch.
-                        if ((long) batch * STEPS_PER_EPOCH / batches > (long) (batch - 1) * STEPS_PER_EPOCH / batches) {
+                        if ((long) at.batch * STEPS_PER_EPOCH / batches > (long) (at.batch - 1) * STEPS_PER_EPOCH / batches) {
                             var point = new JsonArray();
-                            point.add((long) epoch * data.train().size() + seen);
-                            point.add(windowLoss / windowBatches);
+                            point.add((long) epoch * data.train().size() + at.seen);
+                            point.add(at.windowLoss / at.windowBatches);
                             steps.add(point);
-                            windowLoss = 0;
-                            windowBatches = 0;
+                            at.windowLoss = 0;
+                            at.windowBatches = 0;
                         }
                         if (task == Models.Task.CLASSIFY) {
-                            right += correct(y.value(), b.labels());
+                            at.right += correct(y.value(), b.labels());
                         }
-                        progress.step(b.size(), lossSum / seen, (double) right / seen);
+                        progress.step(b.size(), at.lossSum / at.seen, (double) at.right / at.seen);
+                        long now = System.nanoTime();
+                        if (at.batch < batches && checkpoints.due(at.step, now - lastCheckpoint)) {
+                            at.seconds += (now - t0) / 1e9;
+                            t0 = now;
+                            writeCheckpoint(model, optimizer, at, epochs, steps);
+                            lastCheckpoint = System.nanoTime();
+                        }
+                        if (at.step == stopAfterStep) {
+                            throw new Stopped(at.step);
+                        }
                     }
                 }
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                at.seconds += (System.nanoTime() - t0) / 1e9;
                 var e = new JsonObject();
                 e.addProperty("epoch", epoch + 1);
                 e.addProperty("lr", lr);
-                e.addProperty("train_loss", lossSum / seen);
+                e.addProperty("train_loss", at.lossSum / at.seen);
                 if (task == Models.Task.CLASSIFY) {
-                    e.addProperty("train_accuracy", (double) right / seen);
+                    e.addProperty("train_accuracy", (double) at.right / at.seen);
                 }
-                e.addProperty("images_per_second", seen / seconds);
-                e.addProperty("seconds", seconds);
+                e.addProperty("images_per_second", at.seen / at.seconds);
+                e.addProperty("seconds", at.seconds);
                 String valText = "";
                 if (data.validation() != null) {
                     Evaluation val = evaluate(model, data.validation(), data, task, config.batchSize());
@@ -261,20 +253,16 @@ public final class Trainer {
                 }
                 epochs.add(e);
                 out.printf("epoch %d/%d: lr %.4g, train loss %.4f%s%s, %.0f img/s, %.1f s%n", epoch + 1, config.epochs(), lr,
-                        lossSum / seen, task == Models.Task.CLASSIFY ? String.format(" acc %.2f%%", 100.0 * right / seen) : "",
-                        valText, seen / seconds, seconds);
+                        at.lossSum / at.seen, task == Models.Task.CLASSIFY ? String.format(" acc %.2f%%", 100.0 * at.right / at.seen) : "",
+                        valText, at.seen / at.seconds, at.seconds);
                 metrics.add("epochs", epochs);
                 metrics.add("steps", steps);
                 writeJson(runDir.resolve(METRICS), metrics);
                 Images.writePng(Charts.curves(title(), metrics), runDir.resolve(RunPictures.CURVES));
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("epoch", String.valueOf(epoch + 1));
-                model.namedModules().forEach((path, m) -> {
-                    if (m instanceof Dropout d) {
-                        meta.put("dropout." + path, String.valueOf(d.calls()));
-                    }
-                });
-                new Checkpoint(model.stateDict(), optimizer.stateDict(), meta).write(runDir.resolve(CHECKPOINT));
+                Position next = at.copy();
+                next.nextEpoch();
+                writeCheckpoint(model, optimizer, next, epochs, steps);
+                lastCheckpoint = System.nanoTime();
             }
         }
         Evaluation test = evaluate(model, data.test(), data, task, config.batchSize());
@@ -300,6 +288,220 @@ public final class Trainer {
                     runDir.resolve(RunPictures.RECONSTRUCTIONS));
         }
         return test;
+    }
+
+
+    /**
+     * Where a run stands: completed epochs, the batches and steps done, and the running sums of the epoch in
+     * progress. A checkpoint holds all of it, so a resumed run repeats nothing and skips nothing.
+     */
+    private static final class Position {
+        int epoch;
+        int batch;
+        long step;
+        double lossSum;
+        long right;
+        long seen;
+        double windowLoss;
+        int windowBatches;
+        double seconds;
+
+        void nextEpoch() {
+            epoch++;
+            batch = 0;
+            lossSum = 0;
+            right = 0;
+            seen = 0;
+            windowLoss = 0;
+            windowBatches = 0;
+            seconds = 0;
+        }
+
+        Position copy() {
+            Position p = new Position();
+            p.epoch = epoch;
+            p.batch = batch;
+            p.step = step;
+            p.lossSum = lossSum;
+            p.right = right;
+            p.seen = seen;
+            p.windowLoss = windowLoss;
+            p.windowBatches = windowBatches;
+            p.seconds = seconds;
+            return p;
+        }
+    }
+
+    /** Keys a checkpoint's metadata must hold, besides one {@code dropout.<path>} per dropout layer. */
+    static final java.util.List<String> CHECKPOINT_KEYS = java.util.List.of("config", "epoch", "batch", "step",
+            "epoch_loss_sum", "epoch_correct", "epoch_seen", "window_loss", "window_batches", "epoch_seconds",
+            "metrics_epochs", "metrics_steps");
+
+    private void writeCheckpoint(Module model, Optimizer optimizer, Position at, JsonArray epochs, JsonArray steps)
+            throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", resumeIdentity(config).toString());
+        meta.put("epoch", String.valueOf(at.epoch));
+        meta.put("batch", String.valueOf(at.batch));
+        meta.put("step", String.valueOf(at.step));
+        // Doubles as their bits, so the resumed sums continue exactly.
+        meta.put("epoch_loss_sum", Long.toHexString(Double.doubleToRawLongBits(at.lossSum)));
+        meta.put("epoch_correct", String.valueOf(at.right));
+        meta.put("epoch_seen", String.valueOf(at.seen));
+        meta.put("window_loss", Long.toHexString(Double.doubleToRawLongBits(at.windowLoss)));
+        meta.put("window_batches", String.valueOf(at.windowBatches));
+        meta.put("epoch_seconds", String.valueOf(at.seconds));
+        meta.put("metrics_epochs", epochs.toString());
+        meta.put("metrics_steps", steps.toString());
+        model.namedModules().forEach((path, m) -> {
+            if (m instanceof Dropout d) {
+                meta.put("dropout." + path, String.valueOf(d.calls()));
+            }
+        });
+        new Checkpoint(model.stateDict(), optimizer.stateDict(), meta).write(runDir.resolve(CHECKPOINT));
+    }
+
+    /** The settings that decide a run's result: the config without where its data lies (which may move). */
+    private static JsonObject resumeIdentity(TrainConfig c) {
+        JsonObject o = c.toJson();
+        o.remove("data_dir");
+        return o;
+    }
+
+    /** Loads a checkpoint into the model and optimizer and the metrics so far; returns where the run stands. */
+    private Position restore(Path file, Module model, Optimizer optimizer, JsonArray epochs, JsonArray steps) throws IOException {
+        Checkpoint ck = Checkpoint.read(file);
+        Map<String, String> meta = ck.metadata();
+        for (String key : CHECKPOINT_KEYS) {
+            if (!meta.containsKey(key)) {
+                throw new IllegalArgumentException("resume: checkpoint must hold '" + key + "' but does not (file=" + file
+                        + "); it was written by an older vcnn or by something else: start the run again");
+            }
+        }
+        JsonObject saved = parseMeta(meta, "config", file).getAsJsonObject();
+        // Through text, as the saved one was: numbers compare as they are written.
+        JsonObject now = JsonParser.parseString(resumeIdentity(config).toString()).getAsJsonObject();
+        for (String key : union(saved.keySet(), now.keySet())) {
+            if (!java.util.Objects.equals(saved.get(key), now.get(key))) {
+                throw new IllegalArgumentException("resume: setting '" + key + "' must be " + saved.get(key)
+                        + " as in the checkpoint but was " + now.get(key) + " (file=" + file
+                        + "); a resumed run continues with the settings it started with");
+            }
+        }
+        model.loadStateDict(ck.model(), true);
+        long stepsDone = longMeta(meta, "step", file);
+        optimizer.loadStateDict(ck.optimizer());
+        if (stepsDone > 0) {
+            optimizer.requireStateForEveryParameter("checkpoint " + file);
+        }
+        Position at = new Position();
+        at.epoch = (int) longMeta(meta, "epoch", file);
+        at.batch = (int) longMeta(meta, "batch", file);
+        at.step = stepsDone;
+        at.lossSum = doubleBitsMeta(meta, "epoch_loss_sum", file);
+        at.right = longMeta(meta, "epoch_correct", file);
+        at.seen = longMeta(meta, "epoch_seen", file);
+        at.windowLoss = doubleBitsMeta(meta, "window_loss", file);
+        at.windowBatches = (int) longMeta(meta, "window_batches", file);
+        try {
+            at.seconds = Double.parseDouble(meta.get("epoch_seconds"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("resume: checkpoint's 'epoch_seconds' must be a number but was '"
+                    + meta.get("epoch_seconds") + "' (file=" + file + ")");
+        }
+        if (at.epoch > config.epochs()) {
+            throw new IllegalArgumentException("resume: checkpoint's epoch must be at most " + config.epochs() + " but was "
+                    + at.epoch + " (file=" + file + ")");
+        }
+        for (var entry : model.namedModules().entrySet()) {
+            if (entry.getValue() instanceof Dropout d) {
+                String key = "dropout." + entry.getKey();
+                if (!meta.containsKey(key)) {
+                    throw new IllegalArgumentException("resume: checkpoint must hold '" + key + "' (the dropout layer's "
+                            + "random position) but does not (file=" + file + ")");
+                }
+                d.calls(longMeta(meta, key, file));
+            }
+        }
+        parseMeta(meta, "metrics_epochs", file).getAsJsonArray().forEach(epochs::add);
+        parseMeta(meta, "metrics_steps", file).getAsJsonArray().forEach(steps::add);
+        return at;
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        var all = new java.util.TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static long longMeta(Map<String, String> meta, String key, Path file) {
+        try {
+            long v = Long.parseLong(meta.get(key));
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("resume: checkpoint's '" + key + "' must be a non-negative integer but was '"
+                    + meta.get(key) + "' (file=" + file + ")");
+        }
+    }
+
+    private static double doubleBitsMeta(Map<String, String> meta, String key, Path file) {
+        try {
+            return Double.longBitsToDouble(Long.parseUnsignedLong(meta.get(key), 16));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("resume: checkpoint's '" + key + "' must be a double's bits in hex but was '"
+                    + meta.get(key) + "' (file=" + file + ")");
+        }
+    }
+
+    private static com.google.gson.JsonElement parseMeta(Map<String, String> meta, String key, Path file) {
+        try {
+            return JsonParser.parseString(meta.get(key));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("resume: checkpoint's '" + key + "' must be JSON but did not parse (file="
+                    + file + ")");
+        }
+    }
+
+    /**
+     * When a run writes a checkpoint inside an epoch (it always writes one at each epoch's end): every
+     * {@code everySteps} optimizer steps (0: never), and after {@code everySeconds} of wall time since the last one.
+     */
+    public record Checkpoints(int everySteps, double everySeconds) {
+        /** Every 1000 steps and every 5 minutes: a killed run loses at most that much work. */
+        public static final Checkpoints DEFAULT = new Checkpoints(1000, 300);
+
+        public Checkpoints {
+            if (everySteps < 0 || !(everySeconds > 0)) {
+                throw new IllegalArgumentException("checkpoints: steps must be >= 0 and seconds > 0 but were " + everySteps
+                        + " and " + everySeconds);
+            }
+        }
+
+        boolean due(long step, long nanosSinceLast) {
+            return (everySteps > 0 && step % everySteps == 0) || nanosSinceLast >= everySeconds * 1e9;
+        }
+    }
+
+    /** Thrown by a run told to stop after a given step, as if it had been killed there. */
+    static final class Stopped extends RuntimeException {
+        Stopped(long step) {
+            super("stopped after step " + step);
+        }
+    }
+
+    /** Sets when this trainer writes checkpoints inside an epoch; returns this. */
+    public Trainer checkpoints(Checkpoints policy) {
+        this.checkpoints = policy;
+        return this;
+    }
+
+    /** Makes {@link #run} throw {@link Stopped} right after optimizer step {@code step} (1-based), as a kill would. */
+    Trainer stopAfterStep(long step) {
+        this.stopAfterStep = step;
+        return this;
     }
 
     private String title() {

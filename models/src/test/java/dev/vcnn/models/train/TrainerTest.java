@@ -2,9 +2,11 @@ package dev.vcnn.models.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.vcnn.engine.io.Checkpoint;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.models.viz.Charts;
 import dev.vcnn.models.viz.RunPictures;
@@ -69,20 +71,93 @@ class TrainerTest {
         assertEquals(10 * (28 * f + dev.vcnn.models.viz.Grid.GAP) + dev.vcnn.models.viz.Grid.GAP, rec.getWidth(), "ten pairs");
     }
 
+    /** cifar-cnn-bn (batch norm, dropout, a Winograd layer) with augmentation: 540 training images, 17 steps an epoch. */
+    private static TrainConfig resumable() {
+        return TrainConfig.recipe("cifar-cnn-bn", "synthetic").toBuilder().synthetic(600, 100).epochs(4).batchSize(32)
+                .augment(true).seed(5).build();
+    }
+
+    private static Evaluation train(TrainConfig c, Path dir, int threads, boolean resume, long stopAfter) throws Exception {
+        var trainer = new Trainer(c, dir, threads, new PrintStream(new ByteArrayOutputStream()))
+                .checkpoints(new Trainer.Checkpoints(5, 3600));
+        if (stopAfter > 0) {
+            trainer.stopAfterStep(stopAfter);
+            assertThrows(Trainer.Stopped.class, () -> trainer.run(resume));
+            return null;
+        }
+        return trainer.run(resume);
+    }
+
     @Test
-    void resumingContinuesAsIfNeverStopped(@TempDir Path dir) throws Exception {
+    void aRunKilledInsideEpochsAndResumedEqualsTheStraightRunBitForBit(@TempDir Path dir) throws Exception {
         Path straight = dir.resolve("straight");
-        Path stopped = dir.resolve("stopped");
-        train(small(3), straight, false);
-        train(small(2), stopped, false);
-        train(small(3), stopped, true);
-        var a = SafeTensors.read(straight.resolve(Trainer.MODEL));
-        var b = SafeTensors.read(stopped.resolve(Trainer.MODEL));
-        assertEquals(a.keySet(), b.keySet());
-        a.forEach((k, t) -> assertArrayEquals(t.toArray(), b.get(k).toArray(), k));
-        var ea = Trainer.readJson(straight.resolve(Trainer.METRICS)).getAsJsonArray("epochs");
-        var eb = Trainer.readJson(stopped.resolve(Trainer.METRICS)).getAsJsonArray("epochs");
-        assertEquals(3, eb.size());
-        assertEquals(ea.get(2).getAsJsonObject().get("train_loss"), eb.get(2).getAsJsonObject().get("train_loss"));
+        Path killed = dir.resolve("killed");
+        Evaluation a = train(resumable(), straight, 2, false, 0);
+        // Killed after step 29 (epoch 2 of 4, batch 12 of 17; last checkpoint at step 25, inside the epoch), then
+        // after step 34 (the last batch of epoch 2, before its end-of-epoch checkpoint; last checkpoint at step 30).
+        train(resumable(), killed, 2, false, 29);
+        assertEquals("25", Checkpoint.read(killed.resolve(Trainer.CHECKPOINT)).metadata().get("step"));
+        train(resumable(), killed, 1, true, 34);
+        assertEquals("30", Checkpoint.read(killed.resolve(Trainer.CHECKPOINT)).metadata().get("step"));
+        Evaluation b = train(resumable(), killed, 2, true, 0);
+
+        var wa = SafeTensors.read(straight.resolve(Trainer.MODEL));
+        var wb = SafeTensors.read(killed.resolve(Trainer.MODEL));
+        assertEquals(wa.keySet(), wb.keySet());
+        assertTrue(wa.keySet().stream().anyMatch(k -> k.endsWith("running_var")), "the model has batch norm");
+        wa.forEach((k, t) -> assertArrayEquals(t.toArray(), wb.get(k).toArray(), k));
+        var ca = Checkpoint.read(straight.resolve(Trainer.CHECKPOINT));
+        var cb = Checkpoint.read(killed.resolve(Trainer.CHECKPOINT));
+        assertEquals(ca.optimizer().keySet(), cb.optimizer().keySet());
+        ca.optimizer().forEach((k, t) -> assertArrayEquals(t.toArray(), cb.optimizer().get(k).toArray(), k));
+        var dropouts = ca.metadata().keySet().stream().filter(k -> k.startsWith("dropout.")).toList();
+        assertEquals(2, dropouts.size(), "the model has two dropout layers");
+        dropouts.forEach(k -> assertEquals(ca.metadata().get(k), cb.metadata().get(k), k));
+        assertEquals(a.loss(), b.loss());
+        assertArrayEquals(a.confusion(), b.confusion());
+
+        JsonObject ma = withoutTimes(Trainer.readJson(straight.resolve(Trainer.METRICS)));
+        JsonObject mb = withoutTimes(Trainer.readJson(killed.resolve(Trainer.METRICS)));
+        assertEquals(ma, mb);
+        assertEquals(4, mb.getAsJsonArray("epochs").size());
+        for (String picture : new String[] {RunPictures.CURVES, RunPictures.CONFUSION}) {
+            assertArrayEquals(Files.readAllBytes(straight.resolve(picture)), Files.readAllBytes(killed.resolve(picture)), picture);
+        }
+    }
+
+    /** Metrics without the wall-clock figures, which no two runs share. */
+    private static JsonObject withoutTimes(JsonObject m) {
+        JsonObject c = m.deepCopy();
+        c.remove("wall_seconds");
+        c.getAsJsonArray("epochs").forEach(e -> {
+            e.getAsJsonObject().remove("seconds");
+            e.getAsJsonObject().remove("images_per_second");
+        });
+        return c;
+    }
+
+    @Test
+    void aResumeWithOtherSettingsOrAnIncompleteCheckpointIsRefusedByName(@TempDir Path dir) throws Exception {
+        TrainConfig c = small(2).toBuilder().synthetic(400, 40).build();
+        train(c, dir, 2, false, 7);
+        var e = assertThrows(IllegalArgumentException.class, () -> train(c.withEpochs(3), dir, 2, true, 0));
+        assertTrue(e.getMessage().contains("'epochs' must be 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> train(c.withOptimizer("sgd", 0.5f), dir, 2, true, 0));
+        assertTrue(e.getMessage().contains("'lr'"), e.getMessage());
+
+        Path file = dir.resolve(Trainer.CHECKPOINT);
+        var ck = Checkpoint.read(file);
+        for (String key : Trainer.CHECKPOINT_KEYS) {
+            var meta = new java.util.LinkedHashMap<>(ck.metadata());
+            meta.remove(key);
+            new Checkpoint(ck.model(), ck.optimizer(), meta).write(file);
+            e = assertThrows(IllegalArgumentException.class, () -> train(c, dir, 2, true, 0));
+            assertTrue(e.getMessage().contains("'" + key + "'"), key + ": " + e.getMessage());
+        }
+        var optimizer = new java.util.LinkedHashMap<>(ck.optimizer());
+        optimizer.remove("0.momentum_buffer");
+        new Checkpoint(ck.model(), optimizer, ck.metadata()).write(file);
+        e = assertThrows(IllegalArgumentException.class, () -> train(c, dir, 2, true, 0));
+        assertTrue(e.getMessage().contains("parameter 0"), e.getMessage());
     }
 }
