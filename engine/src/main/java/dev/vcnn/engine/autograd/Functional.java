@@ -521,7 +521,8 @@ public final class Functional {
         Kernels k = kernels();
         Tensor xv = x.value();
         Broadcasting.reduceSum(xv.data(), xv.offset(), s, y.data(), 0, keptShape);
-        float factor = mean ? (float) (1.0 / Math.max(1, count)) : 1f;
+        // The mean of no elements is NaN (0 · ∞), as torch.mean's.
+        float factor = mean ? (float) (1.0 / count) : 1f;
         if (mean) {
             k.blas1().scale(factor, y.data(), 0, y.data(), 0, y.numel());
         }
@@ -579,7 +580,10 @@ public final class Functional {
         for (int i = 0; i < a; i++) {
             outer *= first.dim(i);
         }
-        int inner = first.rank() == 0 ? 1 : first.numel() / Math.max(1, outer * first.dim(a));
+        int inner = 1;
+        for (int i = a + 1; i < first.rank(); i++) {
+            inner *= first.dim(i);
+        }
         int[] block = new int[xs.length];
         int rowOut = total * inner;
         int at = 0;

@@ -12,6 +12,8 @@ import java.util.OptionalInt;
  *   <li>{@code vcnn.simd.bits=128|256|512} forces the SIMD vector width (default: the preferred one);
  *   <li>{@code vcnn.conv.winograd=true|false} lets the SIMD kernels use Winograd's F(2×2, 3×3) where
  *       {@link WinogradBound#allowed} (default true; false keeps every convolution on the direct bound);
+ *   <li>{@code vcnn.gemm.kc}, {@code vcnn.gemm.mc}, {@code vcnn.gemm.nc} override the SIMD GEMM's block
+ *       sizes (positive integers; for tuning experiments);
  *   <li>{@code vcnn.threads=N} sets the default thread count (see the {@code parallel} package).
  * </ul>
  */
@@ -19,6 +21,9 @@ public final class KernelSettings {
     public static final String KERNELS = "vcnn.kernels";
     public static final String SIMD_BITS = "vcnn.simd.bits";
     public static final String WINOGRAD = "vcnn.conv.winograd";
+    public static final String GEMM_KC = "vcnn.gemm.kc";
+    public static final String GEMM_MC = "vcnn.gemm.mc";
+    public static final String GEMM_NC = "vcnn.gemm.nc";
 
     private KernelSettings() {}
 
@@ -63,5 +68,23 @@ public final class KernelSettings {
             default -> throw new IllegalArgumentException(
                     "kernels: system property " + WINOGRAD + " must be true or false but was '" + v + "'");
         };
+    }
+
+    /** A GEMM block size from {@code property} (one of the {@code GEMM_*} names), else {@code otherwise}. */
+    public static int gemmBlock(String property, int otherwise) {
+        String v = System.getProperty(property);
+        if (v == null || v.isBlank()) {
+            return otherwise;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the property's name
+        }
+        throw new IllegalArgumentException("kernels: system property " + property + " must be a positive integer but was '"
+                + v + "'");
     }
 }

@@ -47,7 +47,7 @@ public final class Losses {
             total -= (1 - (double) labelSmoothing) * logProb[lp + i * classes + t]
                     + (double) labelSmoothing / classes * rowSum;
         }
-        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        double scale = meanScale(reduction, n);
         if (grad != null) {
             float g = (float) (gradScale * scale);
             float onTarget = (float) (gradScale * scale * (1 - (double) labelSmoothing));
@@ -74,7 +74,7 @@ public final class Losses {
         for (int i = 0; i < n; i++) {
             total -= logProb[lOff + i * classes + targets[tOff + i]];
         }
-        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        double scale = meanScale(reduction, n);
         if (grad != null) {
             java.util.Arrays.fill(grad, gOff, gOff + n * classes, 0f);
             float g = (float) (gradScale * scale);
@@ -89,7 +89,7 @@ public final class Losses {
     public float mse(float[] x, int xOff, float[] y, int yOff, int n, Reduction reduction,
                      float gradScale, float[] grad, int gOff) {
         double total = 0;
-        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        double scale = meanScale(reduction, n);
         float g = (float) (2 * gradScale * scale);
         for (int i = 0; i < n; i++) {
             float d = x[xOff + i] - y[yOff + i];
@@ -108,7 +108,7 @@ public final class Losses {
     public float bceWithLogits(float[] x, int xOff, float[] y, int yOff, int n, Reduction reduction,
                                float gradScale, float[] grad, int gOff) {
         double total = 0;
-        double scale = reduction == Reduction.MEAN && n > 0 ? 1.0 / n : 1.0;
+        double scale = meanScale(reduction, n);
         for (int i = 0; i < n; i++) {
             double v = x[xOff + i];
             total += Math.max(v, 0) - v * y[yOff + i] + Math.log1p(Math.exp(-Math.abs(v)));
@@ -121,5 +121,10 @@ public final class Losses {
             }
         }
         return (float) (total * scale);
+    }
+
+    /** 1/n for a mean, 1 for a sum: a mean over no samples is NaN, as {@code torch.mean} of nothing. */
+    private static double meanScale(Reduction reduction, int n) {
+        return reduction == Reduction.MEAN ? (n > 0 ? 1.0 / n : Double.NaN) : 1.0;
     }
 }

@@ -59,6 +59,11 @@ public final class Adam extends Optimizer {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
     }
 
+    /** The weight decay: L2 for Adam, decoupled for AdamW. */
+    public float weightDecay() {
+        return weightDecay;
+    }
+
     @Override
     protected void update(Updates updates, int i, Tensor param, Tensor grad) {
         if (m[i] == null) {

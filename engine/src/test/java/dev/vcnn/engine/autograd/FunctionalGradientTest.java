@@ -45,6 +45,16 @@ class FunctionalGradientTest {
     }
 
     @Test
+    void conv2dReluOnBothSidesOfTheKink() {
+        // Weights of 0.05 keep |conv| <= 27 * 0.05 < 2 = |bias|: channels with bias +2 stay on, -2 off, far from the kink.
+        Tensor bias = Tensor.of(new float[] {2f, -2f, 2f, -2f}, 4);
+        check("conv2d_relu 3x3 pad 1 stride 2", 6, List.of(uniform(16, -1, 1, 2, 3, 7, 6), uniform(17, -0.05f, 0.05f, 4, 3, 3, 3),
+                        Variable.parameter(bias)),
+                v -> Functional.conv2dRelu(v.get(0), v.get(1), v.get(2),
+                        Conv2dGeometry.of(v.get(0).shape(), v.get(1).shape(), 2, 1, 1, 1)));
+    }
+
+    @Test
     void pooling() {
         check("max_pool2d 2x2", 1, List.of(spaced(1, 2, 3, 6, 6)), v -> Functional.maxPool2d(v.get(0), 2, 2, 0));
         check("max_pool2d 3x3 stride 2 pad 1 ceil dilation", 2, List.of(spaced(2, 1, 2, 9, 8)),

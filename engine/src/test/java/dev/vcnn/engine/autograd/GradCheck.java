@@ -8,19 +8,21 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
- * Directional finite-difference gradient check in float32. For inputs x (those that require a
- * gradient), a random direction u and a random output weighting r, it compares the analytic
- * directional derivative Σ ⟨∂L/∂xᵢ, uᵢ⟩ of L(x) = Σ r ⊙ f(x) (one backward pass with gradient r)
- * with the central difference (L(x + h·u) − L(x − h·u)) / 2h, L summed in double.
+ * Directional finite-difference gradient check in float32. For each input x that requires a gradient,
+ * {@link #DIRECTIONS} random directions u of that input alone, and a random output weighting r, it
+ * compares the analytic directional derivative ⟨∂L/∂x, u⟩ of L(x) = Σ r ⊙ f(x) (one backward pass with
+ * gradient r) with the central difference (L(x + h·u) − L(x − h·u)) / 2h, L summed in double. Each input
+ * on its own, so a wrong gradient of one input cannot hide behind a large one of another.
  *
  * <p>Tolerance: the central difference's truncation error is O(h²·|f'''|), covered by a relative
- * 1% at h = 1e-3 for the smooth, O(1)-scaled functions tested; its rounding error is at most the
- * float error of f at both points, 2·Σ|rⱼ·fⱼ|·e / 2h with e = 64·2⁻²⁴ (the kernels' bound for sums of
- * up to ~30 terms, doubled), added as an absolute term.
+ * 1e-3 at h = 1e-3 for the smooth, O(1)-scaled functions tested (h² = 1e-6); its rounding error is at
+ * most the float error of f at both points, 2·Σ|rⱼ·fⱼ|·e / 2h with e = 64·2⁻²⁴ (the kernels' bound for
+ * sums of up to ~30 terms, doubled), added as an absolute term.
  */
 final class GradCheck {
     static final double H = 1e-3;
-    private static final double REL = 1e-2;
+    static final int DIRECTIONS = 2;
+    private static final double REL = 1e-3;
     private static final double EPS = 64 * Math.pow(2, -24);
 
     private GradCheck() {}
@@ -36,30 +38,32 @@ final class GradCheck {
             v.zeroGrad();
         }
         out.backward(Tensor.of(r, out.shape().toArray()), false);
-        double analytic = 0;
-        float[][] directions = new float[inputs.size()][];
         for (int k = 0; k < inputs.size(); k++) {
             Variable v = inputs.get(k);
             if (!v.requiresGrad()) {
                 continue;
             }
-            float[] u = new float[v.value().numel()];
-            for (int i = 0; i < u.length; i++) {
-                u[i] = (float) rng.nextDouble(-1, 1);
-            }
-            directions[k] = u;
             Tensor g = v.grad();
             assertTrue(g != null, what + ": input " + k + " received no gradient");
-            for (int i = 0; i < u.length; i++) {
-                analytic += (double) g.data()[g.offset() + i] * u[i];
+            for (int d = 0; d < DIRECTIONS; d++) {
+                float[] u = new float[v.value().numel()];
+                for (int i = 0; i < u.length; i++) {
+                    u[i] = (float) rng.nextDouble(-1, 1);
+                }
+                double analytic = 0;
+                for (int i = 0; i < u.length; i++) {
+                    analytic += (double) g.data()[g.offset() + i] * u[i];
+                }
+                float[][] directions = new float[inputs.size()][];
+                directions[k] = u;
+                double[] plus = weighted(inputs, directions, +H, r, f);
+                double[] minus = weighted(inputs, directions, -H, r, f);
+                double numeric = (plus[0] - minus[0]) / (2 * H);
+                double tol = REL * Math.max(Math.abs(analytic), Math.abs(numeric)) + (plus[1] + minus[1]) * EPS / (2 * H) + 1e-6;
+                assertTrue(Math.abs(analytic - numeric) <= tol, what + ": input " + k + ", direction " + d + ": analytic "
+                        + analytic + " vs numeric " + numeric + " (tolerance " + tol + ", seed " + seed + ")");
             }
         }
-        double[] plus = weighted(inputs, directions, +H, r, f);
-        double[] minus = weighted(inputs, directions, -H, r, f);
-        double numeric = (plus[0] - minus[0]) / (2 * H);
-        double tol = REL * Math.max(Math.abs(analytic), Math.abs(numeric)) + (plus[1] + minus[1]) * EPS / (2 * H) + 1e-6;
-        assertTrue(Math.abs(analytic - numeric) <= tol, what + ": analytic " + analytic + " vs numeric " + numeric
-                + " (tolerance " + tol + ", seed " + seed + ")");
     }
 
     /** {Σ r·f(x + h·u), Σ |r·f(x + h·u)|} in double, with recording off. */

@@ -225,4 +225,21 @@ class VariableTest {
         assertArrayEquals(w2.grad().toArray(), w.grad().toArray(), "weight gradient with a frozen bias");
         assertNull(frozenB.grad());
     }
+
+    @Test
+    void concatKeepsEveryInputWhenTheFirstIsEmptyAlongTheAxis() {
+        Variable empty = Variable.constant(Tensor.zeros(2, 0, 3));
+        Variable x = Variable.constant(Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 2, 2, 3));
+        Variable y = Functional.concat(1, empty, x);
+        assertArrayEquals(new int[] {2, 2, 3}, y.shape().toArray());
+        assertArrayEquals(x.value().toArray(), y.value().toArray());
+    }
+
+    @Test
+    void aMeanOverNoElementsIsNaNAsInPyTorch() {
+        assertTrue(Float.isNaN(Functional.mean(Variable.constant(Tensor.zeros(0, 3)), false, 0).value().get(0)));
+        assertTrue(Float.isNaN(Functional.crossEntropy(Variable.constant(Tensor.zeros(0, 4)), new int[0]).item()));
+        assertEquals(0f, Functional.crossEntropy(Variable.constant(Tensor.zeros(0, 4)), new int[0],
+                dev.vcnn.engine.kernel.Losses.Reduction.SUM, 0f).item());
+    }
 }

@@ -39,6 +39,29 @@ class KernelSelectionTest {
     }
 
     @Test
+    void malformedGemmBlockSizesAreErrorsNamingTheProperty() {
+        for (String p : new String[] {KernelSettings.GEMM_KC, KernelSettings.GEMM_MC, KernelSettings.GEMM_NC}) {
+            String saved = System.getProperty(p);
+            try {
+                for (String bad : new String[] {"abc", "0", "-5", "1.5"}) {
+                    System.setProperty(p, bad);
+                    var e = assertThrows(IllegalArgumentException.class, () -> KernelSettings.gemmBlock(p, 7));
+                    assertEquals("kernels: system property " + p + " must be a positive integer but was '" + bad + "'",
+                            e.getMessage());
+                    var built = assertThrows(IllegalArgumentException.class, Kernels::simd);
+                    assertEquals(e.getMessage(), built.getMessage());
+                }
+                System.setProperty(p, " 48 ");
+                assertEquals(48, KernelSettings.gemmBlock(p, 7));
+                System.clearProperty(p);
+                assertEquals(7, KernelSettings.gemmBlock(p, 7));
+            } finally {
+                restore(p, saved);
+            }
+        }
+    }
+
+    @Test
     void unknownWidthIsAnErrorNamingPropertyAndValue() {
         System.setProperty(KernelSettings.SIMD_BITS, "1024");
         var e = assertThrows(IllegalArgumentException.class, KernelSettings::requestedSimdBits);

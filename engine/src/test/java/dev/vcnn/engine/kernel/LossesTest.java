@@ -156,4 +156,16 @@ class LossesTest {
         assertEquals(-1f, grad[3], 1e-7f);
         assertEquals(1f, grad[5], 1e-7f);
     }
+
+    @Test
+    void aMeanOverNoSamplesIsNaNAndASumIsZero() {
+        for (Losses l : IMPLS) {
+            float[] none = new float[0];
+            assertTrue(Float.isNaN(l.softmaxCrossEntropy(none, 0, new int[0], 0, 0, 5, 0f, Reduction.MEAN, 1f, none, 0)));
+            assertTrue(Float.isNaN(l.nll(none, 0, new int[0], 0, 0, 5, Reduction.MEAN, 1f, none, 0)));
+            assertTrue(Float.isNaN(l.mse(none, 0, none, 0, 0, Reduction.MEAN, 1f, none, 0)));
+            assertTrue(Float.isNaN(l.bceWithLogits(none, 0, none, 0, 0, Reduction.MEAN, 1f, none, 0)));
+            assertEquals(0f, l.mse(none, 0, none, 0, 0, Reduction.SUM, 1f, none, 0));
+        }
+    }
 }

@@ -77,8 +77,16 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         return toBuilder().batchSize(v).build();
     }
 
+    /**
+     * This config with another optimizer and rate. Switching to AdamW sets its decoupled weight decay to
+     * PyTorch's default for it, 0.01 (the recipes' L2 decay is for SGD); other switches keep the decay.
+     */
     public TrainConfig withOptimizer(String name, float learningRate) {
-        return toBuilder().optimizer(name, learningRate).build();
+        Builder b = toBuilder().optimizer(name, learningRate);
+        if (name.equals("adamw") && !optimizer.equals("adamw")) {
+            b.weightDecay(0.01f);
+        }
+        return b.build();
     }
 
     public TrainConfig withAugment(boolean v) {

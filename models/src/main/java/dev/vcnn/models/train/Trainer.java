@@ -509,11 +509,16 @@ public final class Trainer {
     }
 
     private Optimizer optimizer(Module model) {
+        return optimizer(config, model);
+    }
+
+    /** The config's optimizer over the model's trainable parameters, with the config's weight decay as it is. */
+    static Optimizer optimizer(TrainConfig config, Module model) {
         var params = model.parameters().stream().filter(Variable::requiresGrad).toList(); // frozen backbones are not optimised
         return switch (config.optimizer()) {
             case "sgd" -> new Sgd(params, config.lr(), config.momentum(), 0f, config.weightDecay(), config.momentum() > 0);
             case "adam" -> Adam.adam(params, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay());
-            case "adamw" -> Adam.adamW(params, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay() > 0 ? config.weightDecay() : 0.01f);
+            case "adamw" -> Adam.adamW(params, config.lr(), 0.9f, 0.999f, 1e-8f, config.weightDecay());
             default -> throw new IllegalArgumentException("optimizer must be one of [sgd, adam, adamw] but was '" + config.optimizer() + "'");
         };
     }

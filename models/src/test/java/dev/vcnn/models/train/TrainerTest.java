@@ -160,4 +160,14 @@ class TrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> train(c, dir, 2, true, 0));
         assertTrue(e.getMessage().contains("parameter 0"), e.getMessage());
     }
+
+    @Test
+    void adamWTakesTheConfiguredWeightDecayAndSwitchingToItTakesPyTorchsDefault() {
+        var model = dev.vcnn.models.Models.build("mlp", 1, 28, 10, new dev.vcnn.engine.tensor.SplitMix64(1));
+        TrainConfig none = TrainConfig.recipe("mlp", "synthetic").toBuilder().optimizer("adamw", 1e-3f).weightDecay(0f).build();
+        assertEquals(0f, ((dev.vcnn.engine.optim.Adam) Trainer.optimizer(none, model)).weightDecay());
+        TrainConfig switched = TrainConfig.recipe("lenet5", "synthetic").withOptimizer("adamw", 1e-3f);
+        assertEquals(0.01f, switched.weightDecay());
+        assertEquals(5e-4f, TrainConfig.recipe("lenet5", "synthetic").withOptimizer("sgd", 0.1f).weightDecay());
+    }
 }

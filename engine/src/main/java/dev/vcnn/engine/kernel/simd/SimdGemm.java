@@ -5,6 +5,7 @@ import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Gemm;
+import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -41,15 +42,15 @@ final class SimdGemm implements Gemm {
      * 1024 → 106. The NR×KC micro-panel of B (128 KiB) then streams from L2, which needs only
      * 8–16 bytes per cycle for an 8×2 tile. {@code vcnn.gemm.kc} overrides it, for tuning.
      */
-    static final int KC = Math.max(1, Integer.getInteger("vcnn.gemm.kc", 1024));
+    static final int KC = KernelSettings.gemmBlock(KernelSettings.GEMM_KC, 1024);
     /** Rows per block: the MC×KC packed A block (384 KiB) lives in L2. {@code vcnn.gemm.mc} overrides it. */
-    static final int MC = roundUp(Math.max(1, Integer.getInteger("vcnn.gemm.mc", 96)), MR);
+    static final int MC = roundUp(KernelSettings.gemmBlock(KernelSettings.GEMM_MC, 96), MR);
     /**
      * Fewest columns per block: the KC×NC packed B panel lives in L3. Shallow problems (im2col of a
      * first conv layer has K = 9·C) widen the block to {@link #B_PANEL_FLOATS}, so that a whole
      * layer is one block rather than a dozen fork-joins of 1 MFLOP each. {@code vcnn.gemm.nc} overrides it.
      */
-    static final int NC = roundUp(Math.max(1, Integer.getInteger("vcnn.gemm.nc", 3072)), NR);
+    static final int NC = roundUp(KernelSettings.gemmBlock(KernelSettings.GEMM_NC, 3072), NR);
     /** The packed B panel may hold this many floats (4 MiB) when K is small. */
     private static final int B_PANEL_FLOATS = 1 << 20;
     /**
