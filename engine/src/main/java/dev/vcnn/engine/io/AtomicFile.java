@@ -11,7 +11,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Replaces a file so that a crash leaves either the old content or the new, never a mix: the content is
- * written to a temporary file in the same folder, forced to disk, then renamed over the target.
+ * written to a temporary file in the same folder, forced to disk, renamed over the target atomically,
+ * and the folder forced to disk so that the rename itself survives a power cut. A file system that cannot
+ * rename atomically is an error, never a silent plain copy.
  */
 public final class AtomicFile {
     private AtomicFile() {}
@@ -35,10 +37,22 @@ public final class AtomicFile {
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                throw new IOException("atomic file: the file system must rename atomically but cannot, so " + file
+                        + " was left as it was (the new content is not written; choose a folder on a local disk)", e);
             }
+            syncDirectory(dir);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Forces a folder's entries to disk (POSIX); Windows cannot open a folder as a channel and needs no sync. */
+    static void syncDirectory(Path dir) throws IOException {
+        if (System.getProperty("os.name", "").startsWith("Windows")) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 

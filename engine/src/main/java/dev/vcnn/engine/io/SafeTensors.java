@@ -30,12 +30,17 @@ import java.util.Map;
  * batch norm's {@code num_batches_tracked}). The reader trusts nothing in a header: every length,
  * shape and offset is checked against the file's size before anything is allocated, and every
  * problem is an {@link IllegalArgumentException} naming the file, the tensor and the byte offset.
- * Writing produces F32 tensors in map order and replaces the target atomically.
+ * Writing produces F32 tensors in map order and replaces the target atomically, with a CRC-32C of each
+ * tensor's bytes in the metadata key {@value #CHECKSUMS} (a JSON object of name → 8 hex digits); a file that
+ * has the key is verified on reading, naming the tensor whose bytes changed. Files without it (other
+ * writers' files) load unchecked. The key is not part of the metadata that reading returns.
  */
 public final class SafeTensors {
     /** The largest header accepted (the reference implementation's limit). */
     public static final long MAX_HEADER = 100L << 20;
     private static final String METADATA = "__metadata__";
+    /** The metadata key holding each tensor's CRC-32C. */
+    public static final String CHECKSUMS = "vcnn.crc32c";
 
     private SafeTensors() {}
 
@@ -117,9 +122,15 @@ public final class SafeTensors {
                 throw error(file, "data size", covered + " bytes (the end of the last tensor)", dataSize + " bytes",
                         null, dataStart + covered);
             }
+            Map<String, Long> checksums = checksums(file, metadata.remove(CHECKSUMS), entries);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry en : entries) {
-                tensors.put(en.name(), load(ch, en, dataStart, file));
+                var crc = new java.util.zip.CRC32C();
+                tensors.put(en.name(), load(ch, en, dataStart, file, crc));
+                if (checksums != null && crc.getValue() != checksums.get(en.name())) {
+                    throw error(file, "CRC-32C of the data", String.format("%08x as written", checksums.get(en.name())),
+                            String.format("%08x: its bytes changed after writing", crc.getValue()), en.name(), dataStart + en.begin());
+                }
             }
             return new Contents(tensors, metadata);
         }
@@ -182,7 +193,31 @@ public final class SafeTensors {
         return out;
     }
 
-    private static Tensor load(FileChannel ch, Entry en, long dataStart, Path file) throws IOException {
+    /** The checksums the metadata holds, one per tensor; null for a file written without them. */
+    private static Map<String, Long> checksums(Path file, String value, List<Entry> entries) {
+        if (value == null) {
+            return null;
+        }
+        Object parsed;
+        try {
+            parsed = Json.parse(value);
+        } catch (Json.SyntaxError e) {
+            throw error(file, METADATA + " value of " + CHECKSUMS, "a JSON object of 8-hex-digit strings", e.getMessage(), null, 8);
+        }
+        if (!(parsed instanceof Map<?, ?> m)) {
+            throw error(file, METADATA + " value of " + CHECKSUMS, "a JSON object", value, null, 8);
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Entry en : entries) {
+            if (!(m.get(en.name()) instanceof String hex) || !hex.matches("[0-9a-f]{8}")) {
+                throw error(file, CHECKSUMS + " entry", "8 hex digits", String.valueOf(m.get(en.name())), en.name(), 8);
+            }
+            out.put(en.name(), Long.parseLong(hex, 16));
+        }
+        return out;
+    }
+
+    private static Tensor load(FileChannel ch, Entry en, long dataStart, Path file, java.util.zip.Checksum crc) throws IOException {
         int n = en.shape().numel();
         float[] values = new float[n];
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(en.end() - en.begin(), 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
@@ -195,6 +230,7 @@ public final class SafeTensors {
             readFully(ch, buf, at, file);
             at += buf.limit();
             buf.flip();
+            crc.update(buf.duplicate());
             while (buf.hasRemaining()) {
                 values[i++] = switch (en.dtype()) {
                     case F32 -> buf.getFloat();
@@ -257,16 +293,25 @@ public final class SafeTensors {
      * file or the new one.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-        var header = new StringBuilder("{");
-        if (!metadata.isEmpty()) {
-            header.append(Json.quote(METADATA)).append(":{");
-            boolean first = true;
-            for (var e : metadata.entrySet()) {
-                header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
-                first = false;
-            }
-            header.append('}');
+        if (metadata.containsKey(CHECKSUMS)) {
+            throw new IllegalArgumentException("safetensors: metadata key must not be " + CHECKSUMS
+                    + " (the writer's own) (file=" + file + ")");
         }
+        var sums = new StringBuilder("{");
+        for (var e : tensors.entrySet()) {
+            sums.append(sums.length() > 1 ? "," : "").append(Json.quote(e.getKey())).append(':')
+                    .append(Json.quote(String.format("%08x", crc32c(e.getValue()))));
+        }
+        Map<String, String> all = new LinkedHashMap<>(metadata);
+        all.put(CHECKSUMS, sums.append('}').toString());
+        var header = new StringBuilder("{");
+        header.append(Json.quote(METADATA)).append(":{");
+        boolean first = true;
+        for (var e : all.entrySet()) {
+            header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
+            first = false;
+        }
+        header.append('}');
         long offset = 0;
         for (var e : tensors.entrySet()) {
             if (e.getKey().equals(METADATA)) {
@@ -301,5 +346,21 @@ public final class SafeTensors {
             }
             AtomicFile.writeFully(ch, buf.flip());
         });
+    }
+
+    /** CRC-32C of a tensor's values as written: float32, little-endian. */
+    private static long crc32c(Tensor t) {
+        var crc = new java.util.zip.CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        float[] d = t.data();
+        for (int i = 0, n = t.numel(); i < n; i++) {
+            if (!buf.hasRemaining()) {
+                crc.update(buf.flip());
+                buf.clear();
+            }
+            buf.putFloat(d[t.offset() + i]);
+        }
+        crc.update(buf.flip());
+        return crc.getValue();
     }
 }

@@ -137,6 +137,28 @@ class SafeTensorsTest {
         }
     }
 
+    @Test
+    void aFlippedDataBitFailsItsTensorsChecksumAndOtherWritersFilesLoadUnchecked() throws IOException {
+        Path f = dir.resolve("m.safetensors");
+        SafeTensors.write(f, sample(), Map.of("epoch", "3"));
+        byte[] bytes = Files.readAllBytes(f);
+        long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8);
+        assertTrue(header.contains(SafeTensors.CHECKSUMS), header);
+        // The bias's bytes follow the weight's 108 floats: flip the lowest bit of its second value.
+        int at = (int) (8 + headerLen + 4 * 108 + 4);
+        bytes[at] ^= 1;
+        Files.write(f, bytes);
+        var e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(f));
+        assertTrue(e.getMessage().contains("CRC-32C") && e.getMessage().contains("tensor=features.0.bias")
+                && e.getMessage().contains("byte offset=" + (8 + headerLen + 4 * 108)), e.getMessage());
+        Path other = file("other.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                new byte[] {0, 0, (byte) 0x80, 0x3F});
+        assertEquals(1f, SafeTensors.read(other).get("a").get(0));
+        var own = assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, sample(), Map.of(SafeTensors.CHECKSUMS, "x")));
+        assertTrue(own.getMessage().contains(SafeTensors.CHECKSUMS), own.getMessage());
+    }
+
     /**
      * Mutations of a valid file — truncation, bit flips anywhere in the header, a byte overwritten with
      * a JSON-significant character — either read as tensors whose sizes match their shapes, or fail

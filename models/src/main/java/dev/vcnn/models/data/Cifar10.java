@@ -15,6 +15,8 @@ public final class Cifar10 {
     public static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
             "horse", "ship", "truck");
     private static final int RECORD = 1 + 3 * 32 * 32;
+    /** The most pixel bytes a set of record files may hold: 2³¹ − 2¹⁶, under Java's largest array. */
+    public static final long MAX_BYTES = (1L << 31) - (1L << 16);
 
     private Cifar10() {}
 
@@ -47,7 +49,11 @@ public final class Cifar10 {
             }
             total += size / RECORD;
         }
-        int n = Math.toIntExact(total);
+        if (total * (RECORD - 1) > MAX_BYTES) {
+            throw new IllegalArgumentException("cifar10: pixels must fit in " + MAX_BYTES + " bytes but " + total
+                    + " records take " + total * (RECORD - 1) + " (files=" + files + ")");
+        }
+        int n = (int) total;
         byte[] pixels = new byte[n * (RECORD - 1)];
         int[] labels = new int[n];
         int at = 0;

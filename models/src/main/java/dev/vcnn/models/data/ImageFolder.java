@@ -13,10 +13,16 @@ import javax.imageio.ImageIO;
 /**
  * A folder of images with one sub-folder per class ({@code torchvision.datasets.ImageFolder}); class
  * indices follow the sorted sub-folder names. PNG, JPEG, BMP and GIF are decoded with ImageIO and
- * resized (bilinear) to the model's input; 1 channel means luminance, 3 means RGB.
+ * resized (bilinear) to the model's input; 1 channel means luminance, 3 means RGB. An image's size is
+ * read from its header before it is decoded, and one over {@link #MAX_PIXELS} is refused, as is a dataset
+ * over {@link #MAX_BYTES}: a small file that claims a huge picture cannot exhaust the heap.
  */
 public final class ImageFolder {
     private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+    /** The most pixels one image may have before decoding: 64 Mi (8192 × 8192). */
+    public static final long MAX_PIXELS = 1L << 26;
+    /** The most bytes of resized pixels a folder may produce: 2³¹ − 2¹⁶, under Java's largest array. */
+    public static final long MAX_BYTES = (1L << 31) - (1L << 16);
 
     private ImageFolder() {}
 
@@ -46,7 +52,8 @@ public final class ImageFolder {
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
             if (!Files.isDirectory(classDirs.get(c))) {
-                continue;
+                throw new IllegalArgumentException("image folder: must have a sub-folder for class '" + classes.get(c)
+                        + "' (as the training folder does) but it was missing (dir=" + classDirs.get(c) + ")");
             }
             try (Stream<Path> s = Files.list(classDirs.get(c))) {
                 for (Path f : s.filter(ImageFolder::isImage).sorted().toList()) {
@@ -60,7 +67,13 @@ public final class ImageFolder {
                     + ") but had none (dirs=" + classDirs + ")");
         }
         int size = channels * height * width;
-        byte[] pixels = new byte[files.size() * size];
+        long bytes = (long) files.size() * size;
+        if (bytes > MAX_BYTES) {
+            throw new IllegalArgumentException("image folder: resized pixels must fit in " + MAX_BYTES + " bytes but "
+                    + files.size() + " images of " + channels + "x" + height + "x" + width + " take " + bytes + " (dirs="
+                    + classDirs + ")");
+        }
+        byte[] pixels = new byte[(int) bytes];
         for (int i = 0; i < files.size(); i++) {
             toPixels(load(files.get(i)), channels, height, width, pixels, i * size);
         }
@@ -78,18 +91,51 @@ public final class ImageFolder {
      * @throws IllegalArgumentException naming the file if it does not decode
      */
     public static BufferedImage load(Path file) throws IOException {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("image: file must be a readable PNG, JPEG, BMP or GIF but did not decode: "
-                    + e.getMessage() + " (file=" + file + ")");
+        return load(file, MAX_PIXELS);
+    }
+
+    /** Decodes one image of at most {@code maxPixels} pixels, checked from its header before decoding. */
+    static BufferedImage load(Path file, long maxPixels) throws IOException {
+        try (var in = ImageIO.createImageInputStream(file.toFile())) {
+            var readers = in == null ? java.util.Collections.<javax.imageio.ImageReader>emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IllegalArgumentException("image: file must be a PNG, JPEG, BMP or GIF but no decoder recognised it (file="
+                        + file + ")");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                long w;
+                long h;
+                try {
+                    reader.setInput(in, true, true);
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw undecodable(file, e);
+                }
+                if (w < 1 || h < 1 || w * h > maxPixels) {
+                    throw new IllegalArgumentException("image: picture must have 1 to " + maxPixels + " pixels but its header "
+                            + "claims " + w + "x" + h + " (file=" + file + ")");
+                }
+                BufferedImage img;
+                try {
+                    img = reader.read(0);
+                } catch (IOException | RuntimeException e) {
+                    throw undecodable(file, e);
+                }
+                if (img == null) {
+                    throw new IllegalArgumentException("image: file must hold a picture but decoded to none (file=" + file + ")");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
         }
-        if (img == null) {
-            throw new IllegalArgumentException("image: file must be a PNG, JPEG, BMP or GIF but no decoder recognised it (file="
-                    + file + ")");
-        }
-        return img;
+    }
+
+    private static IllegalArgumentException undecodable(Path file, Exception e) {
+        return new IllegalArgumentException("image: file must be a readable PNG, JPEG, BMP or GIF but did not decode: " + e
+                + " (file=" + file + ")");
     }
 
     /** Resizes an image to width×height (bilinear) and writes CHW bytes: luminance for 1 channel, RGB for 3. */

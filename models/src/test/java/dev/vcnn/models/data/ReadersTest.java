@@ -79,7 +79,7 @@ class ReadersTest {
         Path wrongMagic = write("magic", idx(0x802, new int[] {2, 2, 2}, new byte[8]));
         assertBad(wrongMagic, labels, "magic number must be 0x00000803", "but was 0x00000802", "file=" + wrongMagic, "byte offset=0");
         Path lying = write("lying", idx(0x803, new int[] {60000, 28, 28}, new byte[10]));
-        assertBad(lying, labels, "data size must be 47040000 bytes", "but was 10", "file=" + lying, "byte offset=16");
+        assertBad(lying, labels, "data size must be 47040000 bytes", "but was 10", "file=" + lying, "byte offset=26");
         byte[] gz = gzip(idx(0x803, new int[] {2, 2, 2}, new byte[8]));
         Path truncated = write("trunc.gz", java.util.Arrays.copyOf(gz, gz.length - 12));
         assertBad(truncated, labels, "truncated", "file=" + truncated);
@@ -89,6 +89,23 @@ class ReadersTest {
         assertBad(images, labels, "label count must equal the image count 3 but was 2");
         Path badLabel = write("badlab", idx(0x801, new int[] {3}, new byte[] {1, 10, 2}));
         assertBad(images, badLabel, "label must be in [0, 10) but was 10", "byte offset=9");
+    }
+
+    @Test
+    void idxRejectsOverflowingClaimsGzipBombsAndTrailingData() throws IOException {
+        Path labels = write("lab", idx(0x801, new int[] {2}, new byte[] {1, 2}));
+        // 16 × 2^30 × 2^30 = 2^64 wraps to 0 in a long: it must not pass as an empty file.
+        Path overflow = write("overflow", idx(0x803, new int[] {16, 1 << 30, 1 << 30}, new byte[0]));
+        assertBad(overflow, labels, "data size must be at most " + Idx.MAX_BYTES, "file=" + overflow, "byte offset=8");
+        // 64 MiB of zeros in ~64 KiB of gzip, behind a header that claims 16 bytes: read no further than the claim.
+        byte[] raw = new byte[64 << 20];
+        System.arraycopy(idx(0x803, new int[] {1, 4, 4}, new byte[0]), 0, raw, 0, 16);
+        Path bomb = write("bomb.gz", gzip(raw));
+        assertTrue(Files.size(bomb) < 1 << 20);
+        assertBad(bomb, labels, "data size must be 16 bytes", "but the data goes on", "byte offset=32");
+        // A claim over the cap is refused before any data is read.
+        Path huge = write("huge.gz", gzip(idx(0x803, new int[] {1 << 11, 1 << 10, 1 << 10}, new byte[0])));
+        assertBad(huge, labels, "at most " + Idx.MAX_BYTES, "file=" + huge);
     }
 
     @Test
@@ -137,6 +154,35 @@ class ReadersTest {
         Files.write(dir.resolve("apple").resolve("broken.png"), new byte[] {1, 2, 3});
         var e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.read("f", dir, 3, 4, 4));
         assertTrue(e.getMessage().contains("broken.png"), e.getMessage());
+    }
+
+    /** A PNG of just a signature and an IHDR chunk claiming width × height (no pixel data). */
+    private static byte[] pngHeader(int width, int height) {
+        ByteBuffer b = ByteBuffer.allocate(8 + 25);
+        b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        b.putInt(13).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(width).putInt(height)
+                .put(new byte[] {8, 2, 0, 0, 0});
+        var crc = new java.util.zip.CRC32();
+        crc.update(b.array(), 12, 17);
+        return b.putInt((int) crc.getValue()).array();
+    }
+
+    @Test
+    void imageSizesAreCheckedFromTheHeaderBeforeDecodingAndMissingTestClassesAreNamed() throws IOException {
+        Path claim = write("claim.png", pngHeader(100_000, 100_000));
+        var e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(claim));
+        assertTrue(e.getMessage().contains("must have 1 to " + ImageFolder.MAX_PIXELS + " pixels but its header claims 100000x100000")
+                && e.getMessage().contains("file=" + claim), e.getMessage());
+        Path small = write("small.png", pngHeader(4, 4));
+        var s = assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(small));
+        assertTrue(s.getMessage().contains("did not decode") && s.getMessage().contains("file=" + small), s.getMessage());
+
+        for (String split : List.of("train/cat", "train/dog", "test/cat")) {
+            Files.createDirectories(dir.resolve("set").resolve(split));
+            ImageIO.write(new BufferedImage(5, 5, BufferedImage.TYPE_INT_RGB), "png", dir.resolve("set").resolve(split).resolve("a.png").toFile());
+        }
+        var m = assertThrows(IllegalArgumentException.class, () -> Datasets.load("folder", dir.resolve("set"), 1, 8, 1, 0, 0));
+        assertTrue(m.getMessage().contains("class 'dog'") && m.getMessage().contains("test"), m.getMessage());
     }
 
     @Test
