@@ -28,6 +28,7 @@ public final class Parallelism implements AutoCloseable {
 
     private final int threads;
     private final ForkJoinPool pool; // null when threads == 1: everything runs on the caller
+    private final java.util.concurrent.atomic.LongAdder splitChunks = new java.util.concurrent.atomic.LongAdder();
 
     private Parallelism(int threads) {
         this.threads = threads;
@@ -94,6 +95,15 @@ public final class Parallelism implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * How many chunks this instance has handed to its threads: the chunks of every range that it cut in two
+     * or more on a pool (ranges of one chunk, and every range of a one-thread instance, run on the caller
+     * and count nothing). A thread-identity test reads it to show that its problem really split.
+     */
+    public long splitChunks() {
+        return splitChunks.sum();
+    }
+
     /** A body run over one chunk {@code [start, end)} of a range. */
     @FunctionalInterface
     public interface RangeBody {
@@ -128,6 +138,7 @@ public final class Parallelism implements AutoCloseable {
             }
             return;
         }
+        splitChunks.add(chunks);
         var shared = new SharedRange(body, n, grain, chunks);
         // Workers still lingering after the previous range take this one from `offered` at once; the
         // pool wakes parked ones for the rest (tens of microseconds each).

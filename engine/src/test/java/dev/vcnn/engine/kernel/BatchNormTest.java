@@ -165,9 +165,10 @@ class BatchNormTest {
 
     @Test
     void inferenceUsesRunningStatisticsAndIsThreadIndependent() {
-        int n = 3;
+        // n·s = 2^15 makes the grain one channel: 4 channels are 4 chunks, split over the threads.
+        int n = 2;
         int c = 4;
-        int s = 50;
+        int s = 1 << 14;
         float[] x = Gens.floats(5, 0, n * c * s, 0);
         float[] mean = {0.1f, -0.2f, 0f, 1f};
         float[] var = {1f, 0.5f, 2f, 0.25f};
@@ -175,13 +176,51 @@ class BatchNormTest {
         float[] beta = {0f, 1f, -1f, 0.5f};
         float[] y1 = new float[x.length];
         float[] y2 = new float[x.length];
-        try (var one = Parallelism.of(1)) {
+        try (var one = Parallelism.of(1); var two = Parallelism.of(2)) {
             BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y1, 0, one);
+            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y2, 0, two);
+            assertEquals(c, two.splitChunks());
         }
-        BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y2, 0, TWO);
         assertArrayEquals(y1, y2);
-        int at = (2 * c + 1) * s + 7;
+        int at = (c + 1) * s + 7; // image 1, channel 1
         double expected = gamma[1] * (x[at] - mean[1]) / Math.sqrt(var[1] + 1e-5) + beta[1];
         assertEquals(expected, y1[at], 1e-6);
+    }
+
+    /** Training forward (with running statistics) and backward on 1, 2 and 3 threads, split into 6 chunks. */
+    @Test
+    void trainingIsBitIdenticalOnOneTwoAndThreeThreads() {
+        int n = 4;
+        int c = 6;
+        int s = 1 << 13; // n·s = 2^15: one channel per chunk
+        float[] x = Gens.floats(6, 0, n * c * s, 0);
+        float[] w = Gens.floats(7, 0, n * c * s, 0);
+        float[] gamma = Gens.floats(8, 0, c, 0);
+        float[] beta = Gens.floats(9, 0, c, 0);
+        float[][] results = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            float[] runMean = new float[c];
+            float[] runVar = new float[c];
+            java.util.Arrays.fill(runVar, 1f);
+            float[] y = new float[x.length];
+            float[] mean = new float[c];
+            float[] invStd = new float[c];
+            float[] gradX = new float[x.length];
+            float[] gradGamma = new float[c];
+            float[] gradBeta = new float[c];
+            try (var p = Parallelism.of(threads)) {
+                BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, p);
+                BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, p);
+                assertEquals(threads == 1 ? 0 : 2 * c, p.splitChunks(), threads + " threads");
+            }
+            float[][] now = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
+            if (results == null) {
+                results = now;
+            } else {
+                for (int k = 0; k < now.length; k++) {
+                    assertArrayEquals(results[k], now[k], "output " + k + " on " + threads + " threads");
+                }
+            }
+        }
     }
 }

@@ -15,13 +15,17 @@ import org.quicktheories.generators.Generate;
 class DropoutTest {
     @Test
     void masksAreInvertedScaledSeededAndThreadIndependent() {
-        qt().withExamples(40).forAll(Gens.lengths(20000), Generate.pick(List.of(0f, 0.1f, 0.2f, 0.5f, 0.9f, 1f)), Gens.seeds())
+        // Up to three chunks of 8 blocks: lengths past 8 · BLOCK split over the threads.
+        qt().withExamples(40).forAll(Gens.lengths(3 * 8 * Dropout.BLOCK + 5), Generate.pick(List.of(0f, 0.1f, 0.2f, 0.5f, 0.9f, 1f)),
+                        Gens.seeds())
                 .checkAssert((n, p, seed) -> {
                     float[] one = new float[n + 3];
                     float[] two = new float[n + 3];
                     try (var single = Parallelism.of(1); var pair = Parallelism.of(2)) {
                         Dropout.mask(seed, p, one, 3, n, single);
                         Dropout.mask(seed, p, two, 3, n, pair);
+                        int blocks = (n + Dropout.BLOCK - 1) / Dropout.BLOCK;
+                        assertEquals(blocks > 8 ? (blocks + 7) / 8 : 0, pair.splitChunks(), "chunks split for n=" + n);
                     }
                     assertArrayEquals(one, two);
                     float keep = p == 1f ? 0f : 1f / (1f - p);

@@ -1,6 +1,7 @@
 package dev.vcnn.engine.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.booleans;
@@ -24,6 +25,11 @@ public abstract class GemmContract {
     private static final Parallelism TWO_THREADS = Parallelism.of(2);
 
     protected abstract Gemm impl();
+
+    /** Whether the implementation cuts problems of 8 MFLOP and more (more than 4 rows) over the threads. */
+    protected boolean splitsLargeProblems() {
+        return false;
+    }
 
     /** Dimensions around tile (8 rows; 8/16/32 columns), row-block (96) and lane boundaries, up to 300. */
     private static Gen<Integer> dim() {
@@ -150,11 +156,13 @@ public abstract class GemmContract {
     }
 
     @Test
-    void resultsAreBitIdenticalForOneAndTwoThreads() {
+    void resultsAreBitIdenticalForOneAndTwoThreadsInEveryTransposition() {
         int[][] shapes = {{300, 500, 400}, {7, 2000, 300}, {500, 13, 200}, {1, 3100, 50}, {149, 145, 193}};
         try (var one = Parallelism.of(1)) {
             for (int[] s : shapes) {
-                for (boolean transA : new boolean[] {false, true}) {
+                for (int op = 0; op < 4; op++) {
+                    boolean transA = (op & 1) != 0;
+                    boolean transB = (op & 2) != 0;
                     int m = s[0];
                     int n = s[1];
                     int k = s[2];
@@ -163,13 +171,22 @@ public abstract class GemmContract {
                     float[] c1 = Gens.floats(3, 0, m * n, 0);
                     float[] c2 = c1.clone();
                     int lda = transA ? m : k;
-                    impl().sgemm(transA, false, m, n, k, 1.5f, a, 0, lda, b, 0, n, 0.5f, c1, 0, n, one);
-                    impl().sgemm(transA, false, m, n, k, 1.5f, a, 0, lda, b, 0, n, 0.5f, c2, 0, n, TWO_THREADS);
+                    int ldb = transB ? k : n;
+                    long split;
+                    try (var two = Parallelism.of(2)) {
+                        impl().sgemm(transA, transB, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, 0.5f, c1, 0, n, one);
+                        impl().sgemm(transA, transB, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, 0.5f, c2, 0, n, two);
+                        split = two.splitChunks();
+                    }
+                    String where = "M, N, K = " + m + ", " + n + ", " + k + ", transA=" + transA + ", transB=" + transB;
+                    // Problems of 8 MFLOP and more with more than 4 rows are cut over the threads.
+                    if (2.0 * m * n * k >= 8e6 && m > 4 && splitsLargeProblems()) {
+                        assertTrue(split >= 2, "no split for " + where);
+                    }
                     for (int i = 0; i < c1.length; i++) {
                         int at = i;
                         assertEquals(Float.floatToRawIntBits(c1[i]), Float.floatToRawIntBits(c2[i]),
-                                () -> "element " + at + " differs between 1 and 2 threads for M, N, K = "
-                                        + m + ", " + n + ", " + k + ", transA=" + transA);
+                                () -> "element " + at + " differs between 1 and 2 threads for " + where);
                     }
                 }
             }

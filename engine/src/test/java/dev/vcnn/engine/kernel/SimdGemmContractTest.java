@@ -5,6 +5,11 @@ class SimdGemmContractTest extends GemmContract {
     private static final Gemm IMPL = Kernels.simd().gemm();
 
     @Override
+    protected boolean splitsLargeProblems() {
+        return true;
+    }
+
+    @Override
     protected Gemm impl() {
         return IMPL;
     }
