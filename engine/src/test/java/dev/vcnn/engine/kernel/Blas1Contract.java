@@ -181,6 +181,27 @@ public abstract class Blas1Contract {
         });
     }
 
+    /** On quarters every summation order is exact: dot and sum must equal the exact value, so no tail or lane is lost. */
+    @Test
+    void dotAndSumOfQuartersAreExact() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.dyadic(c.seed(), c.xOff(), c.n(), PAD);
+            float[] y = Gens.dyadic(c.seed() + 1, c.yOff(), c.n(), PAD);
+            double dot = 0;
+            double sum = 0;
+            for (int i = 0; i < c.n(); i++) {
+                dot += (double) x[c.xOff() + i] * y[c.yOff() + i];
+                sum += x[c.xOff() + i];
+            }
+            float gotDot = impl().dot(x, c.xOff(), y, c.yOff(), c.n());
+            float gotSum = impl().sum(x, c.xOff(), c.n());
+            if (!Gens.sameValue((float) dot, gotDot) || !Gens.sameValue((float) sum, gotSum)) {
+                throw new AssertionError("dot " + gotDot + " (exactly " + dot + "), sum " + gotSum + " (exactly " + sum
+                        + ") for " + c);
+            }
+        });
+    }
+
     @Test
     void maxAndArgmaxFindTheFirstLargest() {
         cases().checkAssert(c -> {

@@ -105,7 +105,13 @@ public abstract class GemmContract {
                 .checkAssert((k, m, n, seed) -> checkCase(new Case(false, true, m, n, k, 1f, seed % 2 == 0 ? 0f : -0.5f, 2, 1, seed)));
     }
 
+    /** The case on uniform data against the float bound, then on quarters against the exact product, bit for bit. */
     private void checkCase(Case cs) {
+        checkCase(cs, false);
+        checkCase(cs, true);
+    }
+
+    private void checkCase(Case cs, boolean exactData) {
         int aRows = cs.transA() ? cs.k() : cs.m();
         int aCols = cs.transA() ? cs.m() : cs.k();
         int bRows = cs.transB() ? cs.n() : cs.k();
@@ -113,9 +119,11 @@ public abstract class GemmContract {
         int lda = Math.max(1, aCols + cs.ldPad());
         int ldb = Math.max(1, bCols + cs.ldPad());
         int ldc = Math.max(1, cs.n() + cs.ldPad());
-        float[] a = Gens.floats(cs.seed(), cs.off(), aRows * lda, 7);
-        float[] b = Gens.floats(cs.seed() + 1, cs.off() + 1, bRows * ldb, 7);
-        float[] c = Gens.floats(cs.seed() + 2, cs.off() + 2, cs.m() * ldc, 7);
+        float[] a = exactData ? Gens.dyadic(cs.seed(), cs.off(), aRows * lda, 7) : Gens.floats(cs.seed(), cs.off(), aRows * lda, 7);
+        float[] b = exactData ? Gens.dyadic(cs.seed() + 1, cs.off() + 1, bRows * ldb, 7)
+                : Gens.floats(cs.seed() + 1, cs.off() + 1, bRows * ldb, 7);
+        float[] c = exactData ? Gens.dyadic(cs.seed() + 2, cs.off() + 2, cs.m() * ldc, 7)
+                : Gens.floats(cs.seed() + 2, cs.off() + 2, cs.m() * ldc, 7);
         if (cs.beta() == 0) {
             var rng = new SplittableRandom(cs.seed());
             for (int i = 0; i < c.length; i += 1 + rng.nextInt(5)) {
@@ -141,6 +149,10 @@ public abstract class GemmContract {
                 double old = cs.beta() == 0 ? 0 : (double) cs.beta() * before[ci];
                 exact = cs.alpha() * exact + old;
                 double bound = 2.0 * (cs.k() + 1) * Gens.U * (Math.abs(cs.alpha()) * abs + Math.abs(old));
+                if (exactData && !Gens.sameValue(c[ci], (float) exact)) {
+                    throw new AssertionError("C(" + i + ", " + j + ") = " + c[ci] + " but exactly " + exact
+                            + " on quarter-valued data for " + cs);
+                }
                 double err = Math.abs(c[ci] - exact);
                 if (!(err <= bound)) {
                     throw new AssertionError("C(" + i + ", " + j + ") = " + c[ci] + " but exact " + exact

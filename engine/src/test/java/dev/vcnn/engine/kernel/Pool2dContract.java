@@ -9,9 +9,11 @@ import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * The contract of {@link Pool2d} against every implementation. Max pooling must equal the definition
@@ -114,6 +116,46 @@ public abstract class Pool2dContract {
                     impl().maxBackward(g, gradOut, 0, indices, 0, actual, 0, TWO_THREADS);
                     assertBitsEqual("max gradInput", expected, actual, g);
                 });
+    }
+
+    /**
+     * Average pooling of quarters over windows of 1, 2 or 4 taps a side (padding counted, so every divisor
+     * is a power of two): sums and quotients are exact, so forward and backward equal the reference for
+     * any geometry, stride, padding and dilation, on planes up to 40 wide.
+     */
+    @Test
+    void averagePoolingOfQuartersOverPowerOfTwoWindowsIsExact() {
+        Pool2d reference = Kernels.scalar().pool2d();
+        qt().withExamples(120).forAll(Generate.pick(List.of(1, 2, 4)).zip(Generate.pick(List.of(1, 2, 4)),
+                        integers().between(1, 3), integers().between(1, 2), (kh, kw, st, dil) -> new int[] {kh, kw, st, dil}),
+                integers().between(1, 40).zip(integers().between(1, 40), integers().between(0, 2), (h, w, pad) -> new int[] {h, w, pad}),
+                Gens.seeds()).checkAssert((k, pl, seed) -> {
+                    int padH = Math.min(pl[2], k[0] / 2);
+                    int padW = Math.min(pl[2], k[1] / 2);
+                    int h = Math.max(pl[0], k[3] * (k[0] - 1) + 1 - 2 * padH);
+                    int w = Math.max(pl[1], k[3] * (k[1] - 1) + 1 - 2 * padW);
+                    var g = new Pool2dGeometry(2, 3, h, w, k[0], k[1], k[2], k[2], padH, padW, k[3], k[3], false);
+                    float[] in = Gens.dyadic(seed, 0, g.inputShape().numel(), 0);
+                    float[] gradOut = Gens.dyadic(seed + 1, 0, g.outputShape().numel(), 0);
+                    float[] expected = new float[g.outputShape().numel()];
+                    float[] actual = new float[expected.length];
+                    reference.avgForward(g, true, in, 0, expected, 0, Parallelism.sequential());
+                    impl().avgForward(g, true, in, 0, actual, 0, TWO_THREADS);
+                    assertSameValues("avg output of quarters", expected, actual, g);
+                    float[] expectedIn = new float[in.length];
+                    float[] actualIn = new float[in.length];
+                    reference.avgBackward(g, true, gradOut, 0, expectedIn, 0, Parallelism.sequential());
+                    impl().avgBackward(g, true, gradOut, 0, actualIn, 0, TWO_THREADS);
+                    assertSameValues("avg gradInput of quarters", expectedIn, actualIn, g);
+                });
+    }
+
+    private static void assertSameValues(String what, float[] expected, float[] actual, Pool2dGeometry g) {
+        for (int i = 0; i < expected.length; i++) {
+            if (!Gens.sameValue(expected[i], actual[i])) {
+                throw new AssertionError(what + "[" + i + "] for " + g + ": " + expected[i] + " vs " + actual[i]);
+            }
+        }
     }
 
     private static void assertBitsEqual(String what, float[] expected, float[] actual, Pool2dGeometry g) {

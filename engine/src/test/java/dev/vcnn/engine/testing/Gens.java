@@ -56,6 +56,25 @@ public final class Gens {
         return a;
     }
 
+    /**
+     * Like {@link #floats} but every value a quarter, k/4 for k in [−8, 8]: products are sixteenths, and
+     * sums of up to 10⁵ of them are exact in float whatever their order, so a kernel must match the
+     * reference bit for bit (but for the sign of a zero).
+     */
+    public static float[] dyadic(long seed, int off, int n, int pad) {
+        var rng = new SplittableRandom(seed);
+        float[] a = new float[off + n + pad];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (rng.nextInt(17) - 8) / 4f;
+        }
+        return a;
+    }
+
+    /** Whether two floats are the same value: equal bits, or both zero of either sign. */
+    public static boolean sameValue(float a, float b) {
+        return Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b) || (a == 0f && b == 0f);
+    }
+
     /** Like {@link #floats} but with one slot in eight a special value: ±0, ±∞, NaN, subnormal, huge. */
     public static float[] floatsWithSpecials(long seed, int off, int n, int pad) {
         float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
