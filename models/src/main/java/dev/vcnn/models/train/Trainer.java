@@ -605,10 +605,24 @@ public final class Trainer {
         return a;
     }
 
-    /** Reads a JSON object file; a bad one is an error naming it. */
+    /** The largest config or metrics file read: 64 MiB (a run's metrics.json is a few hundred KiB). */
+    public static final long MAX_JSON_BYTES = 64L << 20;
+
+    /** Reads a JSON object file; a bad one (not UTF-8, not a JSON object, over 64 MiB) is an error naming it. */
     public static JsonObject readJson(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_JSON_BYTES) {
+            throw new IllegalArgumentException("json: file must be at most " + MAX_JSON_BYTES + " bytes but was " + size
+                    + " (file=" + file + ")");
+        }
+        String text;
         try {
-            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("json: file must be UTF-8 text but was not (file=" + file + ")");
+        }
+        try {
+            return JsonParser.parseString(text).getAsJsonObject();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("json: file must hold a JSON object but did not parse: " + e.getMessage()
                     + " (file=" + file + ")");

@@ -100,13 +100,31 @@ public final class Charts {
 
     /** One figure of every epoch in a run's metrics ("train_loss", "epoch"…), NaN where an epoch lacks it. */
     public static double[] column(JsonObject metrics, String key) {
+        if (metrics.has("epochs") && !metrics.get("epochs").isJsonArray()) {
+            throw new IllegalArgumentException("metrics: 'epochs' must be an array but was " + brief(metrics.get("epochs")));
+        }
         JsonArray epochs = metrics.has("epochs") ? metrics.getAsJsonArray("epochs") : new JsonArray();
         double[] v = new double[epochs.size()];
         for (int i = 0; i < v.length; i++) {
+            if (!epochs.get(i).isJsonObject()) {
+                throw new IllegalArgumentException("metrics: epochs[" + i + "] must be an object but was " + brief(epochs.get(i)));
+            }
             JsonObject e = epochs.get(i).getAsJsonObject();
-            v[i] = e.has(key) ? e.get(key).getAsDouble() : Double.NaN;
+            if (!e.has(key)) {
+                v[i] = Double.NaN;
+            } else if (e.get(key).isJsonPrimitive() && e.get(key).getAsJsonPrimitive().isNumber()) {
+                v[i] = e.get(key).getAsDouble();
+            } else {
+                throw new IllegalArgumentException("metrics: epochs[" + i + "]." + key + " must be a number but was "
+                        + brief(e.get(key)));
+            }
         }
         return v;
+    }
+
+    private static String brief(com.google.gson.JsonElement e) {
+        String s = String.valueOf(e);
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
     /** A confusion matrix heat map: rows true class, columns predicted class, counts in the cells. */

@@ -172,6 +172,7 @@ final class SimdActivations implements Activations {
     @Override
     public void softmaxRows(boolean log, float[] x, int xOff, float[] out, int outOff, int rows, int cols) {
         int bound = F.loopBound(cols);
+        float[] lanes = new float[L];
         for (int row = 0; row < rows; row++) {
             int in = xOff + row * cols;
             int to = outOff + row * cols;
@@ -197,7 +198,13 @@ final class SimdActivations implements Activations {
                 }
                 acc = acc.add(e);
             }
-            float sum = Lanes.sum(acc);
+            // The lanes and the tail summed in double, in a fixed order: with few classes they are the whole
+            // row, and float sums there cost two or three ulps of the largest gradient.
+            acc.intoArray(lanes, 0);
+            double sum = 0;
+            for (float lane : lanes) {
+                sum += lane;
+            }
             for (; j < cols; j++) {
                 float e = ScalarActivations.exp(x[in + j] - max);
                 if (!log) {
@@ -214,7 +221,7 @@ final class SimdActivations implements Activations {
                     out[to + j] = x[in + j] - max - logSum;
                 }
             } else {
-                float inv = 1f / sum;
+                float inv = (float) (1 / sum);
                 for (j = 0; j < bound; j += L) {
                     FloatVector.fromArray(F, out, to + j).mul(inv).intoArray(out, to + j);
                 }
