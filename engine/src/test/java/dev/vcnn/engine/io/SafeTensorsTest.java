@@ -126,6 +126,87 @@ class SafeTensorsTest {
         assertRejected("deep", "[".repeat(1000), 0, "nesting deeper than 64");
     }
 
+    /** Each limit at its edge, and each error's byte offset exactly (header offsets count UTF-8 bytes). */
+    @Test
+    void limitsHoldAtTheirEdgesAndErrorsNameTheirExactOffsets() throws IOException {
+        Path eight = dir.resolve("eight");
+        Files.write(eight, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0).array());
+        var e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(eight));
+        assertTrue(e.getMessage().contains("header length must be in [2,") && e.getMessage().contains("but was 0"), e.getMessage());
+        assertEquals(Map.of(), SafeTensors.read(file("smallest", "{}", new byte[0])), "a 2-byte header that ends the file");
+        assertRejected("one byte", "{", 0, "header length must be in [2,");
+        assertRejected("json at", "{\"a\":x}", 0, "header must be valid JSON", "byte offset=13");
+        assertRejected("json after utf8", "{\"é\":x}", 0, "header must be valid JSON", "byte offset=14");
+        assertRejected("dtype after utf8", "{\"é\":0,\"w\":{\"dtype\":\"Q8\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+                "tensor=é", "byte offset=9");
+        String second = "{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"Q8\",\"shape\":[2],\"data_offsets\":[4,12]}}";
+        assertRejected("dtype of second", second, 12, "tensor=b", "byte offset=" + (8 + second.indexOf("\"b\"")));
+        String overlap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
+        assertRejected("overlap at", overlap, 12, "byte offset=" + (8 + overlap.length() + 4));
+        String hole = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        assertRejected("hole at", hole, 12, "byte offset=" + (8 + hole.length() + 8));
+        String trailing = one("F32", "[1]", "[0,4]");
+        assertRejected("trailing at", trailing, 12, "byte offset=" + (8 + trailing.length() + 4));
+        assertRejected("end of data", one("F32", "[2]", "[0,8]"), 8 - 1, "within the 7 data bytes");
+        assertEquals(2, SafeTensors.read(file("exact end", one("F32", "[2]", "[0,8]"), new byte[8])).get("w").numel());
+        String pastEnd = one("F32", "[0]", "[9,9]");
+        assertRejected("begin past end", pastEnd, 8, "within the 8 data bytes", "byte offset=" + (8 + pastEnd.length() + 8));
+        byte[] badUtf8 = {'{', '"', (byte) 0xC3, '"', ':', '0', '}'};
+        Path utf8 = dir.resolve("utf8");
+        Files.write(utf8, ByteBuffer.allocate(8 + badUtf8.length).order(ByteOrder.LITTLE_ENDIAN).putLong(badUtf8.length)
+                .put(badUtf8).array());
+        var u = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(utf8));
+        assertTrue(u.getMessage().contains("header must be UTF-8") && u.getMessage().contains("byte offset=10"), u.getMessage());
+    }
+
+    /** Tensors larger than the reader's and writer's buffers (1 MiB, and 64 KiB for the checksum), in every dtype. */
+    @Test
+    void largeTensorsCrossTheBufferBoundariesIntact() throws IOException {
+        Tensor big = Tensor.uniform(new SplitMix64(5), -1, 1, 300_001);
+        Path f = dir.resolve("big.safetensors");
+        SafeTensors.write(f, Map.of("big", big, "small", Tensor.ones(3)));
+        var back = SafeTensors.read(f);
+        assertArrayEquals(big.toArray(), back.get("big").toArray());
+        assertArrayEquals(new float[] {1, 1, 1}, back.get("small").toArray());
+        int n = 700_001; // F16: 1.4 MB, BF16 the same, F64 5.6 MB: several 1 MiB reads each, odd element counts
+        for (String dtype : new String[] {"F16", "BF16", "F64"}) {
+            int bytes = dtype.equals("F64") ? 8 : 2;
+            ByteBuffer d = ByteBuffer.allocate(n * bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                float v = (i % 501) - 250; // whole numbers that F16 and BF16 hold exactly
+                switch (dtype) {
+                    case "F16" -> d.putShort(Float.floatToFloat16(v));
+                    case "BF16" -> d.putShort((short) (Float.floatToRawIntBits(v) >>> 16));
+                    default -> d.putDouble(v);
+                }
+            }
+            Path t = file(dtype, one(dtype, "[" + n + "]", "[0," + n * bytes + "]"), d.array());
+            float[] got = SafeTensors.read(t).get("w").toArray();
+            for (int i = 0; i < n; i += 9973) {
+                assertEquals((i % 501) - 250, got[i], dtype + " element " + i);
+            }
+            assertEquals((n - 1) % 501 - 250, got[n - 1], dtype + " last element");
+        }
+    }
+
+    @Test
+    void aWriteThatFailsLeavesTheOldFileAndNoTemporaryFile() throws IOException {
+        Path f = dir.resolve("keep.safetensors");
+        SafeTensors.write(f, Map.of("a", Tensor.ones(2)));
+        var e = assertThrows(IOException.class, () -> AtomicFile.write(f, ch -> {
+            AtomicFile.writeFully(ch, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            throw new IOException("disk full");
+        }));
+        assertEquals("disk full", e.getMessage());
+        assertArrayEquals(new float[] {1, 1}, SafeTensors.read(f).get("a").toArray());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(f), files.toList());
+        }
+    }
+
     @Test
     void writeReplacesAtomicallyAndLeavesNoTemporaryFile() throws IOException {
         Path f = dir.resolve("w.safetensors");

@@ -76,4 +76,91 @@ class OptimizerTest {
         assertEquals(0.084f, warm.lr(0.1f, 4), 1e-7); // LinearLR: 0.2 + 0.8·4/5
         assertEquals(0.1f, warm.lr(0.1f, 5), 1e-7);
     }
+
+    /** A parameter of one value with gradient g, stepped once by the optimizer. */
+    private static Variable stepped(Optimizer opt, Variable p, float g) {
+        setGrad(p, g);
+        opt.step();
+        return p;
+    }
+
+    @Test
+    void hyperparametersAreCheckedAtTheirBounds() {
+        var p = List.of(param(1f));
+        assertEquals(0f, new Sgd(p, 0f).lr(), "a zero rate is allowed");
+        assertThrows(IllegalArgumentException.class, () -> new Sgd(p, -1e-9f));
+        assertThrows(IllegalArgumentException.class, () -> new Sgd(p, Float.NaN));
+        Adam.adam(p, 0.1f, 0f, 0f, 0f, 0f); // betas and eps of 0 are allowed
+        for (float[] bad : new float[][] {{1f, 0.9f}, {0.9f, 1f}, {-1e-9f, 0.9f}, {0.9f, -1e-9f}}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Adam.adam(p, 0.1f, bad[0], bad[1], 1e-8f, 0f));
+            assertTrue(e.getMessage().contains("betas"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Adam.adam(p, 0.1f, 0.9f, 0.99f, -1e-9f, 0f));
+        assertThrows(IllegalArgumentException.class, () -> Adam.adamW(p, 0.1f, 0.9f, 0.99f, 1e-8f, -1e-9f));
+        assertEquals(0.25f, Adam.adamW(p, 0.1f, 0.9f, 0.99f, 1e-8f, 0.25f).weightDecay());
+    }
+
+    @Test
+    void adamStepCountsAreCheckedAndRestoredExactlyPastTwoToThe24() {
+        var p = param(1f);
+        var opt = Adam.adam(List.of(p), 0.1f);
+        var m = Tensor.zeros(1);
+        for (float[] bad : new float[][] {{0, 0}, {0, 0x1p24f}, {0x1p24f, 1}, {0.5f, 1}, {1, 2.5f}, {-1, 1}, {1, -1}}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(
+                    Map.of("0.exp_avg", m, "0.exp_avg_sq", m, "0.step", Tensor.of(bad, 2))));
+            assertTrue(e.getMessage().contains("0.step"), e.getMessage());
+        }
+        var wrongShape = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(
+                Map.of("0.exp_avg", Tensor.zeros(2), "0.exp_avg_sq", m, "0.step", Tensor.of(new float[] {0, 1}, 2))));
+        assertTrue(wrongShape.getMessage().contains("0.exp_avg"), wrongShape.getMessage());
+        var partial = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(Map.of("0.exp_avg", m)));
+        assertTrue(partial.getMessage().contains("no 0.exp_avg_sq"), partial.getMessage());
+        assertTrue(opt.stateDict().isEmpty(), "nothing restored from a dict that failed");
+        // 2^24 + 5 steps: the high half matters, and both halves come back as they went in.
+        Tensor step = Tensor.of(new float[] {1, 5}, 2);
+        opt.loadStateDict(Map.of("0.exp_avg", Tensor.of(new float[] {0.5f}, 1), "0.exp_avg_sq", Tensor.of(new float[] {0.25f}, 1),
+                "0.step", step));
+        assertArrayEquals(step.toArray(), opt.stateDict().get("0.step").toArray());
+        assertArrayEquals(new float[] {0.5f}, opt.stateDict().get("0.exp_avg").toArray());
+        stepped(opt, p, 1f);
+        assertArrayEquals(new float[] {1, 6}, opt.stateDict().get("0.step").toArray());
+    }
+
+    @Test
+    void everyTrainableParameterMustHaveStateAfterAStep() {
+        var a = param(1f);
+        var b = param(2f);
+        var opt = new Sgd(List.of(a, b), 0.1f, 0.9f, 0f, 0f, false);
+        var e = assertThrows(IllegalArgumentException.class, () -> opt.requireStateForEveryParameter("here"));
+        assertTrue(e.getMessage().contains("state of parameter 0 in here"), e.getMessage());
+        stepped(opt, a, 1f);
+        e = assertThrows(IllegalArgumentException.class, () -> opt.requireStateForEveryParameter("here"));
+        assertTrue(e.getMessage().contains("state of parameter 1 in here"), e.getMessage());
+        stepped(opt, b, 1f);
+        opt.requireStateForEveryParameter("here");
+        b.requiresGrad(false);
+        new Sgd(List.of(a, b), 0.1f, 0.9f, 0f, 0f, false).loadStateDict(opt.stateDict());
+        new Sgd(List.of(a), 0.1f).requireStateForEveryParameter("plain SGD keeps no state");
+        var wrong = assertThrows(IllegalArgumentException.class,
+                () -> opt.loadStateDict(Map.of("0.momentum_buffer", Tensor.zeros(3))));
+        assertTrue(wrong.getMessage().contains("0.momentum_buffer"), wrong.getMessage());
+    }
+
+    @Test
+    void schedulesChangeExactlyAtTheirBoundaries() {
+        LrSchedule step = LrSchedule.step(1, 0.5f);
+        assertEquals(0.05f, step.lr(0.1f, 1), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.step(0, 0.5f));
+        LrSchedule cos = LrSchedule.cosine(1, 0.01f);
+        assertEquals(0.1f, cos.lr(0.1f, 0), 1e-9);
+        assertEquals(0.01f, cos.lr(0.1f, 1), 1e-9);
+        assertEquals(0.0325f, LrSchedule.cosine(4, 0.01f).lr(0.1f, 2) - 0.0225f, 1e-7); // 0.01 + 0.09 · (1 + cos(π/2)) / 2
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.cosine(0, 0f));
+        LrSchedule none = LrSchedule.constant().withWarmup(0, 0.1f);
+        assertEquals(0.1f, none.lr(0.1f, 0), 1e-9, "no warm-up epochs: the rate from the start");
+        LrSchedule warm = LrSchedule.constant().withWarmup(1, 0.1f);
+        assertEquals(0.01f, warm.lr(0.1f, 0), 1e-9);
+        assertEquals(0.1f, warm.lr(0.1f, 1), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> LrSchedule.constant().withWarmup(-1, 0.1f));
+    }
 }
