@@ -176,7 +176,7 @@ public final class Trainer {
         long lastCheckpoint = System.nanoTime();
         try (var loader = new DataLoader(data.train(), config.batchSize(), true, config.seed(), data.mean(), data.std(), augment())) {
             int batches = loader.batches();
-            for (; at.epoch < config.epochs(); at.nextEpoch()) {
+            while (at.epoch < config.epochs()) {
                 int epoch = at.epoch;
                 float lr = schedule.lr(config.lr(), epoch);
                 optimizer.lr(lr);
@@ -259,9 +259,8 @@ public final class Trainer {
                 metrics.add("steps", steps);
                 writeJson(runDir.resolve(METRICS), metrics);
                 Images.writePng(Charts.curves(title(), metrics), runDir.resolve(RunPictures.CURVES));
-                Position next = at.copy();
-                next.nextEpoch();
-                writeCheckpoint(model, optimizer, next, epochs, steps);
+                at.nextEpoch();
+                writeCheckpoint(model, optimizer, at, epochs, steps);
                 lastCheckpoint = System.nanoTime();
             }
         }
@@ -315,20 +314,6 @@ public final class Trainer {
             windowLoss = 0;
             windowBatches = 0;
             seconds = 0;
-        }
-
-        Position copy() {
-            Position p = new Position();
-            p.epoch = epoch;
-            p.batch = batch;
-            p.step = step;
-            p.lossSum = lossSum;
-            p.right = right;
-            p.seen = seen;
-            p.windowLoss = windowLoss;
-            p.windowBatches = windowBatches;
-            p.seconds = seconds;
-            return p;
         }
     }
 
