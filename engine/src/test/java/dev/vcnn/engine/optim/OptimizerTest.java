@@ -62,6 +62,9 @@ class OptimizerTest {
         var opt = new Sgd(List.of(param(1f)), 0.1f, 0.9f, 0f, 0f, false);
         var e = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(Map.of("3.momentum_buffer", Tensor.zeros(1))));
         assertTrue(e.getMessage().contains("parameter index of state key 3.momentum_buffer must be in [0, 1)"), e.getMessage());
+        var edge = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(Map.of("1.momentum_buffer", Tensor.zeros(1))));
+        assertTrue(edge.getMessage().contains("must be in [0, 1)"), edge.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(Map.of("-1.momentum_buffer", Tensor.zeros(1))));
         assertThrows(IllegalArgumentException.class, () -> new Sgd(List.of(param(1f)), 0.1f, 0f, 0f, 0f, true));
     }
 
@@ -96,6 +99,8 @@ class OptimizerTest {
             assertTrue(e.getMessage().contains("betas"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Adam.adam(p, 0.1f, 0.9f, 0.99f, -1e-9f, 0f));
+        var named = assertThrows(IllegalArgumentException.class, () -> Adam.adamW(p, 0.1f, 1f, 0.99f, 1e-8f, 0f));
+        assertTrue(named.getMessage().startsWith("AdamW: "), named.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Adam.adamW(p, 0.1f, 0.9f, 0.99f, 1e-8f, -1e-9f));
         assertEquals(0.25f, Adam.adamW(p, 0.1f, 0.9f, 0.99f, 1e-8f, 0.25f).weightDecay());
     }
@@ -110,6 +115,15 @@ class OptimizerTest {
                     Map.of("0.exp_avg", m, "0.exp_avg_sq", m, "0.step", Tensor.of(bad, 2))));
             assertTrue(e.getMessage().contains("0.step"), e.getMessage());
         }
+        var stepShape = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(
+                Map.of("0.exp_avg", m, "0.exp_avg_sq", m, "0.step", Tensor.of(new float[] {0, 1, 2}, 3))));
+        assertTrue(stepShape.getMessage().startsWith("Adam: ") && stepShape.getMessage().contains("0.step"), stepShape.getMessage());
+        for (float[] good : new float[][] {{0, 1}, {1, 0}, {0, 0xFFFFFF}}) {
+            Adam.adam(List.of(param(1f)), 0.1f).loadStateDict(Map.of("0.exp_avg", m, "0.exp_avg_sq", m, "0.step", Tensor.of(good, 2)));
+        }
+        var decoupled = assertThrows(IllegalArgumentException.class, () -> Adam.adamW(List.of(p), 0.1f).loadStateDict(
+                Map.of("0.exp_avg", m, "0.exp_avg_sq", m, "0.step", Tensor.of(new float[] {0, 0}, 2))));
+        assertTrue(decoupled.getMessage().startsWith("AdamW: "), decoupled.getMessage());
         var wrongShape = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(
                 Map.of("0.exp_avg", Tensor.zeros(2), "0.exp_avg_sq", m, "0.step", Tensor.of(new float[] {0, 1}, 2))));
         assertTrue(wrongShape.getMessage().contains("0.exp_avg"), wrongShape.getMessage());
