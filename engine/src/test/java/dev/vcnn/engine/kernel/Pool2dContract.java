@@ -101,6 +101,8 @@ public abstract class Pool2dContract {
 
                     float[] expected = new float[inN];
                     float[] actual = new float[inN];
+                    Arrays.fill(expected, Float.NaN); // overwritten, rows and columns in no window included
+                    Arrays.fill(actual, Float.NaN);
                     reference.avgBackward(g, false, gradOut, 0, expected, 0, Parallelism.sequential());
                     impl().avgBackward(g, false, gradOut, 0, actual, 0, TWO_THREADS);
                     assertBitsEqual("avg gradInput", expected, actual, g);
@@ -144,6 +146,8 @@ public abstract class Pool2dContract {
                     assertSameValues("avg output of quarters", expected, actual, g);
                     float[] expectedIn = new float[in.length];
                     float[] actualIn = new float[in.length];
+                    Arrays.fill(expectedIn, Float.NaN);
+                    Arrays.fill(actualIn, Float.NaN);
                     reference.avgBackward(g, true, gradOut, 0, expectedIn, 0, Parallelism.sequential());
                     impl().avgBackward(g, true, gradOut, 0, actualIn, 0, TWO_THREADS);
                     assertSameValues("avg gradInput of quarters", expectedIn, actualIn, g);
