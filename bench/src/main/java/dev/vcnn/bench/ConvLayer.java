@@ -8,7 +8,7 @@ import dev.vcnn.engine.parallel.Parallelism;
 import java.util.SplittableRandom;
 
 /**
- * One of the convolution layers issue 4 measures, with seeded data and its buffers: the forward pass,
+ * One of the convolution layers the benchmarks measure, with seeded data and its buffers: the forward pass,
  * and forward then input, weight and bias gradients (weight and bias in one call, as autograd's conv2d
  * takes them).
  */

@@ -310,7 +310,7 @@ final class WinogradConv2d {
             int oe = eo + stride;
             int oo = oe + stride;
             // The window's four rows written out: a helper returning four vectors, or an array of them, would make C2
-            // box them (a vector array cost 10× in the blocked-layout prototype of session 12).
+            // box them (a vector array cost 10× in a blocked-layout prototype).
             for (int j = 0; j < CHUNK; j += L) {
                 int f = f0 + j;
                 int dst = (j / NR) * cc * NR + c * NR + j % NR;
