@@ -297,15 +297,62 @@ public final class SafeTensors {
             throw new IllegalArgumentException("safetensors: metadata key must not be " + CHECKSUMS
                     + " (the writer's own) (file=" + file + ")");
         }
+        for (String name : tensors.keySet()) {
+            if (name.equals(METADATA)) {
+                throw new IllegalArgumentException("safetensors: tensor name must not be " + METADATA + " (file=" + file + ")");
+            }
+        }
+        // Checksums are fixed-width, so the header's length is known before the data is: the data is
+        // written (and checksummed) once, after a header-sized gap, and the header then filled in.
+        long[] crcs = new long[tensors.size()];
+        int padded = (header(tensors, metadata, crcs).length + 7) / 8 * 8; // data 8-byte aligned, as the reference writer
+        AtomicFile.write(file, ch -> {
+            ch.position(8 + padded);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            int k = 0;
+            for (Tensor t : tensors.values()) {
+                var crc = new java.util.zip.CRC32C();
+                float[] d = t.data();
+                for (int i = 0, n = t.numel(); i < n; i++) {
+                    if (!buf.hasRemaining()) {
+                        writeChecksummed(ch, buf, crc);
+                    }
+                    buf.putFloat(d[t.offset() + i]);
+                }
+                writeChecksummed(ch, buf, crc);
+                crcs[k++] = crc.getValue();
+            }
+            byte[] headerBytes = header(tensors, metadata, crcs);
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(headerBytes);
+            while (head.hasRemaining()) {
+                head.put((byte) ' ');
+            }
+            head.flip();
+            for (long at = 0; head.hasRemaining(); ) {
+                at += ch.write(head, at);
+            }
+        });
+    }
+
+    /** Writes the buffer's bytes to the channel, adding them to the tensor's checksum, and empties it. */
+    private static void writeChecksummed(FileChannel ch, ByteBuffer buf, java.util.zip.Checksum crc) throws IOException {
+        buf.flip();
+        crc.update(buf.duplicate());
+        AtomicFile.writeFully(ch, buf);
+        buf.clear();
+    }
+
+    /** The UTF-8 header for F32 tensors in map order, the metadata and one CRC-32C per tensor. */
+    private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata, long[] crcs) {
         var sums = new StringBuilder("{");
-        for (var e : tensors.entrySet()) {
-            sums.append(sums.length() > 1 ? "," : "").append(Json.quote(e.getKey())).append(':')
-                    .append(Json.quote(String.format("%08x", crc32c(e.getValue()))));
+        int k = 0;
+        for (String name : tensors.keySet()) {
+            sums.append(k == 0 ? "" : ",").append(Json.quote(name)).append(':').append(Json.quote(String.format("%08x", crcs[k++])));
         }
         Map<String, String> all = new LinkedHashMap<>(metadata);
         all.put(CHECKSUMS, sums.append('}').toString());
-        var header = new StringBuilder("{");
-        header.append(Json.quote(METADATA)).append(":{");
+        var header = new StringBuilder("{").append(Json.quote(METADATA)).append(":{");
         boolean first = true;
         for (var e : all.entrySet()) {
             header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
@@ -314,53 +361,12 @@ public final class SafeTensors {
         header.append('}');
         long offset = 0;
         for (var e : tensors.entrySet()) {
-            if (e.getKey().equals(METADATA)) {
-                throw new IllegalArgumentException("safetensors: tensor name must not be " + METADATA + " (file=" + file + ")");
-            }
             long bytes = 4L * e.getValue().numel();
-            header.append(header.length() > 1 ? "," : "").append(Json.quote(e.getKey()))
+            header.append(',').append(Json.quote(e.getKey()))
                     .append(":{\"dtype\":\"F32\",\"shape\":").append(java.util.Arrays.toString(e.getValue().shape().toArray()).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
             offset += bytes;
         }
-        header.append('}');
-        byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (headerBytes.length + 7) / 8 * 8; // data starts 8-byte aligned, as the reference writer does
-        AtomicFile.write(file, ch -> {
-            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(padded).put(headerBytes);
-            while (head.hasRemaining()) {
-                head.put((byte) ' ');
-            }
-            AtomicFile.writeFully(ch, head.flip());
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (Tensor t : tensors.values()) {
-                float[] d = t.data();
-                for (int i = 0, n = t.numel(); i < n; i++) {
-                    if (!buf.hasRemaining()) {
-                        AtomicFile.writeFully(ch, buf.flip());
-                        buf.clear();
-                    }
-                    buf.putFloat(d[t.offset() + i]);
-                }
-            }
-            AtomicFile.writeFully(ch, buf.flip());
-        });
-    }
-
-    /** CRC-32C of a tensor's values as written: float32, little-endian. */
-    private static long crc32c(Tensor t) {
-        var crc = new java.util.zip.CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        float[] d = t.data();
-        for (int i = 0, n = t.numel(); i < n; i++) {
-            if (!buf.hasRemaining()) {
-                crc.update(buf.flip());
-                buf.clear();
-            }
-            buf.putFloat(d[t.offset() + i]);
-        }
-        crc.update(buf.flip());
-        return crc.getValue();
+        return header.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 }
