@@ -335,7 +335,7 @@ public final class Trainer {
         meta.put("epoch_seen", String.valueOf(at.seen));
         meta.put("window_loss", Long.toHexString(Double.doubleToRawLongBits(at.windowLoss)));
         meta.put("window_batches", String.valueOf(at.windowBatches));
-        meta.put("epoch_seconds", String.valueOf(at.seconds));
+        meta.put("epoch_seconds", Long.toHexString(Double.doubleToRawLongBits(at.seconds)));
         meta.put("metrics_epochs", epochs.toString());
         meta.put("metrics_steps", steps.toString());
         model.namedModules().forEach((path, m) -> {
@@ -363,7 +363,7 @@ public final class Trainer {
                         + "); it was written by an older vcnn or by something else: start the run again");
             }
         }
-        JsonObject saved = parseMeta(meta, "config", file).getAsJsonObject();
+        JsonObject saved = parseMeta(meta, "config", file, true).getAsJsonObject();
         // Through text, as the saved one was: numbers compare as they are written.
         JsonObject now = JsonParser.parseString(resumeIdentity(config).toString()).getAsJsonObject();
         for (String key : union(saved.keySet(), now.keySet())) {
@@ -388,12 +388,7 @@ public final class Trainer {
         at.seen = longMeta(meta, "epoch_seen", file);
         at.windowLoss = doubleBitsMeta(meta, "window_loss", file);
         at.windowBatches = (int) longMeta(meta, "window_batches", file);
-        try {
-            at.seconds = Double.parseDouble(meta.get("epoch_seconds"));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("resume: checkpoint's 'epoch_seconds' must be a number but was '"
-                    + meta.get("epoch_seconds") + "' (file=" + file + ")");
-        }
+        at.seconds = doubleBitsMeta(meta, "epoch_seconds", file);
         if (at.epoch > config.epochs()) {
             throw new IllegalArgumentException("resume: checkpoint's epoch must be at most " + config.epochs() + " but was "
                     + at.epoch + " (file=" + file + ")");
@@ -408,8 +403,8 @@ public final class Trainer {
                 d.calls(longMeta(meta, key, file));
             }
         }
-        parseMeta(meta, "metrics_epochs", file).getAsJsonArray().forEach(epochs::add);
-        parseMeta(meta, "metrics_steps", file).getAsJsonArray().forEach(steps::add);
+        parseMeta(meta, "metrics_epochs", file, false).getAsJsonArray().forEach(epochs::add);
+        parseMeta(meta, "metrics_steps", file, false).getAsJsonArray().forEach(steps::add);
         return at;
     }
 
@@ -441,13 +436,19 @@ public final class Trainer {
         }
     }
 
-    private static com.google.gson.JsonElement parseMeta(Map<String, String> meta, String key, Path file) {
+    /** A metadata value that must be a JSON object ({@code object}) or array. */
+    private static com.google.gson.JsonElement parseMeta(Map<String, String> meta, String key, Path file, boolean object) {
+        com.google.gson.JsonElement e;
         try {
-            return JsonParser.parseString(meta.get(key));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("resume: checkpoint's '" + key + "' must be JSON but did not parse (file="
-                    + file + ")");
+            e = JsonParser.parseString(meta.get(key));
+        } catch (RuntimeException ex) {
+            e = null;
         }
+        if (e == null || (object ? !e.isJsonObject() : !e.isJsonArray())) {
+            throw new IllegalArgumentException("resume: checkpoint's '" + key + "' must be a JSON " + (object ? "object" : "array")
+                    + " but was not (file=" + file + ")");
+        }
+        return e;
     }
 
     /**
