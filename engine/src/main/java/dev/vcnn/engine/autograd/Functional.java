@@ -172,7 +172,7 @@ public final class Functional {
     /**
      * relu(conv2d(x, w, b)) as one op, for a convolution followed by a ReLU ({@code Sequential} fuses the
      * pair): the pre-activation never leaves the op, so ReLU runs over it in place instead of into a new
-     * tensor, and the backward masks its gradient in place (y > 0 exactly where the pre-activation is).
+     * tensor, and the backward masks its gradient in place (y &gt; 0 exactly where the pre-activation is).
      * Results are bit for bit those of the two ops. LeNet-5 at batch 64 spent 0.11 ms of a 4.2 ms training
      * step (one core, Zen 4) on the first ReLU's forward, most of it the JVM zeroing its new 1.2 MB output.
      */
@@ -313,7 +313,7 @@ public final class Functional {
         }
     }
 
-    /** x > 0 ? x : slope·x. */
+    /** x &gt; 0 ? x : slope·x. */
     public static Variable leakyRelu(Variable x, float slope) {
         Kernels k = kernels();
         Tensor xv = x.value();

@@ -13,22 +13,22 @@ package dev.vcnn.engine.kernel;
  * x − max, magnified by exp), and log-softmax within {@code 2·(C+4)·2⁻²⁴·(1 + |x − max| + |y|)}.
  */
 public interface Activations {
-    /** out = x > 0 ? x : slope·x (NaN stays NaN). */
+    /** out = x &gt; 0 ? x : slope·x (NaN stays NaN). */
     void leakyRelu(float slope, float[] x, int xOff, float[] out, int outOff, int n);
 
-    /** gradIn = x > 0 ? gradOut : slope·gradOut, with x the forward input. */
+    /** gradIn = x &gt; 0 ? gradOut : slope·gradOut, with x the forward input. */
     void leakyReluBackward(float slope, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n);
 
     /** out = exp(x), the shared definition (see the class comment). */
     void exp(float[] x, int xOff, float[] out, int outOff, int n);
 
-    /** out = 1 / (1 + exp(−x)), computed as e/(1+e) with e = exp(x) for x < 0 so tiny values survive. */
+    /** out = 1 / (1 + exp(−x)), computed as e/(1+e) with e = exp(x) for x &lt; 0 so tiny values survive. */
     void sigmoid(float[] x, int xOff, float[] out, int outOff, int n);
 
     /** gradIn = gradOut · y · (1 − y), with y the sigmoid's output. */
     void sigmoidBackward(float[] y, int yOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n);
 
-    /** out = tanh(x): an odd polynomial for |x| < 0.625, else sign(x)·(1 − 2 / (exp(2|x|) + 1)). */
+    /** out = tanh(x): an odd polynomial for |x| &lt; 0.625, else sign(x)·(1 − 2 / (exp(2|x|) + 1)). */
     void tanh(float[] x, int xOff, float[] out, int outOff, int n);
 
     /** gradIn = gradOut · (1 − y²), with y the tanh's output. */

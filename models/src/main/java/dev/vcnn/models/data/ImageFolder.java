@@ -27,7 +27,7 @@ public final class ImageFolder {
     private ImageFolder() {}
 
     /**
-     * All images under {@code dir}/<class>/.
+     * All images under {@code dir}/&lt;class&gt;/.
      *
      * @throws IllegalArgumentException if the folder has no class sub-folders or images, or an image does not decode
      */

@@ -17,7 +17,7 @@ import java.util.List;
  * @param batchSize images per step
  * @param optimizer sgd, adam or adamw
  * @param lr base learning rate
- * @param momentum SGD momentum (Nesterov when > 0)
+ * @param momentum SGD momentum (Nesterov when &gt; 0)
  * @param weightDecay L2 (sgd, adam) or decoupled (adamw) weight decay
  * @param schedule none, step or cosine
  * @param warmupEpochs linear warm-up epochs before the schedule
@@ -233,7 +233,7 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             return this;
         }
 
-        /** One of {@link #INITS}, applied to every linear and convolution layer after building. */
+        /** One of {@link Models#INITS}, applied to every linear and convolution layer after building. */
         public Builder init(String v) {
             init = v;
             return this;

@@ -14,7 +14,7 @@ public final class ScalarActivations implements Activations {
     public static final float EXP_HI = 88.72283905f;
     /** Below this exp(x) is under half the smallest subnormal and rounds to 0. */
     public static final float EXP_LO = -103.972084f;
-    /** 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer, kept in the low mantissa bits. */
+    /** 1.5·2²³: adding it rounds a float of magnitude &lt; 2²² to an integer, kept in the low mantissa bits. */
     public static final float ROUNDER = 12582912f;
     public static final float LOG2E = 1.44269504088896341f;
     /** ln 2 split in two, so that n·ln2 is subtracted without rounding error for |n| ≤ 150. */
@@ -26,7 +26,7 @@ public final class ScalarActivations implements Activations {
     public static final float P3 = 4.1665795894e-2f;
     public static final float P4 = 1.6666665459e-1f;
     public static final float P5 = 5.0000001201e-1f;
-    /** tanh(x) ≈ x + x³·T(x²) for |x| < TANH_SMALL (Cephes tanhf). */
+    /** tanh(x) ≈ x + x³·T(x²) for |x| &lt; TANH_SMALL (Cephes tanhf). */
     public static final float TANH_SMALL = 0.625f;
     public static final float T0 = -5.70498872745e-3f;
     public static final float T1 = 2.06390887954e-2f;
@@ -65,7 +65,7 @@ public final class ScalarActivations implements Activations {
     }
 
     /**
-     * 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x < 0, with e = exp(−|x|): e never overflows, so
+     * 1 / (1 + e) for x ≥ 0 and e / (1 + e) for x &lt; 0, with e = exp(−|x|): e never overflows, so
      * sigmoid of a very negative x keeps its tiny value instead of becoming 1/∞ = 0.
      */
     public static float sigmoid(float x) {

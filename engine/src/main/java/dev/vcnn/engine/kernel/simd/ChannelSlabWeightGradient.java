@@ -67,7 +67,7 @@ final class ChannelSlabWeightGradient {
     }
 
     /**
-     * partial[at + t·kk …+4L] += Σ_{f0 ≤ f < f1} gt slabs at f · x[f + rowAt[t0 + t]] for t &lt; 6 (a short last
+     * partial[at + t·kk …+4L] += Σ_{f0 ≤ f &lt; f1} gt slabs at f · x[f + rowAt[t0 + t]] for t &lt; 6 (a short last
      * tile repeats the last tap and does not store it).
      */
     private static void tile(float[] x, float[] gt, int slabA, int slabB, int f0, int f1, int[] rowAt, int t0,

@@ -339,7 +339,7 @@ final class DirectWeightGradient {
     /**
      * lanes[(j·3 + t)·L …] = per-lane sums over the block's images of output-gradient row · input row for
      * output channel k + j, input channel c (both counted over all groups), filter row r, tap s0 + t
-     * (j < kValid, t < sValid).
+     * (j &lt; kValid, t &lt; sValid).
      */
     private static void tile(Conv2dGeometry g, Layout layout, float[] xs, float[] gs, int gBase, int images,
                              int k, int kValid, int c, int r, int s0, int sValid, float[] lanes, int lo) {

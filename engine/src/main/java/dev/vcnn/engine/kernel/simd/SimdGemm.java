@@ -447,7 +447,7 @@ final class SimdGemm implements Gemm {
     }
 
     /**
-     * ap[base + p·MR + r] = a[src + r·lda + p] for r < MR, p < kc: an MR×kc row block transposed, L
+     * ap[base + p·MR + r] = a[src + r·lda + p] for r &lt; MR, p &lt; kc: an MR×kc row block transposed, L
      * columns at a time by three rounds of two-vector zips (interleaving 8 rows = zipping the even
      * rows' interleave with the odd rows', recursively): 24 permutes per 8 vectors. On Zen 4 at 512
      * bits a 512×512 A packed in 36 µs this way, 131 µs with gathers and 280 µs with scalar copies
@@ -500,7 +500,7 @@ final class SimdGemm implements Gemm {
 
 
     /**
-     * bp[dst + p·NR + j] = b[src + j·ldb + p] for j < 16, p < kc: sixteen stored rows of B (columns of
+     * bp[dst + p·NR + j] = b[src + j·ldb + p] for j &lt; 16, p &lt; kc: sixteen stored rows of B (columns of
      * op(B) = Bᵀ) transposed into a panel, L values of k at a time by four rounds of two-vector zips
      * (see {@link #packRowsTransposed}): 64 permutes per 16 vectors, where scalar copies cost a load and
      * a store per value (a linear layer at batch 64 uses each packed value in only 8 micro-kernels).
@@ -639,7 +639,7 @@ final class SimdGemm implements Gemm {
 
     /**
      * Packs a kc × cols block of op(B) = Bᵀ into one NR-wide micro-panel at {@code bp[dst]} (NR values
-     * per k, columns past {@code cols} as zeros): stored row j, b[src + j·ldb + p] for p < kc, becomes
+     * per k, columns past {@code cols} as zeros): stored row j, b[src + j·ldb + p] for p &lt; kc, becomes
      * column j of the panel. Sixteen at a time by an in-register transpose; the rest (a short last panel) by scalar
      * copies in slabs of 16 k (one cache line of each stored row). On a linear layer x·Wᵀ (64×4096×4096,
      * one thread, Zen 4, medians of 20 runs) scalar copies ran at 58 GFLOP/s, the transpose at 76

@@ -1,0 +1,5 @@
+/**
+ * Optimizers (SGD with momentum and Nesterov, Adam, AdamW), their state dicts, and learning-rate
+ * schedules.
+ */
+package dev.vcnn.engine.optim;

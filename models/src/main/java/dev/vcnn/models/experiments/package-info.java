@@ -1,0 +1,5 @@
+/**
+ * The experiments behind {@code vcnn experiment}: initialisation schemes, transfer learning,
+ * autoencoders.
+ */
+package dev.vcnn.models.experiments;
