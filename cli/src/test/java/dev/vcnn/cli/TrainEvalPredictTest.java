@@ -97,5 +97,13 @@ class TrainEvalPredictTest {
         assertEquals(0, info.exit(), info.err());
         assertTrue(info.out().contains("parameters: 61,706"), info.out());
         assertTrue(info.out().contains("FLOPs per image (forward, 2 per multiply-add): 833,040"), info.out());
+        // Each convolution's plan at the recipe's batch, as the kernels of this JVM choose it.
+        var conv = dev.vcnn.engine.kernel.Kernels.defaults().conv2d();
+        var conv1 = new dev.vcnn.engine.kernel.Conv2dGeometry(64, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        assertTrue(info.out().contains("convolution paths at batch 64"), info.out());
+        assertTrue(info.out().contains("  0                " + conv.plan(conv1).orElseThrow()), info.out());
+        CliRun badBatch = CliRun.of("info", "--model", "lenet5", "--batch", "0");
+        assertEquals(1, badBatch.exit());
+        assertTrue(badBatch.err().contains("--batch must be at least 1 but was 0"), badBatch.err());
     }
 }

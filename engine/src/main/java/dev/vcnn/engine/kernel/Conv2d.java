@@ -1,6 +1,7 @@
 package dev.vcnn.engine.kernel;
 
 import dev.vcnn.engine.parallel.Parallelism;
+import java.util.Optional;
 
 /**
  * 2-d convolution (cross-correlation, as in PyTorch) over NCHW float arrays, forward and backward.
@@ -15,6 +16,14 @@ import dev.vcnn.engine.parallel.Parallelism;
  * within the larger of that bound and {@link WinogradBound}'s. Results are bit-identical for any thread count.
  */
 public interface Conv2d {
+    /**
+     * The path each pass takes for {@code g} in this implementation; empty for one with a single path per pass
+     * (the scalar reference).
+     */
+    default Optional<ConvPlan> plan(Conv2dGeometry g) {
+        return Optional.empty();
+    }
+
     /** out[n,k,p,q] = bias[k] + Σ_{c,r,s} in[n, g·C/G + c, p·sh − pt + r·dh, q·sw − pl + s·dw] · w[k,c,r,s]. */
     void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                  float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism);

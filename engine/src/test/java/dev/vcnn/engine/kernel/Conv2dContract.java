@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.vcnn.engine.kernel.ConvPlan.Pass;
+import dev.vcnn.engine.kernel.simd.ConvPlanner;
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
@@ -64,6 +66,25 @@ public abstract class Conv2dContract {
                     padH, padH, padW, (padW + 1) / 2, dilation, dilationW, ch[2]);
             return new Case(g, (seed >> 1) % 3 != 0, seed);
         });
+    }
+
+    /** Every vector width the SIMD kernels run at. */
+    static final int[] ALL_WIDTHS = {128, 256, 512};
+
+    /**
+     * Fails unless the SIMD planner sends {@code pass} of {@code g} down {@code path} at each of {@code bits} (with
+     * Winograd on): the path a case is there to exercise, so that a change to the planner's rules fails here
+     * instead of quietly moving the case to another path. For an input gradient, a forward path means the
+     * transposed layer's forward pass.
+     */
+    static void exercises(Conv2dGeometry g, Pass pass, ConvPath path, int... bits) {
+        for (int b : bits) {
+            ConvPath actual = new ConvPlanner(b, true).plan(g).path(pass);
+            if (actual != path) {
+                throw new AssertionError(pass + " of " + g + " at " + b + " bits is planned on " + actual + ", not "
+                        + path + ", the path this case is there to exercise");
+            }
+        }
     }
 
     /** Exact sums, absolute sums and term counts for the three products of one case. */
@@ -155,7 +176,11 @@ public abstract class Conv2dContract {
         Gen<Case> cases = sizes.zip(pads, integers().between(1, 3), Gens.seeds(), (sz, pd, batch, seed) ->
                 new Case(new Conv2dGeometry(batch, sz[0], sz[2], sz[3], sz[1], 3, 3, 1, 1, pd[0], pd[1], pd[2], pd[3],
                         1, 1, 1), (seed & 1) == 0, seed));
-        qt().withExamples(15).forAll(cases).checkAssert(this::checkCase);
+        qt().withExamples(15).forAll(cases).checkAssert(c -> {
+            exercises(c.g(), Pass.FORWARD, ConvPath.WINOGRAD, 128, 256);
+            exercises(c.g(), Pass.INPUT_GRADIENT, ConvPath.WINOGRAD, 128, 256);
+            checkCase(c);
+        });
     }
 
     /**
@@ -164,13 +189,22 @@ public abstract class Conv2dContract {
      */
     @Test
     void winogradSizedLayerOverImageBlocks() {
+        var g = new Conv2dGeometry(33, 16, 14, 14, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(g, Pass.FORWARD, ConvPath.WINOGRAD, ALL_WIDTHS);
+        exercises(g, Pass.INPUT_GRADIENT, ConvPath.WINOGRAD, ALL_WIDTHS);
         checkCase(new Case(new Conv2dGeometry(33, 16, 14, 14, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 12));
     }
 
-    /** Found by the finite-difference property: with padLeft 2 and dilation 2, the first tap's row misses the input. */
+    /**
+     * Found by the finite-difference property: with padLeft 2 and dilation 2, the first tap's row misses the input
+     * (im2col and col2im, stride 3).
+     */
     @Test
     void tapsThatMissTheInputEntirelyContributeNothing() {
-        checkCase(new Case(new Conv2dGeometry(2, 1, 1, 2, 2, 1, 3, 3, 1, 0, 0, 2, 1, 1, 2, 1), false, 0));
+        var g = new Conv2dGeometry(2, 1, 1, 2, 2, 1, 3, 3, 1, 0, 0, 2, 1, 1, 2, 1);
+        exercises(g, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        exercises(g, Pass.INPUT_GRADIENT, ConvPath.COL2IM, ALL_WIDTHS);
+        checkCase(new Case(g, false, 0));
     }
 
     /**
@@ -179,7 +213,9 @@ public abstract class Conv2dContract {
      */
     @Test
     void weightGradientAccumulatesAcrossBatchChunks() {
-        checkCase(new Case(new Conv2dGeometry(8, 16, 128, 128, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), true, 99));
+        var g = new Conv2dGeometry(8, 16, 128, 128, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        exercises(g, Pass.WEIGHT_GRADIENT, ConvPath.IM2COL, ALL_WIDTHS);
+        checkCase(new Case(g, true, 99));
     }
 
     /**
@@ -189,8 +225,13 @@ public abstract class Conv2dContract {
      */
     @Test
     void weightGradientOnPaddedRowsOverPartsAndGroups() {
-        checkCase(new Case(new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 5));
-        checkCase(new Case(new Conv2dGeometry(5, 20, 7, 9, 6, 3, 2, 1, 1, 1, 0, 1, 0, 1, 2, 2), false, 6));
+        var parts = new Conv2dGeometry(20, 9, 6, 30, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var groups = new Conv2dGeometry(5, 20, 7, 9, 6, 3, 2, 1, 1, 1, 0, 1, 0, 1, 2, 2);
+        exercises(parts, Pass.WEIGHT_GRADIENT, ConvPath.PADDED_ROWS, ALL_WIDTHS);
+        exercises(groups, Pass.WEIGHT_GRADIENT, ConvPath.PADDED_ROWS, ALL_WIDTHS);
+        exercises(parts, Pass.FORWARD, ConvPath.PADDED_ROWS, ALL_WIDTHS);
+        checkCase(new Case(parts, true, 5));
+        checkCase(new Case(groups, false, 6));
     }
 
     /**
@@ -201,10 +242,16 @@ public abstract class Conv2dContract {
      */
     @Test
     void weightGradientInChannelSlabs() {
-        checkCase(new Case(new Conv2dGeometry(5, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 8));
-        checkCase(new Case(new Conv2dGeometry(3, 18, 4, 19, 128, 3, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2), false, 9));
+        var rows = new Conv2dGeometry(5, 11, 5, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var grouped = new Conv2dGeometry(3, 18, 4, 19, 128, 3, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2);
         // Small planes in image blocks (19 images: a short last block).
-        checkCase(new Case(new Conv2dGeometry(19, 9, 6, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 10));
+        var blocks = new Conv2dGeometry(19, 9, 6, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(rows, Pass.WEIGHT_GRADIENT, ConvPath.PADDED_ROWS_CHANNEL_SLABS, ALL_WIDTHS);
+        exercises(grouped, Pass.WEIGHT_GRADIENT, ConvPath.PADDED_ROWS_CHANNEL_SLABS, ALL_WIDTHS);
+        exercises(blocks, Pass.WEIGHT_GRADIENT, ConvPath.IMAGE_BLOCKS_CHANNEL_SLABS, ALL_WIDTHS);
+        checkCase(new Case(rows, true, 8));
+        checkCase(new Case(grouped, false, 9));
+        checkCase(new Case(blocks, true, 10));
     }
 
     /**
@@ -214,25 +261,39 @@ public abstract class Conv2dContract {
      */
     @Test
     void weightGradientOfManyRowTiles() {
-        checkCase(new Case(new Conv2dGeometry(2, 8, 3, 32, 120, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 24));
-    }
-
-    /** Many images with few channels: the SIMD weight gradient sums them in parts and image blocks, tiles cut short. */
-    @Test
-    void weightGradientOfManyImagesAndFewChannels() {
-        checkCase(new Case(new Conv2dGeometry(40, 2, 9, 20, 11, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 1), true, 7));
+        var g = new Conv2dGeometry(2, 8, 3, 32, 120, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(g, Pass.WEIGHT_GRADIENT, ConvPath.DIRECT, ALL_WIDTHS);
+        checkCase(new Case(g, true, 24));
     }
 
     /**
-     * Few input channels and K = 4, 8 or 16 output channels, output rows no wider: at 128, 256 and 512 bits
+     * Many images with few channels, in parts whose tiles are cut short (5 taps of a filter row, 11 channels):
+     * the row weight gradient at 128 bits, the flattened positions at 256 and 512, where its tiles waste less.
+     */
+    @Test
+    void weightGradientOfManyImagesAndFewChannels() {
+        var g = new Conv2dGeometry(40, 2, 9, 20, 11, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 1);
+        exercises(g, Pass.WEIGHT_GRADIENT, ConvPath.DIRECT, 128);
+        exercises(g, Pass.WEIGHT_GRADIENT, ConvPath.FLAT, 256, 512);
+        checkCase(new Case(g, true, 7));
+    }
+
+    /**
+     * Few input channels and K = 16, 8 or 4 output channels, output rows no wider: at 512, 256 and 128 bits
      * respectively one vector, where the SIMD weight gradient runs with the channels along the lanes (odd
      * position counts, vertical stride and dilation, a short last tap tile).
      */
     @Test
     void weightGradientWithOneVectorOfOutputChannels() {
-        checkCase(new Case(new Conv2dGeometry(5, 3, 9, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 21));
-        checkCase(new Case(new Conv2dGeometry(3, 2, 9, 7, 8, 2, 3, 2, 1, 0, 1, 1, 0, 2, 1, 1), false, 22));
-        checkCase(new Case(new Conv2dGeometry(4, 6, 7, 4, 4, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1), true, 23));
+        var sixteen = new Conv2dGeometry(5, 3, 9, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var eight = new Conv2dGeometry(3, 2, 9, 7, 8, 2, 3, 2, 1, 0, 1, 1, 0, 2, 1, 1);
+        var four = new Conv2dGeometry(4, 6, 7, 4, 4, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        exercises(sixteen, Pass.WEIGHT_GRADIENT, ConvPath.LANE_CHANNELS, 512);
+        exercises(eight, Pass.WEIGHT_GRADIENT, ConvPath.LANE_CHANNELS, 256);
+        exercises(four, Pass.WEIGHT_GRADIENT, ConvPath.LANE_CHANNELS, 128);
+        checkCase(new Case(sixteen, true, 21));
+        checkCase(new Case(eight, false, 22));
+        checkCase(new Case(four, true, 23));
     }
 
     /**
@@ -243,9 +304,15 @@ public abstract class Conv2dContract {
      */
     @Test
     void weightGradientOverFlattenedPositions() {
-        checkCase(new Case(new Conv2dGeometry(3, 4, 8, 9, 6, 5, 5, 1, 1, 2, 1, 2, 2, 1, 1, 1), true, 83));
-        checkCase(new Case(new Conv2dGeometry(3, 2, 9, 4, 7, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1), true, 81));
-        checkCase(new Case(new Conv2dGeometry(90, 3, 6, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 82));
+        var rowsOfNine = new Conv2dGeometry(3, 4, 8, 9, 6, 5, 5, 1, 1, 2, 1, 2, 2, 1, 1, 1);
+        var dilated = new Conv2dGeometry(3, 2, 9, 4, 7, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1);
+        var manyImages = new Conv2dGeometry(90, 3, 6, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(rowsOfNine, Pass.WEIGHT_GRADIENT, ConvPath.FLAT, ALL_WIDTHS);
+        exercises(dilated, Pass.WEIGHT_GRADIENT, ConvPath.FLAT, 512);
+        exercises(manyImages, Pass.WEIGHT_GRADIENT, ConvPath.FLAT, 512);
+        checkCase(new Case(rowsOfNine, true, 83));
+        checkCase(new Case(dilated, true, 81));
+        checkCase(new Case(manyImages, false, 82));
     }
 
     /**
@@ -256,52 +323,93 @@ public abstract class Conv2dContract {
      */
     @Test
     void forwardOverFlattenedPositions() {
-        checkCase(new Case(new Conv2dGeometry(2, 3, 9, 18, 16, 3, 3, 1, 1, 1, 0, 1, 2, 2, 1, 1), true, 91));
-        checkCase(new Case(new Conv2dGeometry(3, 2, 7, 20, 7, 5, 3, 1, 1, 2, 2, 1, 1, 1, 2, 1), false, 92));
-        checkCase(new Case(new Conv2dGeometry(2, 1, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 93));
+        var eights = new Conv2dGeometry(2, 3, 9, 18, 16, 3, 3, 1, 1, 1, 0, 1, 2, 2, 1, 1);
+        var shortTile = new Conv2dGeometry(3, 2, 7, 20, 7, 5, 3, 1, 1, 2, 2, 1, 1, 1, 2, 1);
+        var sixes = new Conv2dGeometry(2, 1, 16, 16, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        for (var g : List.of(eights, shortTile, sixes)) {
+            exercises(g, Pass.FORWARD, ConvPath.FLAT, ALL_WIDTHS);
+        }
+        checkCase(new Case(eights, true, 91));
+        checkCase(new Case(shortTile, false, 92));
+        checkCase(new Case(sixes, true, 93));
     }
 
     /**
-     * One to three output channels with rows of at most two vectors (at 128 bits: Q ≤ 8), forward and as
-     * the transposed layer of an input gradient: the SIMD direct kernels for few outputs, rows past P and
-     * lanes past Q not stored, filter rows on padding skipped.
+     * One to three output channels with rows of at most two vectors at every width (Q ≤ 8), one image so that
+     * no image block takes them: the SIMD direct kernels for few outputs forward, rows past P and lanes past Q
+     * not stored, filter rows on padding skipped; and their transposes (6 → 2, 3 → 9 channels...) as the
+     * input gradient of wider layers.
      */
     @Test
     void fewOutputChannelsForwardAndAsInputGradient() {
-        checkCase(new Case(new Conv2dGeometry(3, 5, 9, 7, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 31));
-        checkCase(new Case(new Conv2dGeometry(2, 4, 11, 6, 2, 5, 3, 1, 1, 2, 1, 0, 2, 1, 1, 1), true, 32));
-        checkCase(new Case(new Conv2dGeometry(3, 7, 6, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), false, 33));
-        checkCase(new Case(new Conv2dGeometry(4, 2, 10, 7, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 34));
-        checkCase(new Case(new Conv2dGeometry(2, 9, 7, 5, 3, 3, 2, 1, 1, 0, 0, 1, 0, 1, 1, 1), true, 35));
-        // One output channel, rows of 17–32 columns (two vectors at 512 bits): padding deeper than three
-        // rows, R = 3 (no full step), R = 7, P not a multiple of 4; and LeNet conv1, whose input gradient
-        // is such a layer.
-        checkCase(new Case(new Conv2dGeometry(2, 6, 13, 24, 1, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1, 1), true, 36));
-        checkCase(new Case(new Conv2dGeometry(2, 3, 6, 29, 1, 3, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1), false, 37));
-        checkCase(new Case(new Conv2dGeometry(2, 2, 14, 26, 1, 7, 4, 1, 1, 0, 3, 0, 0, 1, 1, 1), true, 38));
-        checkCase(new Case(new Conv2dGeometry(2, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 39));
+        var few = List.of(new Conv2dGeometry(1, 5, 9, 7, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(1, 4, 11, 6, 2, 5, 3, 1, 1, 2, 1, 0, 2, 1, 1, 1),
+                new Conv2dGeometry(1, 7, 6, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(1, 9, 7, 5, 3, 3, 2, 1, 1, 0, 0, 1, 0, 1, 1, 1));
+        long seed = 31;
+        for (var g : few) {
+            exercises(g, Pass.FORWARD, ConvPath.DIRECT, ALL_WIDTHS);
+            checkCase(new Case(g, seed % 3 != 0, seed++));
+        }
+        var toTwo = new Conv2dGeometry(4, 2, 10, 7, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        exercises(toTwo, Pass.INPUT_GRADIENT, ConvPath.DIRECT, ALL_WIDTHS);
+        checkCase(new Case(toTwo, true, 35));
+    }
+
+    /**
+     * One output channel, rows of 17–32 columns (two vectors at 512 bits, where the four-row kernel runs them):
+     * padding deeper than three rows, R = 3 (no full step), R = 7, P not a multiple of 4. And layers whose
+     * input gradient is such a layer, run as its forward pass: LeNet conv1 at 512 bits (6 → 1 channel, 24 → 28
+     * columns), two or three channels into one at every width.
+     */
+    @Test
+    void oneOutputChannelForwardAndAsInputGradient() {
+        var deepPadding = new Conv2dGeometry(2, 6, 13, 24, 1, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1, 1);
+        var threeRows = new Conv2dGeometry(2, 3, 6, 29, 1, 3, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1);
+        var sevenRows = new Conv2dGeometry(2, 2, 14, 26, 1, 7, 4, 1, 1, 0, 3, 0, 0, 1, 1, 1);
+        var lenetConv1 = new Conv2dGeometry(2, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        for (var g : List.of(deepPadding, threeRows, sevenRows)) {
+            exercises(g, Pass.FORWARD, ConvPath.DIRECT, 512);
+        }
+        exercises(threeRows, Pass.INPUT_GRADIENT, ConvPath.DIRECT, ALL_WIDTHS);
+        exercises(sevenRows, Pass.INPUT_GRADIENT, ConvPath.DIRECT, ALL_WIDTHS);
+        exercises(lenetConv1, Pass.INPUT_GRADIENT, ConvPath.DIRECT, 512);
+        checkCase(new Case(deepPadding, true, 36));
+        checkCase(new Case(threeRows, false, 37));
+        checkCase(new Case(sevenRows, true, 38));
+        checkCase(new Case(lenetConv1, true, 39));
     }
 
     /**
      * Narrow layers (output rows of at most one vector) whose channels end in a tile of at most six: the
      * SIMD direct kernel's six-channel tile, after eight-channel tiles and alone, forward and as the
-     * transposed layer of an input gradient (LeNet conv2's input gradient, 16 → 6 at 512 bits; at 128 and
-     * 256 bits the four- and seven-column cases).
+     * transposed layer of an input gradient. LeNet conv2 (6 → 16, rows of 10) and its input gradient (16 → 6)
+     * at 512 bits; one image of rows of 7 at 256 and 512 bits; rows of 3 at every width.
      */
     @Test
     void narrowLayersEndingInASixChannelTile() {
-        checkCase(new Case(new Conv2dGeometry(2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), true, 71));
-        checkCase(new Case(new Conv2dGeometry(3, 5, 6, 7, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 72));
-        checkCase(new Case(new Conv2dGeometry(2, 3, 5, 4, 12, 3, 2, 1, 1, 1, 1, 0, 1, 1, 1, 1), false, 73));
+        var lenetConv2 = new Conv2dGeometry(2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        var rowsOfSeven = new Conv2dGeometry(1, 5, 6, 7, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var rowsOfThree = new Conv2dGeometry(1, 3, 5, 3, 12, 3, 2, 1, 1, 1, 1, 0, 1, 1, 1, 1);
+        exercises(lenetConv2, Pass.FORWARD, ConvPath.DIRECT, 512);
+        exercises(lenetConv2, Pass.INPUT_GRADIENT, ConvPath.DIRECT, 512);
+        exercises(rowsOfSeven, Pass.FORWARD, ConvPath.DIRECT, 256, 512);
+        exercises(rowsOfThree, Pass.FORWARD, ConvPath.DIRECT, ALL_WIDTHS);
+        checkCase(new Case(lenetConv2, true, 71));
+        checkCase(new Case(rowsOfSeven, true, 72));
+        checkCase(new Case(rowsOfThree, false, 73));
     }
 
     /**
      * An infinite input reaches exactly the outputs whose window holds it (no 0 × ∞ from a zero weight or
-     * padding tap), here through the one-output-channel kernel: rows of 24 columns, 5×5, padded by 4.
+     * padding tap), here through the one-output-channel kernel at 512 bits (im2col at the narrower widths):
+     * rows of 24 columns, 5×5, padded by 4.
      */
     @Test
     void infiniteInputStaysInsideItsWindows() {
         var g = new Conv2dGeometry(1, 2, 12, 20, 1, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1, 1);
+        exercises(g, Pass.FORWARD, ConvPath.DIRECT, 512);
+        exercises(g, Pass.FORWARD, ConvPath.IM2COL, 128, 256);
         float[] in = Gens.floats(51, 0, g.inputShape().numel(), 0);
         float[] w = Gens.floats(52, 0, g.weightShape().numel(), 0);
         int h0 = 5;
@@ -321,34 +429,60 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * One input channel and K a multiple of 3 (LeNet's first layer has 6) with rows wider than a vector:
-     * the SIMD direct forward runs 3 channels × 2 rows per tile, an odd last row, rows of more than two
-     * vectors, filter rows on padding skipped.
+     * One input channel, K = 3 or 2 (where the flattened forward, which takes K ≥ 4, does not) and rows wider
+     * than two vectors at every width: the SIMD direct forward for one channel in tiles of 3 channels × 2
+     * rows and, for K = 2, of 4 channels (two of them empty) × 2 vectors; an odd last row, filter rows on
+     * padding skipped. LeNet conv1 (K = 6) runs on the flattened positions instead.
      */
     @Test
     void singleInputChannelWithThreeChannelTiles() {
-        checkCase(new Case(new Conv2dGeometry(3, 1, 21, 23, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1), true, 41));
-        checkCase(new Case(new Conv2dGeometry(2, 1, 9, 40, 9, 3, 4, 1, 1, 1, 0, 2, 1, 1, 1, 1), false, 42));
+        var threeChannels = new Conv2dGeometry(3, 1, 21, 40, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        var wideRows = new Conv2dGeometry(2, 1, 9, 40, 3, 3, 4, 1, 1, 1, 0, 2, 1, 1, 1, 1);
+        var twoChannels = new Conv2dGeometry(2, 1, 9, 37, 2, 3, 4, 1, 1, 1, 0, 2, 1, 1, 1, 1);
+        for (var g : List.of(threeChannels, wideRows, twoChannels)) {
+            exercises(g, Pass.FORWARD, ConvPath.DIRECT, ALL_WIDTHS);
+        }
+        checkCase(new Case(threeChannels, true, 41));
+        checkCase(new Case(wideRows, false, 42));
+        checkCase(new Case(twoChannels, true, 43));
     }
 
     /**
      * Small output planes over a batch: the SIMD forward, input gradient (as the transposed layer) and,
      * from 9 input channels, weight gradient run blocks of images with interleaved rows; a short last
-     * block, dilation, uneven padding.
+     * block, uneven padding; with dilation the input gradient stays on col2im.
      */
     @Test
     void smallPlanesInImageBlocks() {
-        checkCase(new Case(new Conv2dGeometry(11, 10, 8, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 61));
-        checkCase(new Case(new Conv2dGeometry(23, 3, 5, 7, 4, 3, 2, 1, 1, 2, 0, 1, 0, 1, 1, 1), true, 62));
-        checkCase(new Case(new Conv2dGeometry(5, 4, 9, 8, 3, 3, 3, 1, 1, 2, 2, 1, 2, 2, 2, 1), false, 63));
+        var square = new Conv2dGeometry(11, 10, 8, 8, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var uneven = new Conv2dGeometry(23, 3, 5, 7, 4, 3, 2, 1, 1, 2, 0, 1, 0, 1, 1, 1);
+        var dilated = new Conv2dGeometry(5, 4, 9, 8, 3, 3, 3, 1, 1, 2, 2, 1, 2, 2, 2, 1);
         // 9 images a block, 17 blocks in 16 parts: the last part sums a whole block and a one-image block.
-        checkCase(new Case(new Conv2dGeometry(145, 9, 1, 64, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1), true, 64));
+        var parts = new Conv2dGeometry(145, 9, 1, 64, 3, 1, 3, 1, 1, 0, 0, 1, 1, 1, 1, 1);
+        for (var g : List.of(square, uneven, dilated, parts)) {
+            exercises(g, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        }
+        for (var g : List.of(square, uneven, parts)) {
+            exercises(g, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        }
+        exercises(dilated, Pass.INPUT_GRADIENT, ConvPath.COL2IM, ALL_WIDTHS);
+        exercises(square, Pass.WEIGHT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        exercises(parts, Pass.WEIGHT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        checkCase(new Case(square, true, 61));
+        checkCase(new Case(uneven, true, 62));
+        checkCase(new Case(dilated, false, 63));
+        checkCase(new Case(parts, true, 64));
     }
 
-    /** Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed layer. */
+    /**
+     * Many input channels, uneven padding: the SIMD input gradient runs as the forward pass of the transposed
+     * layer (5 → 17 channels), on the flattened positions.
+     */
     @Test
     void inputGradientOfManyChannelsAndUnevenPadding() {
-        checkCase(new Case(new Conv2dGeometry(3, 17, 9, 30, 5, 3, 4, 1, 1, 2, 0, 1, 3, 1, 1, 1), true, 11));
+        var g = new Conv2dGeometry(3, 17, 9, 30, 5, 3, 4, 1, 1, 2, 0, 1, 3, 1, 1, 1);
+        exercises(g, Pass.INPUT_GRADIENT, ConvPath.FLAT, ALL_WIDTHS);
+        checkCase(new Case(g, true, 11));
     }
 
     /**

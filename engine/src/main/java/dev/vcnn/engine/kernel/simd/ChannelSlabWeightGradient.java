@@ -34,11 +34,6 @@ final class ChannelSlabWeightGradient {
 
     private ChannelSlabWeightGradient() {}
 
-    /** Output channels per group a whole number of tiles (two slabs); the caller's layout stride 1. */
-    static boolean applies(Conv2dGeometry g) {
-        return g.outChannelsPerGroup() % (2 * NR) == 0;
-    }
-
     /** n rounded up to whole vectors: the positions {@link #accumulate} runs over for n columns. */
     static int wholeVectors(int n) {
         return (n + L - 1) / L * L;

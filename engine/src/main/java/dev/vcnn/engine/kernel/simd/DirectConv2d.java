@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Direct forward convolution, stride 1, dilation 1, one group, for the layers where im2col + GEMM is
- * mostly copying: single-channel input (C = 1, R·S ≤ {@link #MAX_TAPS}), narrow layers (output rows
- * of at most one vector, small C·R·S and K; see {@link #isNarrow}) and layers with at most three output
- * channels (see {@link #hasFewOutputs}). Letters as in {@code Conv2d}.
+ * mostly copying: single-channel input (C = 1, R·S ≤ {@link ConvPlanner#MAX_SINGLE_CHANNEL_TAPS}), narrow layers (output rows
+ * of at most one vector, small C·R·S and K; see {@link ConvPlanner#narrow}) and layers with at most three output
+ * channels (see {@link ConvPlanner#fewOutputs}). Letters as in {@code Conv2d}.
  *
  * <p>im2col + GEMM is a poor fit there: K = C·R·S is 9 to 75 for C = 1, so every GEMM micro-kernel
  * does a few dozen FMAs between write-backs, and narrow layers copy rows of 10–14 floats a call at a
@@ -33,49 +33,12 @@ import jdk.incubator.vector.VectorMask;
  * first layer's forward (C = 3, K = 32, 32×32) reached only 33–37 against 45 with the 4 × 2 tile, so
  * it stayed on GEMM. Both first layers' forwards now run over flattened positions ({@link FlatConv2d},
  * taken first); the one-input-channel tiles here still serve layers with at most 3 output channels on
- * rows too wide for {@link #hasFewOutputs}.
+ * rows too wide for {@link ConvPlanner#fewOutputs}.
  */
 final class DirectConv2d {
-    /** Largest R·S taken here (a 7×7 kernel and a bit). */
-    static final int MAX_TAPS = 64;
-    /** Largest C·R·S of a narrow layer taken here. */
-    static final int MAX_NARROW_TAPS = 512;
-    /** Most output channels of a narrow layer taken here. */
-    static final int MAX_NARROW_CHANNELS = 64;
     private static final int L = F.length();
 
     private DirectConv2d() {}
-
-    static boolean applies(Conv2dGeometry g) {
-        boolean plain = g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilationH() == 1 && g.dilationW() == 1;
-        return plain && (g.inChannels() == 1 && g.kernelH() * g.kernelW() <= MAX_TAPS || isNarrow(g)
-                || hasFewOutputs(g));
-    }
-
-    /** Most output channels of a layer taken by {@link #fourRows}. */
-    static final int MAX_FEW_CHANNELS = 3;
-
-    /**
-     * At most {@link #MAX_FEW_CHANNELS} output channels and output rows of at most two vectors: the input
-     * gradients of first layers, run as the transposed layer (LeNet conv1: 6 → 1 channel, 24 → 28 columns;
-     * a CIFAR first layer: 32 → 3 at 32×32), and final layers back to an image (autoencoders). The GEMM
-     * there has M = K ≤ 3 rows, and {@link #fourChannels} would leave most of its 4 channels empty. One
-     * output channel needs R ≥ 3 (see {@link #fourRows}).
-     */
-    static boolean hasFewOutputs(Conv2dGeometry g) {
-        return g.outChannels() <= MAX_FEW_CHANNELS && g.outWidth() <= 2 * L && g.taps() <= MAX_NARROW_TAPS
-                && (g.outChannels() > 1 || g.kernelH() >= 3);
-    }
-
-    /**
-     * Output rows of at most one vector in a small layer (LeNet's second convolution, 14 → 10 columns,
-     * and its input gradient, 10 → 14). The limits on C·R·S and K keep wide layers with small late
-     * feature maps (VGG's 512 channels at 7×7, where one vector is half empty) on the GEMM.
-     */
-    static boolean isNarrow(Conv2dGeometry g) {
-        return g.outWidth() <= L && g.taps() <= MAX_NARROW_TAPS && g.outChannels() <= MAX_NARROW_CHANNELS;
-    }
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
@@ -171,9 +134,9 @@ final class DirectConv2d {
                             eightChannels(g, pad, hp, wp, bias, bOff, k, valid, out, outBase, wt, tapAt, tile);
                         }
                     }
-                } else if (hasFewOutputs(g) && g.outChannels() == 1) {
+                } else if (ConvPlanner.fewOutputs(g, L) && g.outChannels() == 1) {
                     fourRows(g, pad, wp, bias, bOff, out, outBase, filterColumns);
-                } else if (hasFewOutputs(g)) {
+                } else if (ConvPlanner.fewOutputs(g, L)) {
                     threeChannelsFourRows(g, pad, wp, bias, bOff, out, outBase, wt, tapAt);
                 } else if (g.outChannels() % 3 == 0) {
                     for (int k = 0; k < g.outChannels(); k += 3) {

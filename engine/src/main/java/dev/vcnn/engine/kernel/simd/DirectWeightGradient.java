@@ -46,8 +46,6 @@ final class DirectWeightGradient {
     static final int KT = 4;
     /** Taps along a filter row per register tile. */
     static final int ST = 3;
-    /** Most input channels per group taken here (see {@link #applies}). */
-    static final int MAX_CHANNELS = 8;
     /** Most parts: enough to share among 16 threads. */
     static final int MAX_PARTS = 16;
     /** Fewest gradient-row vectors per part: below that the partials cost more than the parallelism gains. */
@@ -61,17 +59,6 @@ final class DirectWeightGradient {
     static final int MAX_PART_LANES = 1 << 15;
 
     private DirectWeightGradient() {}
-
-    /**
-     * Where this beats im2col + GEMM, measured on Zen 4 (1 thread, ms per weight gradient, batch 64):
-     * LeNet conv1 (C = 1, 28×28, 5×5) 0.42 against 0.46–0.57, LeNet conv2 (C = 6, 14×14) 1.0 against 1.1,
-     * CIFAR first layer (C = 3, 32×32, 3×3) 2.5 against 3.6. With 64 and 128 channels (VGG 56×56, 28×28,
-     * batch 8) it is level with the GEMM (39 against 36, 28.6 against 29.6), whose column matrix is then
-     * shared by many output channels, so those stay on the GEMM.
-     */
-    static boolean applies(Conv2dGeometry g) {
-        return g.strideW() == 1 && g.kernelW() >= 2 && g.inChannelsPerGroup() <= MAX_CHANNELS;
-    }
 
     /**
      * Number of parts the batch is split into, from the geometry alone: a power of two, so that 2, 4, 8 or

@@ -35,15 +35,6 @@ final class FlatConv2d {
 
     private FlatConv2d() {}
 
-    /**
-     * One group, stride 1, at most {@link DirectWeightGradient#MAX_CHANNELS} input channels, at least 4 output
-     * channels (two thirds of a tile) and output rows of at least one vector.
-     */
-    static boolean applies(Conv2dGeometry g) {
-        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.inChannels() <= DirectWeightGradient.MAX_CHANNELS && g.outChannels() >= 4 && g.outWidth() >= L;
-    }
-
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
                         float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
         int hp = g.paddedHeight();

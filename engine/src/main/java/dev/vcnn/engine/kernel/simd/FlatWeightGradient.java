@@ -33,45 +33,15 @@ import jdk.incubator.vector.VectorMask;
 final class FlatWeightGradient {
     private static final int L = F.length();
     /** Output channels per register tile. */
-    private static final int KT = 6;
+    static final int KT = 6;
     /** Taps per register tile. */
-    private static final int TT = 4;
+    static final int TT = 4;
     /** Fewest vectors of positions per part. */
     private static final int MIN_PART_VECTORS = 128;
     /** Floats of copied images per block, about (one image at least): a block is read once per tile. */
     private static final int BLOCK_FLOATS = 8 << 10;
 
     private FlatWeightGradient() {}
-
-    /**
-     * One group, stride 1, few input channels, and more useful FMAs than {@link DirectWeightGradient}'s
-     * tiles would do (see {@link #usefulFraction}). Measured on Zen 4 at 512 bits, batch 64, one core, ms
-     * (row kernel → here): LeNet conv1 (1 → 6, 28×28, 5×5) 0.36 → 0.25; 1 → 32 at 28×28 1.56 → 1.39; 3 → 32
-     * 4.24 → 3.33; 8 → 64 23.1 → 15.9; 3 → 16 at 26×26, 3×3, 0.77 → 0.67. A CIFAR first layer (3 → 32,
-     * 32×32, 3×3, rows of two whole vectors) stays on the row kernel: 2.1 there, 3.7 here.
-     */
-    static boolean applies(Conv2dGeometry g) {
-        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.inChannels() <= DirectWeightGradient.MAX_CHANNELS && usefulFraction(g) > rowKernelUsefulFraction(g);
-    }
-
-    /** The share of this kernel's FMAs that are not on padding positions, repeated channels or repeated taps. */
-    private static double usefulFraction(Conv2dGeometry g) {
-        int positions = g.outHeight() * g.paddedWidth();
-        return (double) g.outHeight() * g.outWidth() / roundUp(positions, L)
-                * g.outChannels() / roundUp(g.outChannels(), KT) * g.taps() / roundUp(g.taps(), TT);
-    }
-
-    /** The same for {@link DirectWeightGradient}: rows in whole vectors, tiles of channels × taps of a filter row. */
-    private static double rowKernelUsefulFraction(Conv2dGeometry g) {
-        return (double) g.outWidth() / roundUp(g.outWidth(), L)
-                * g.outChannels() / roundUp(g.outChannels(), DirectWeightGradient.KT)
-                * g.kernelW() / roundUp(g.kernelW(), DirectWeightGradient.ST);
-    }
-
-    private static int roundUp(int n, int step) {
-        return (n + step - 1) / step * step;
-    }
 
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                float[] gradWeight, int gwOff, Parallelism parallelism, Scratch scratch) {

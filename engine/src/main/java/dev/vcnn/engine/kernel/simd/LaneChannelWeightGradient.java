@@ -38,16 +38,6 @@ final class LaneChannelWeightGradient {
 
     private LaneChannelWeightGradient() {}
 
-    /**
-     * One group, K = one vector, few input channels (see the class comment), output rows of at most one
-     * vector: on wider rows {@link DirectWeightGradient} is ahead (a CIFAR CNN's first layer, 3 → 16 at
-     * 32×32, batch 64, one core on Zen 4: 1.04 ms against 2.09 here; LeNet conv2, 10 wide: 1.03 against 0.50).
-     */
-    static boolean applies(Conv2dGeometry g) {
-        return g.groups() == 1 && g.outChannels() == L && g.inChannels() <= DirectWeightGradient.MAX_CHANNELS
-                && g.outWidth() <= L;
-    }
-
     /** A power of two, from the geometry alone, so that 2, 4, 8 or 16 threads share the parts evenly. */
     static int parts(Conv2dGeometry g) {
         return DirectWeightGradient.powerOfTwoParts(g.batch(), (long) g.batch() * g.outPlane() / MIN_PART_POSITIONS);

@@ -3,9 +3,12 @@ package dev.vcnn.engine.kernel.simd;
 import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.ConvPath;
+import dev.vcnn.engine.kernel.ConvPlan;
 import dev.vcnn.engine.kernel.Gemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * {@link Conv2d} as GEMMs over im2col columns at heart. Letters: N batch, C in-channels, K out-channels,
@@ -18,20 +21,12 @@ import java.util.Arrays;
  *       col[CgRS × chunk·PQ]ᵀ, chunks in a fixed order so the sum does not depend on threads.
  * </ul>
  *
- * Faster paths where they measured faster: VGG-style 3×3 layers run forward, and as the transposed layer their
- * input gradient, by Winograd's F(2×2, 3×3) ({@link WinogradConv2d}, within its own bound); a 1×1 convolution with stride 1 and no padding uses the
- * input as its own column matrix; stride-1 layers with few input channels and rows of a vector or more
- * run forward over flattened positions ({@link FlatConv2d}); layers with one input channel, output rows
- * of one vector or at most three output channels run forward as a direct convolution
- * ({@link DirectConv2d}); other stride-1 layers with several images run forward on zero-padded input
- * rows without im2col ({@link #forwardOnPaddedRows}); stride-1 input gradients run as the forward pass
- * of the {@link Conv2dGeometry#transposed} layer when that takes one of those paths; layers with few input channels
- * take their weight gradient straight from the input, with the output channels along the lanes when K
- * is one vector ({@link LaneChannelWeightGradient}), over flattened positions when that wastes fewer
- * lanes and repeated tiles ({@link FlatWeightGradient}), else along output columns
- * ({@link DirectWeightGradient}); other stride-1 layers take it on padded rows too
- * ({@link #backwardWeightOnPaddedRows}), with the output channels along the lanes when they fill whole
- * tiles ({@link ChannelSlabWeightGradient}), else as a GEMM. Images run in parallel when N ≥ 2 (each
+ * Faster paths where they measured faster, each pass by the path {@link ConvPlanner} chooses from the
+ * geometry (its rules carry the measurements): Winograd ({@link WinogradConv2d}), blocks of images or padded
+ * rows without im2col, flattened positions ({@link FlatConv2d}, {@link FlatWeightGradient}), direct kernels
+ * ({@link DirectConv2d}, {@link DirectWeightGradient}), the channels along the lanes
+ * ({@link LaneChannelWeightGradient}, {@link ChannelSlabWeightGradient}); stride-1 input gradients run as the
+ * forward pass of the {@link Conv2dGeometry#transposed} layer where the planner says so. Images run in parallel when N ≥ 2 (each
  * with a single-threaded GEMM), otherwise the GEMM itself does; either way every output is computed by
  * the same operations, so results are bit-identical for any thread count. Column buffers come from
  * per-thread scratch: at most one image's columns (CgRS·PQ floats) per thread for forward and
@@ -41,54 +36,52 @@ final class SimdConv2d implements Conv2d {
     /** Budget for one chunk's columns in backward-weight: 4 Mi floats (16 MiB). */
     static final int CHUNK_FLOATS = 1 << 22;
 
-    /** Fewest input channels for the input gradient as a padded-rows forward pass (see {@link #backwardInput}). */
-    static final int MIN_TRANSPOSED_CHANNELS = 16;
-
     private final SimdGemm gemm;
     private final Blas1 blas;
     private final Scratch columns = new Scratch();
     private final Scratch gradRows = new Scratch();
     private final WinogradConv2d winograd = new WinogradConv2d();
+    private final ConvPlanner planner = ConvPlanner.forThisJvm();
 
     SimdConv2d(SimdGemm gemm, Blas1 blas) {
         this.gemm = gemm;
         this.blas = blas;
     }
 
-    private static boolean isPointwise(Conv2dGeometry g) {
-        return g.kernelH() == 1 && g.kernelW() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;
+    @Override
+    public Optional<ConvPlan> plan(Conv2dGeometry g) {
+        return Optional.of(planner.plan(g));
     }
 
     @Override
     public void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
-        if (winograd.applies(g)) {
-            winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
-            return;
+        forward(planner.forward(g), g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+    }
+
+    /** The forward pass of g by {@code path}, one of {@link ConvPlanner#forward}'s. */
+    private void forward(ConvPath path, Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+                         float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
+        switch (path) {
+            case WINOGRAD -> winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case IMAGE_BLOCKS -> forwardOnImageBlocks(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case FLAT -> FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
+            case DIRECT -> DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
+            case PADDED_ROWS -> forwardOnPaddedRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case POINTWISE, IM2COL -> forwardOnGemm(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            default -> throw new IllegalStateException("conv: " + path + " is not a forward path (" + g + ")");
         }
-        if (imageBlocksApply(g)) {
-            forwardOnImageBlocks(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
-            return;
-        }
-        if (FlatConv2d.applies(g)) {
-            FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
-            return;
-        }
-        if (DirectConv2d.applies(g)) {
-            DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
-            return;
-        }
-        if (paddedRowsApply(g)) {
-            forwardOnPaddedRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
-            return;
-        }
+    }
+
+    /** Per image and group, W · col (+ bias), col the input itself for a pointwise layer, else its im2col. */
+    private void forwardOnGemm(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+                               float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
-        boolean pointwise = isPointwise(g);
+        boolean pointwise = ConvPlanner.pointwise(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
             float beta = biasRows(bias, bOff + gi * kg, kg, out, outBase, pq);
@@ -116,27 +109,6 @@ final class SimdConv2d implements Conv2d {
             Arrays.fill(rows, at + k * n, at + (k + 1) * n, bias[bOff + k]);
         }
         return 1f;
-    }
-
-    /**
-     * Stride 1, several images (each GEMM on one thread), at most {@link SimdGemm#PANEL_BY_PANEL_MAX_M}
-     * output channels per group, not pointwise, and at most 1/8 of the padded width wasted on padding
-     * columns: see {@link #forwardOnPaddedRows}. Measured (batch 64, 3×3, pad 1, 1 thread): 256 → 256 at
-     * 8×8 (2 of 10 columns wasted) 56 GFLOP/s against 67 with im2col; 16×16 level (86 / 88, 84 / 80);
-     * 28×28 and 56×56 ahead.
-     */
-    private static boolean paddedRowsApply(Conv2dGeometry g) {
-        return paddedRowsFit(g) && g.batch() >= 2 && !isPointwise(g);
-    }
-
-    /**
-     * What both padded-rows paths need: stride 1, at most {@link SimdGemm#PANEL_BY_PANEL_MAX_M} output
-     * channels per group (their GEMMs pack all of A at once), and at most 1/8 of the padded width wasted on
-     * padding columns.
-     */
-    private static boolean paddedRowsFit(Conv2dGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1 && g.outChannelsPerGroup() <= SimdGemm.PANEL_BY_PANEL_MAX_M
-                && 8 * (g.paddedWidth() - g.width()) <= g.paddedWidth();
     }
 
     /**
@@ -184,16 +156,8 @@ final class SimdConv2d implements Conv2d {
         });
     }
 
-    /** Most output positions per image for {@link #forwardOnImageBlocks}: 8×8. */
-    static final int BLOCKED_MAX_PLANE = 64;
     /** Columns per image block, about: 640 for 8 images of 8 × 10 padded columns. */
     private static final int BLOCK_COLUMNS = 640;
-
-    /** Stride 1, one group, several images, not pointwise, output planes of at most {@link #BLOCKED_MAX_PLANE}. */
-    private static boolean imageBlocksApply(Conv2dGeometry g) {
-        return g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.batch() >= 2 && !isPointwise(g)
-                && g.outPlane() <= BLOCKED_MAX_PLANE;
-    }
 
     /**
      * Forward for small output planes (a CIFAR CNN's 8×8 layer, late layers of deeper nets), as
@@ -244,10 +208,9 @@ final class SimdConv2d implements Conv2d {
      * 2.9 → 2.4 ms (im2col of the batch and one GEMM).
      */
     private void backwardWeightOnImageBlocks(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                                             float[] gradWeight, int gwOff, Parallelism parallelism) {
+                                             float[] gradWeight, int gwOff, boolean slabs, Parallelism parallelism) {
         var l = ImageBlocks.of(g);
         int kk = g.outChannels();
-        boolean slabs = ChannelSlabWeightGradient.applies(g);
         // Gradient rows of whole vectors for the slabs, of n for the GEMM.
         int n = slabs ? ChannelSlabWeightGradient.wholeVectors(l.n()) : l.n();
         int crs = g.taps();
@@ -364,29 +327,23 @@ final class SimdConv2d implements Conv2d {
     @Override
     public void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                               float[] gradIn, int giOff, Parallelism parallelism) {
-        if (g.transposable()) {
-            // The forward paths spare the input gradient im2col's twin, col2im (scalar adds of short rows).
-            Conv2dGeometry t = g.transposed();
-            // With few input channels the transposed GEMM has M = C rows (1 or 3 for a first layer) and
-            // loses to Wᵀ · gradOut + col2im (CIFAR conv1: 5.3 against 3.2 ms); from 16 on it wins.
-            if (winograd.applies(t) || imageBlocksApply(t) || DirectConv2d.applies(t)
-                    || paddedRowsApply(t) && g.inChannels() >= MIN_TRANSPOSED_CHANNELS) {
-                float[] flipped = gradRows.take(g.outChannels() * g.taps());
-                try {
-                    flip(g, weight, wOff, flipped);
-                    forward(t, gradOut, goOff, flipped, 0, null, 0, gradIn, giOff, parallelism);
-                } finally {
-                    gradRows.give(flipped);
-                }
-                return;
+        ConvPath transposed = planner.inputGradientAsTransposed(g);
+        if (transposed != null) {
+            float[] flipped = gradRows.take(g.outChannels() * g.taps());
+            try {
+                flip(g, weight, wOff, flipped);
+                forward(transposed, g.transposed(), gradOut, goOff, flipped, 0, null, 0, gradIn, giOff, parallelism);
+            } finally {
+                gradRows.give(flipped);
             }
+            return;
         }
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
-        boolean pointwise = isPointwise(g);
+        boolean pointwise = ConvPlanner.inputGradientOnGemm(g) == ConvPath.POINTWISE;
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
             int goBase = goOff + (n * g.outChannels() + gi * kg) * pq;
@@ -474,36 +431,39 @@ final class SimdConv2d implements Conv2d {
     private boolean weightGradient(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                    float[] gradWeight, int gwOff, float[] gradBias, int gbOff,
                                    Parallelism parallelism) {
+        ConvPath path = planner.weightGradient(g);
+        switch (path) {
+            case NONE -> Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * g.taps(), 0f);
+            case LANE_CHANNELS -> LaneChannelWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight,
+                    gwOff, parallelism, gradRows);
+            case FLAT -> FlatWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff,
+                    parallelism, gradRows);
+            case DIRECT -> {
+                DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, blas, gradBias,
+                        gbOff, parallelism, gradRows);
+                return gradBias != null;
+            }
+            case IMAGE_BLOCKS, IMAGE_BLOCKS_CHANNEL_SLABS -> backwardWeightOnImageBlocks(g, input, inOff, gradOut, goOff,
+                    gradWeight, gwOff, path == ConvPath.IMAGE_BLOCKS_CHANNEL_SLABS, parallelism);
+            case PADDED_ROWS, PADDED_ROWS_CHANNEL_SLABS -> backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff,
+                    gradWeight, gwOff, path == ConvPath.PADDED_ROWS_CHANNEL_SLABS, parallelism);
+            case IM2COL -> backwardWeightOnIm2col(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
+            default -> throw new IllegalStateException("conv: " + path + " is not a weight-gradient path (" + g + ")");
+        }
+        return false;
+    }
+
+    /**
+     * gradW[Kg × CgRS] = Σ over batch chunks of gradOut[Kg × chunk·PQ] · col[CgRS × chunk·PQ]ᵀ, the chunks in a
+     * fixed order and each chunk's GEMM split over the threads.
+     */
+    private void backwardWeightOnIm2col(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                                        float[] gradWeight, int gwOff, Parallelism parallelism) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
-        if (g.batch() == 0) {
-            Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * crs, 0f);
-            return false;
-        }
-        if (LaneChannelWeightGradient.applies(g)) {
-            LaneChannelWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
-            return false;
-        }
-        if (FlatWeightGradient.applies(g)) {
-            FlatWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism, gradRows);
-            return false;
-        }
-        if (DirectWeightGradient.applies(g)) {
-            DirectWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, blas, gradBias,
-                    gbOff, parallelism, gradRows);
-            return gradBias != null;
-        }
-        if (imageBlocksApply(g)) {
-            backwardWeightOnImageBlocks(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            return false;
-        }
-        if (weightGradientPartsOnPaddedRows(g) >= 2) {
-            backwardWeightOnPaddedRows(g, input, inOff, gradOut, goOff, gradWeight, gwOff, parallelism);
-            return false;
-        }
         // Images per chunk from the geometry alone: the K dimension of each GEMM is chunk·PQ.
         int chunk = (int) Math.max(1, Math.min(g.batch(), CHUNK_FLOATS / ((long) Math.max(crs, kg) * pq)));
         int width = chunk * pq;
@@ -535,25 +495,10 @@ final class SimdConv2d implements Conv2d {
             gradRows.give(rows);
             columns.give(col);
         }
-        return false;
     }
 
     /** Most floats of per-call partial weight gradients in {@link #backwardWeightOnPaddedRows}: 16 MiB. */
     static final int PARTIAL_FLOATS = 1 << 22;
-
-    /**
-     * The parts {@link #backwardWeightOnPaddedRows} splits the batch into, from the geometry alone: one
-     * per image up to {@link DirectWeightGradient#MAX_PARTS}, fewer when the partial gradients would pass
-     * {@link #PARTIAL_FLOATS}; 0 where the path does not apply (stride ≠ 1, or padding over 1/8 of the
-     * padded width, as for the forward pass).
-     */
-    private static int weightGradientPartsOnPaddedRows(Conv2dGeometry g) {
-        if (!paddedRowsFit(g)) {
-            return 0;
-        }
-        long total = (long) g.outChannels() * g.taps();
-        return (int) Math.min(Math.min(g.batch(), DirectWeightGradient.MAX_PARTS), PARTIAL_FLOATS / total);
-    }
 
     /**
      * Weight gradient without im2col, for stride 1: per image and group, gradW[Kg × CgRS] += gradOut[Kg ×
@@ -562,7 +507,7 @@ final class SimdConv2d implements Conv2d {
      * gradient rows are copied out to the padded width with zeros in the Wp − Q columns past the image, so
      * those columns add exact zeros (for finite inputs; an infinite input, which makes the loss NaN anyway,
      * may also turn a neighbouring tap's gradient NaN). Images are summed in parts fixed by the geometry
-     * ({@link #weightGradientPartsOnPaddedRows}), each into its own partial gradient, and the partials added
+     * ({@link ConvPlanner#weightGradientPartsOnPaddedRows}), each into its own partial gradient, and the partials added
      * in part order, so the result does not depend on the thread count. VGG 64 → 64 at 56×56, batch 8, one
      * thread on Zen 4: 25 → 20 ms (im2col wrote and read back 58 MB of columns). When Kg fills whole tiles of
      * {@link ChannelSlabWeightGradient}, the same images and parts run with the channels along the lanes
@@ -571,17 +516,16 @@ final class SimdConv2d implements Conv2d {
      * Kg·P·Wp); per call the partials, parts·K·CgRS floats.
      */
     private void backwardWeightOnPaddedRows(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
-                                            float[] gradWeight, int gwOff, Parallelism parallelism) {
+                                            float[] gradWeight, int gwOff, boolean slabs, Parallelism parallelism) {
         var l = PaddedRows.of(g);
         int cg = l.cg();
         int kg = l.kg();
         int n = l.n();
-        boolean slabs = ChannelSlabWeightGradient.applies(g);
         // Gradient rows of whole vectors for the slabs, of n for the GEMM.
         int ld = slabs ? ChannelSlabWeightGradient.wholeVectors(n) : n;
         int crs = l.crs();
         int total = g.outChannels() * crs;
-        int parts = weightGradientPartsOnPaddedRows(g);
+        int parts = ConvPlanner.weightGradientPartsOnPaddedRows(g);
         float[] partials = gradRows.take(parts * total);
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {

@@ -35,7 +35,12 @@ final class SimdGemm implements Gemm {
      * (32 floats at 512 bits) divides the power-of-two and im2col widths CNNs use, where a 3-vector
      * tile wastes up to a third of its last panel.
      */
-    static final int NR = 2 * L;
+    static final int NR = nr(L);
+
+    /** {@link #NR} at a width of {@code lanes} floats. */
+    static int nr(int lanes) {
+        return 2 * lanes;
+    }
     /**
      * K per packed panel. Large, because every K block costs a write-back of C (loads that stall at the
      * end of each micro-kernel): measured on Zen 4 at n = 1024, KC 192 → 82 GFLOP/s, 512 → 103,

@@ -7,7 +7,6 @@ import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
-import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.kernel.WinogradBound;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
@@ -59,30 +58,24 @@ final class WinogradConv2d {
     private static final int MR = SimdGemm.MR;
     private static final int NR = SimdGemm.NR;
     /** Tiles per chunk: 64 at 512 bits. With C = K = 64, V and M take 256 KiB each, and U 256 KiB: L2 holds them. */
-    static final int CHUNK = 2 * NR;
+    static final int CHUNK = chunk(L);
+
+    /** {@link #CHUNK} at a width of {@code lanes} floats. */
+    static int chunk(int lanes) {
+        return 2 * SimdGemm.nr(lanes);
+    }
     /**
      * Floats between the 16 transforms' blocks of V and of M beyond their size: one cache line, so that the 16
      * loads or stores of one tile vector (16 KiB apart at C = K = 64) do not all fall in one L1 set.
      */
     private static final int SKEW = 16;
 
-    /** {@code vcnn.conv.winograd}, read when the kernels are built (a bad value fails there, by name). */
-    private final boolean enabled = KernelSettings.winogradEnabled();
-
     /**
-     * The layers this kernel runs: those {@link WinogradBound#allowed} to use it, unless switched off, with more
-     * than {@link SimdConv2d#BLOCKED_MAX_PLANE} outputs per image and few junk columns. Smaller planes waste more on junk tiles
-     * ((TP + 1)·(TQ + 1) computed for TP·TQ: 25 for 16 at 8×8) and measured level with the image-block path
-     * (batch 64, 32 → 64 at 8×8, one thread, p10: forward 1.83 against 1.87–1.89 ms), while from 16×16 on they
-     * gain (16 → 32: 1.81 against 1.92 ms; VGG 64 → 64 at 56×56, batch 8: 11.3 against 18.6 ms).
+     * Whether the tiles of g, in chunks of {@code chunk} columns, compute at most 1.5 columns per tile (junk tiles,
+     * chunks rounded up): see {@link ConvPlanner#winograd}.
      */
-    boolean applies(Conv2dGeometry g) {
-        if (!enabled || !WinogradBound.allowed(g) || g.outPlane() <= SimdConv2d.BLOCKED_MAX_PLANE) {
-            return false;
-        }
-        // At most 1.5 columns computed per tile (junk tiles, chunks rounded up): one 16×16 image takes two chunks
-        // for 64 tiles, and VGG11 at batch 1 (64 → 128 at 16×16) measured no faster than the direct path.
-        var t = Tiles.of(g);
+    static boolean fillsChunks(Conv2dGeometry g, int chunk) {
+        var t = Tiles.of(g, chunk);
         return 2L * t.columns() <= 3L * t.images() * t.tp() * t.tq();
     }
 
@@ -93,20 +86,24 @@ final class WinogradConv2d {
      */
     private record Tiles(int tp, int tq, int s, int images, int columns, int planeStride) {
         static Tiles of(Conv2dGeometry g) {
+            return of(g, CHUNK);
+        }
+
+        static Tiles of(Conv2dGeometry g, int chunk) {
             int tp = (g.outHeight() + 1) / 2;
             int tq = (g.outWidth() + 1) / 2;
             int s = tq + 1;
             int imageStride = (tp + 1) * s;
             // Small planes share chunks, but the blocks stay at least 16 where the batch allows (for threads).
             int images = Math.max(1, Math.min((BLOCK_TILES + imageStride - 1) / imageStride, g.batch() / 16));
-            int columns = columns(tp, s, images);
+            int columns = columns(tp, s, images, chunk);
             // Loads reach f + S + 1 + L − 1 for the last chunk's f, and the planes hold TP + 1 rows per image.
             int planeStride = Math.max(columns + s + 1 + L, images * imageStride);
             return new Tiles(tp, tq, s, images, columns, planeStride);
         }
 
-        private static int columns(int tp, int s, int images) {
-            return ((images - 1) * (tp + 1) * s + tp * s + CHUNK - 1) / CHUNK * CHUNK;
+        private static int columns(int tp, int s, int images, int chunk) {
+            return ((images - 1) * (tp + 1) * s + tp * s + chunk - 1) / chunk * chunk;
         }
 
         int imageStride() {
@@ -115,7 +112,7 @@ final class WinogradConv2d {
 
         /** Columns for a block of {@code n} images. */
         int columns(int n) {
-            return columns(tp, s, n);
+            return columns(tp, s, n, CHUNK);
         }
     }
 

@@ -1,0 +1,35 @@
+package dev.vcnn.engine.kernel;
+
+/**
+ * The ways a SIMD convolution can run one pass of a layer; a {@link ConvPlan} names one for each pass.
+ * Which passes a path serves is in its comment; the rules that choose it are in the SIMD planner.
+ */
+public enum ConvPath {
+    /** Winograd's F(2×2, 3×3): the forward pass, and the input gradient as the transposed layer's forward. */
+    WINOGRAD,
+    /** Blocks of images copied zero-padded with their rows interleaved, one GEMM per block (small output planes). */
+    IMAGE_BLOCKS,
+    /** {@link #IMAGE_BLOCKS} for the weight gradient, with the output channels along the lanes instead of a GEMM. */
+    IMAGE_BLOCKS_CHANNEL_SLABS,
+    /** Register tiles over the output positions flattened across row ends (few input channels). */
+    FLAT,
+    /**
+     * A direct convolution along output rows: the forward pass of one input channel, of narrow rows or of few
+     * output channels; the weight gradient of few input channels, which also sums the bias gradient.
+     */
+    DIRECT,
+    /** The weight gradient with the output channels along the lanes, where they are exactly one vector. */
+    LANE_CHANNELS,
+    /** One image at a time copied zero-padded, a GEMM that packs its panels from the padded rows: no im2col. */
+    PADDED_ROWS,
+    /** {@link #PADDED_ROWS} for the weight gradient, with the output channels along the lanes instead of a GEMM. */
+    PADDED_ROWS_CHANNEL_SLABS,
+    /** A 1×1, stride-1, unpadded layer: the input (or, for the input gradient, the output) is the GEMM operand. */
+    POINTWISE,
+    /** im2col and a GEMM: per image for the forward pass, over chunks of the batch for the weight gradient. */
+    IM2COL,
+    /** The input gradient as the GEMM Wᵀ · gradOut followed by col2im. */
+    COL2IM,
+    /** Nothing to compute: the weight gradient of an empty batch is zero. */
+    NONE
+}
