@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         var norm = new Trainer.Data(data.train(), data.validation(), test, r.mean(), r.std());
         Models.Task task = Models.spec(c.model()).task();
-        Evaluation e = Trainer.evaluate(r.model(), test, norm, task, 256);
+        Evaluation e = Evaluation.of(r.model(), test, norm, task, 256);
         if (task == Models.Task.CLASSIFY) {
             System.out.printf("%s on %s test: accuracy %.2f%% (%d images), loss %.4f%n", c.model(), c.dataset(),
                     100 * e.accuracy(), e.count(), e.loss());

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.TrainedRun;
+import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--resume needs --out naming an earlier run directory with " + Trainer.CONFIG + " (was " + dir + ")");
             }
-            JsonObject saved = Trainer.readJson(dir.resolve(Trainer.CONFIG));
+            JsonObject saved = JsonFiles.read(dir.resolve(Trainer.CONFIG));
             config = TrainConfig.fromJson(saved, dir.resolve(Trainer.CONFIG).toString());
             refuseChangesOnResume(config, dir.resolve(Trainer.CONFIG));
             if (dataDir != null) {

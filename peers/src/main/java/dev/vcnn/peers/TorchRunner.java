@@ -30,7 +30,7 @@ import java.util.List;
  * call each; a convolution's backward by DJL's {@code GradientCollector}, libtorch's autograd seeded
  * with a gradient of ones), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's
  * {@code Trainer}, SGD with momentum, softmax cross-entropy, and run for inference by
- * {@code Trainer.evaluate} (no gradient collector). The LeNet-5 starts from vcnn's initial weights, so
+ * {@code Evaluation.of} (no gradient collector). The LeNet-5 starts from vcnn's initial weights, so
  * the two engines' logits can be checked against each other.
  */
 final class TorchRunner implements Runner {

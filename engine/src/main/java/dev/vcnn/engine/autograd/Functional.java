@@ -70,6 +70,28 @@ public final class Functional {
         throw Checks.mismatch(op, name + " rank", expected, v.shape().rank(), name, v.shape());
     }
 
+    // ---- predictions ---------------------------------------------------------------------------
+
+    /**
+     * The index of the largest score in each row of {@code scores} [N, K], K ≥ 1: the first largest, or the first
+     * NaN if a row has one, as {@code torch.argmax(scores, dim=1)}. Not differentiable; a class index per image.
+     *
+     * @throws IllegalArgumentException naming the shape if it is not [N, K] with K ≥ 1
+     */
+    public static int[] argmax(Tensor scores) {
+        if (scores.shape().rank() != 2 || scores.dim(1) == 0 && scores.dim(0) > 0) {
+            throw Checks.mismatch("argmax", "scores shape", "[N, K] with K >= 1", scores.shape());
+        }
+        int n = scores.dim(0);
+        int k = scores.dim(1);
+        int[] out = new int[n];
+        var blas = kernels().blas1();
+        for (int i = 0; i < n; i++) {
+            out[i] = blas.argmax(scores.data(), scores.offset() + i * k, k);
+        }
+        return out;
+    }
+
     // ---- linear algebra ------------------------------------------------------------------------
 
     /**

@@ -26,6 +26,15 @@ class FunctionalChecksTest {
     }
 
     @Test
+    void argmaxTakesEachRowsFirstLargestOrFirstNaNAndRefusesOtherShapes() {
+        Tensor scores = Tensor.of(new float[] {1, 3, 3, -1, /**/ -2, -5, -2, -9, /**/ 0, Float.NaN, 7, Float.NaN}, 3, 4);
+        assertArrayEquals(new int[] {1, 0, 1}, Functional.argmax(scores));
+        assertArrayEquals(new int[0], Functional.argmax(Tensor.zeros(0, 5)));
+        refused(() -> Functional.argmax(Tensor.zeros(3)), "argmax", "scores shape", "[3]");
+        refused(() -> Functional.argmax(Tensor.zeros(2, 0)), "argmax", "[2, 0]");
+    }
+
+    @Test
     void linearAndMatmulCheckRanksAndInnerSizes() {
         refused(() -> Functional.linear(v(2, 3), v(4, 3, 1), null), "linear", "weight");
         refused(() -> Functional.linear(v(2, 5), v(4, 3), null), "linear", "input=[2, 5]");

@@ -140,7 +140,7 @@ public final class ImageFolder {
 
     /** Resizes an image to width×height (bilinear) and writes CHW bytes: luminance for 1 channel, RGB for 3. */
     public static void toPixels(BufferedImage img, int channels, int height, int width, byte[] out, int off) {
-        BufferedImage scaled = dev.vcnn.models.viz.Images.resize(img, width, height);
+        BufferedImage scaled = resize(img, width, height);
         int plane = height * width;
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -158,5 +158,15 @@ public final class ImageFolder {
                 }
             }
         }
+    }
+
+    /** Resized to w×h with bilinear interpolation, as an RGB image. */
+    public static BufferedImage resize(BufferedImage img, int w, int h) {
+        var out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        var g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, w, h, null);
+        g.dispose();
+        return out;
     }
 }

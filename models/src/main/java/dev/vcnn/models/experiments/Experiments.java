@@ -6,6 +6,7 @@ import dev.vcnn.engine.io.AtomicFile;
 import dev.vcnn.models.Models;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.Trainer;
 import dev.vcnn.models.viz.Charts;
 import dev.vcnn.models.viz.Images;
@@ -119,7 +120,7 @@ public final class Experiments {
         } catch (IllegalStateException e) {
             failure = "diverged: " + e.getMessage();
         }
-        JsonObject metrics = Files.exists(dir.resolve(Trainer.METRICS)) ? Trainer.readJson(dir.resolve(Trainer.METRICS)) : new JsonObject();
+        JsonObject metrics = Files.exists(dir.resolve(Trainer.METRICS)) ? JsonFiles.read(dir.resolve(Trainer.METRICS)) : new JsonObject();
         console.printf("  %-22s %s in %.1f s%n", name, test == null ? failure
                 : Models.spec(config.model()).task() == Models.Task.CLASSIFY
                 ? String.format(Locale.ROOT, "test accuracy %.2f%%", 100 * test.accuracy())

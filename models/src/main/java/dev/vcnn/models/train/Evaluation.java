@@ -2,6 +2,17 @@ package dev.vcnn.models.train;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Functional;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.kernel.Losses.Reduction;
+import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.Models;
+import dev.vcnn.models.data.Augment;
+import dev.vcnn.models.data.DataLoader;
+import dev.vcnn.models.data.Dataset;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -9,6 +20,48 @@ import java.util.List;
  * (rows: true class, columns: predicted class).
  */
 public record Evaluation(double loss, int[][] confusion, List<String> classes) {
+    /** Loss and confusion of a model over a dataset, in eval mode without recording. */
+    public static Evaluation of(Module model, Dataset set, Trainer.Data data, Models.Task task, int batchSize) {
+        model.eval();
+        int k = set.classes().size();
+        int[][] confusion = new int[k][k];
+        double lossSum = 0;
+        try (var loader = new DataLoader(set, batchSize, false, 0, data.mean(), data.std(), Augment.NONE)) {
+            for (Iterator<DataLoader.Batch> it = loader.epoch(0); it.hasNext(); ) {
+                DataLoader.Batch b = it.next();
+                double batchLoss = Autograd.noGrad(() -> {
+                    Variable y = model.forward(Variable.constant(b.images()));
+                    if (task == Models.Task.CLASSIFY) {
+                        int[] pred = Functional.argmax(y.value());
+                        for (int i = 0; i < pred.length; i++) {
+                            confusion[b.labels()[i]][pred[i]]++;
+                        }
+                        return (double) Functional.crossEntropy(y, b.labels()).item();
+                    }
+                    return (double) Functional.mseLoss(y, Variable.constant(unnormalized(b.images(), data)), Reduction.MEAN).item();
+                });
+                lossSum += batchLoss * b.size();
+            }
+        }
+        return new Evaluation(lossSum / Math.max(1, set.size()), confusion, set.classes());
+    }
+
+    /** Undoes normalisation: the [0, 1] pixels an autoencoder reconstructs. */
+    static Tensor unnormalized(Tensor x, Trainer.Data data) {
+        Tensor y = x.copy();
+        int c = x.dim(1);
+        int plane = x.dim(2) * x.dim(3);
+        for (int i = 0; i < x.dim(0); i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = (i * c + ch) * plane;
+                for (int j = 0; j < plane; j++) {
+                    y.data()[base + j] = y.data()[base + j] * data.std()[ch] + data.mean()[ch];
+                }
+            }
+        }
+        return y;
+    }
+
     public int count() {
         int n = 0;
         for (int[] row : confusion) {

@@ -27,7 +27,7 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
      */
     public static TrainConfig config(Path dir) throws IOException {
         Path file = require(dir.resolve(Trainer.CONFIG));
-        return TrainConfig.fromJson(Trainer.readJson(file), file.toString());
+        return TrainConfig.fromJson(JsonFiles.read(file), file.toString());
     }
 
     /**
@@ -38,7 +38,7 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
     public static TrainedRun open(Path dir) throws IOException {
         Path configFile = require(dir.resolve(Trainer.CONFIG));
         Path weights = require(dir.resolve(Trainer.MODEL));
-        JsonObject json = Trainer.readJson(configFile);
+        JsonObject json = JsonFiles.read(configFile);
         TrainConfig config = TrainConfig.fromJson(json, configFile.toString());
         List<String> classes = new ArrayList<>();
         float[] mean;

@@ -77,14 +77,9 @@ public final class Images {
         return img;
     }
 
-    /** Resized to w×h with bilinear interpolation, as an RGB image. */
+    /** Resized to w×h with bilinear interpolation, as an RGB image: as image folders are read for a model. */
     public static BufferedImage resize(BufferedImage img, int w, int h) {
-        var out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        var g = out.createGraphics();
-        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(img, 0, 0, w, h, null);
-        g.dispose();
-        return out;
+        return dev.vcnn.models.data.ImageFolder.resize(img, w, h);
     }
 
     /** Enlarged by an integer factor, each pixel a block (no smoothing: small maps stay readable). */

@@ -1,12 +1,12 @@
 package dev.vcnn.models.viz;
 
 import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.tensor.Tensor;
 import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
-import dev.vcnn.models.train.Trainer;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class RunPictures {
         Tensor x = batch(set, count, mean, std);
         int n = x.dim(0);
         model.eval();
-        int[] pred = Autograd.noGrad(() -> Trainer.argmax(model.forward(Variable.constant(x)).value()));
+        int[] pred = Autograd.noGrad(() -> Functional.argmax(model.forward(Variable.constant(x)).value()));
         int f = Images.factorFor(set.height(), set.width(), 72);
         Grid grid = Grid.of(n, set.width() * f, set.height() * f, 2, 1);
         List<Grid.Tile> tiles = new ArrayList<>();

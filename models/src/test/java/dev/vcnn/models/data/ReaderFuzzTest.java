@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.Trainer;
 import dev.vcnn.models.viz.Charts;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class ReaderFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void config(byte[] data) throws IOException {
         try {
-            TrainConfig.fromJson(Trainer.readJson(file("config.json", data)), "config.json");
+            TrainConfig.fromJson(JsonFiles.read(file("config.json", data)), "config.json");
         } catch (IllegalArgumentException e) {
             expectOwnError(e, "json: ", "config: ", "init must be", "model must be");
         }
@@ -95,7 +96,7 @@ class ReaderFuzzTest {
     @FuzzTest(maxDuration = "2m")
     void metrics(byte[] data) throws IOException {
         try {
-            var metrics = Trainer.readJson(file("metrics.json", data));
+            var metrics = JsonFiles.read(file("metrics.json", data));
             for (String key : List.of("epoch", "train_loss", "val_accuracy")) {
                 Charts.column(metrics, key);
             }

@@ -34,7 +34,7 @@ class TrainerTest {
         for (String f : new String[] {Trainer.CONFIG, Trainer.METRICS, Trainer.MODEL, Trainer.CHECKPOINT}) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
-        JsonObject metrics = Trainer.readJson(dir.resolve(Trainer.METRICS));
+        JsonObject metrics = JsonFiles.read(dir.resolve(Trainer.METRICS));
         assertEquals(6, metrics.getAsJsonArray("epochs").size());
         assertEquals(test.accuracy(), metrics.get("test_accuracy").getAsDouble(), 1e-12);
         assertEquals(10, metrics.getAsJsonArray("test_confusion_matrix").size());
@@ -116,8 +116,8 @@ class TrainerTest {
         assertEquals(a.loss(), b.loss());
         assertArrayEquals(a.confusion(), b.confusion());
 
-        JsonObject ma = withoutTimes(Trainer.readJson(straight.resolve(Trainer.METRICS)));
-        JsonObject mb = withoutTimes(Trainer.readJson(killed.resolve(Trainer.METRICS)));
+        JsonObject ma = withoutTimes(JsonFiles.read(straight.resolve(Trainer.METRICS)));
+        JsonObject mb = withoutTimes(JsonFiles.read(killed.resolve(Trainer.METRICS)));
         assertEquals(ma, mb);
         assertEquals(4, mb.getAsJsonArray("epochs").size());
         for (String picture : new String[] {RunPictures.CURVES, RunPictures.CONFUSION}) {
@@ -147,7 +147,7 @@ class TrainerTest {
 
         Path file = dir.resolve(Trainer.CHECKPOINT);
         var ck = Checkpoint.read(file);
-        for (String key : Trainer.CHECKPOINT_KEYS) {
+        for (String key : RunState.CHECKPOINT_KEYS) {
             var meta = new java.util.LinkedHashMap<>(ck.metadata());
             meta.remove(key);
             new Checkpoint(ck.model(), ck.optimizer(), meta).write(file);
