@@ -16,6 +16,6 @@ public final class SimdKernels {
         var blas = new SimdBlas1();
         var gemm = new SimdGemm();
         return new Kernels("simd-" + SimdSpecies.F.vectorBitSize(), blas, gemm, new SimdConv2d(gemm, blas),
-                new ParallelPool2d(), new SimdActivations(), new SimdUpdates());
+                new SimdPool2d(), new SimdActivations(), new SimdUpdates());
     }
 }

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * one every classic CNN uses) has vector paths, forward and backward, equal to the reference bit for bit.
  * The other windows run the reference plane loops of {@link ScalarPool2d}.
  */
-final class ParallelPool2d implements Pool2d {
+final class SimdPool2d implements Pool2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int L = F.length();
