@@ -48,7 +48,7 @@ final class ChannelSlabWeightGradient {
     static void accumulate(float[] x, float[] y, float[] gt, int nPad, int kg, int[] rowAt, float[] partial, int base) {
         int crs = rowAt.length;
         for (int slab = 0; slab < kg / NR; slab++) {
-            SimdGemm.packTransposed(y, slab * NR * nPad, nPad, nPad, NR, gt, slab * nPad * NR);
+            GemmPacking.packTransposed(y, slab * NR * nPad, nPad, nPad, NR, gt, slab * nPad * NR);
         }
         for (int f0 = 0; f0 < nPad; f0 += BLOCK) {
             int f1 = Math.min(nPad, f0 + BLOCK);
