@@ -24,7 +24,7 @@ final class ColumnChunkGemm {
         // Packing all of B first, as below, wrote and re-read megabytes for a few FMAs per value:
         // LeNet conv1's (6 × 36864 × 25) ran at 17 GFLOP/s on 2 threads against 33 on 1.
         final int chunks = Math.min(TASKS, n / (MIN_CHUNK_PANELS * NR));
-        final int chunkCols = roundUp((n + chunks - 1) / chunks, NR);
+        final int chunkCols = SimdGemm.roundUp((n + chunks - 1) / chunks, NR);
         par.forRange((n + chunkCols - 1) / chunkCols, 1, (s, e) -> {
             for (int chunk = s; chunk < e; chunk++) {
                 int col = chunk * chunkCols;
@@ -32,9 +32,5 @@ final class ColumnChunkGemm {
                         b, bOff + (transB ? col * ldb : col), ldb, beta, c, cOff + col, ldc);
             }
         });
-    }
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
     }
 }

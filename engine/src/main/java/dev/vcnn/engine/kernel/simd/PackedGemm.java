@@ -24,7 +24,7 @@ final class PackedGemm {
     void run(boolean transA, boolean transB, int m, int n, int k, int mc, int mBlocks, int kcBlock, float alpha,
              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
              Parallelism par) {
-        final int ncBlock = Math.max(NC, roundUp(B_PANEL_FLOATS / kcBlock, NR) - NR);
+        final int ncBlock = Math.max(NC, SimdGemm.roundUp(B_PANEL_FLOATS / kcBlock, NR) - NR);
         for (int jc = 0; jc < n; jc += ncBlock) {
             final int j0 = jc;
             final int nc = Math.min(ncBlock, n - jc);
@@ -77,9 +77,5 @@ final class PackedGemm {
                 }
             }
         }
-    }
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
     }
 }

@@ -46,7 +46,7 @@ final class PanelByPanelGemm {
     private void run(boolean transA, int m, int n, int k, int kcBlock, float alpha,
                               float[] a, int aOff, int lda, float beta, float[] c, int cOff, int ldc,
                               PanelPacker packer) {
-        float[] ap = aBuffers.take(roundUp(m, MR) * kcBlock);
+        float[] ap = aBuffers.take(SimdGemm.roundUp(m, MR) * kcBlock);
         float[] bp = bBuffers.take(NR * kcBlock);
         float[] tile = tileBuffers.take(MR * NR);
         try {
@@ -114,8 +114,4 @@ final class PanelByPanelGemm {
         }
     }
 
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
-    }
 }

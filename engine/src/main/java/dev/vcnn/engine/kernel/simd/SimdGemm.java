@@ -164,7 +164,8 @@ final class SimdGemm implements Gemm {
         panelByPanel.rowsTransposedProduct(m, n, k, a, aOff, lda, x, rowAt, beta, c, cOff, ldc);
     }
 
-    private static int roundUp(int x, int multiple) {
+    /** x rounded up to a multiple of {@code multiple}. */
+    static int roundUp(int x, int multiple) {
         return (x + multiple - 1) / multiple * multiple;
     }
 }

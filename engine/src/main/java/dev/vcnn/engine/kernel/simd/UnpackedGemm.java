@@ -30,7 +30,7 @@ final class UnpackedGemm {
     void run(boolean transA, boolean transB, int m, int n, int k,
                                  float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                  float beta, float[] c, int cOff, int ldc, Parallelism par) {
-        par.forRange(n, Math.max(UNPACKED_COLS, roundUp(Math.max(1, (int) (SERIAL_FLOP / 2 / k / m)), UNPACKED_COLS)),
+        par.forRange(n, Math.max(UNPACKED_COLS, SimdGemm.roundUp(Math.max(1, (int) (SERIAL_FLOP / 2 / k / m)), UNPACKED_COLS)),
                 (j0, j1) -> {
                     if (transB && !transA && m > UNPACKED_MAX_M) { // the dot-product regime: few outputs, long rows
                         float[] acc = dotBuffers.take(dotsAccumulatorFloats(m, j1 - j0));
@@ -264,8 +264,4 @@ final class UnpackedGemm {
         return beta == 0 ? sum * alpha : Math.fma(sum, alpha, old * beta);
     }
 
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
-    }
 }
