@@ -268,7 +268,7 @@ public final class ConvPlanner {
 
     /**
      * The parts the padded-rows weight gradient splits the batch into, from the geometry alone: one per image up
-     * to {@link DirectWeightGradient#MAX_PARTS}, fewer when the partial gradients would pass
+     * to {@link PartialSums#MAX_PARTS}, fewer when the partial gradients would pass
      * {@link SimdConv2d#PARTIAL_FLOATS}; 0 where the path does not fit ({@link #paddedRowsFit}). With fewer than
      * two parts im2col of the batch and one GEMM keep all threads busy. VGG 64 → 64 at 56×56, batch 8: 25 → 20 ms
      * (im2col wrote and read back 58 MB of columns).
@@ -278,7 +278,7 @@ public final class ConvPlanner {
             return 0;
         }
         long total = (long) g.outChannels() * g.taps();
-        return (int) Math.min(Math.min(g.batch(), DirectWeightGradient.MAX_PARTS), SimdConv2d.PARTIAL_FLOATS / total);
+        return (int) Math.min(Math.min(g.batch(), PartialSums.MAX_PARTS), SimdConv2d.PARTIAL_FLOATS / total);
     }
 
     // ---- shared ----

@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorMask;
  * lane by lane, in lane order, at its end (when all tiles' lanes fit in {@link #MAX_PART_LANES} floats;
  * otherwise after every block, ~5% slower on a CIFAR first layer).
  *
- * <p>Images are split into at most {@link #MAX_PARTS} parts chosen from the geometry alone; each part
+ * <p>Images are split into at most {@link PartialSums#MAX_PARTS} parts chosen from the geometry alone; each part
  * sums its images into a partial gradient, and the partials are added in part order, so the result is
  * the same on any number of threads. Memory: {@code parts · K·Cg·R·S} floats of per-call scratch.
  */
@@ -46,8 +46,6 @@ final class DirectWeightGradient {
     static final int KT = 4;
     /** Taps along a filter row per register tile. */
     static final int ST = 3;
-    /** Most parts: enough to share among 16 threads. */
-    static final int MAX_PARTS = 16;
     /** Fewest gradient-row vectors per part: below that the partials cost more than the parallelism gains. */
     static final int MIN_PART_ROW_VECTORS = 128;
     /**
@@ -66,15 +64,7 @@ final class DirectWeightGradient {
      */
     static int parts(Conv2dGeometry g) {
         long rowVectors = (long) g.batch() * g.outHeight() * ((g.outWidth() + L - 1) / L);
-        return powerOfTwoParts(g.batch(), rowVectors / MIN_PART_ROW_VECTORS);
-    }
-
-    /**
-     * The largest power of two that is at most the batch, {@link #MAX_PARTS} and {@code workParts} (how many
-     * parts the work would fill at the caller's minimum per part), and at least 1.
-     */
-    static int powerOfTwoParts(int batch, long workParts) {
-        return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(batch, MAX_PARTS), workParts)));
+        return PartialSums.powerOfTwoParts(g.batch(), rowVectors / MIN_PART_ROW_VECTORS);
     }
 
     /**
@@ -102,8 +92,8 @@ final class DirectWeightGradient {
                     // Zeroed once: every block rewrites only the images' interiors, the padding stays 0.
                     java.util.Arrays.fill(xs, 0, layout.block * layout.xImage + L, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = firstImage(part, g.batch(), parts);
-                        int n1 = firstImage(part + 1, g.batch(), parts);
+                        int n0 = PartialSums.firstImage(part, g.batch(), parts);
+                        int n1 = PartialSums.firstImage(part + 1, g.batch(), parts);
                         java.util.Arrays.fill(partials, part * total, (part + 1) * total, 0f);
                         java.util.Arrays.fill(lanes, 0, layout.laneFloats, 0f);
                         for (int n = n0; n < n1; n += layout.block) {
@@ -129,7 +119,7 @@ final class DirectWeightGradient {
                     scratch.give(xs);
                 }
             });
-            sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            PartialSums.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
             if (biasParts != null) {
                 for (int k = 0; k < kk; k++) {
                     double sum = 0;
@@ -141,59 +131,6 @@ final class DirectWeightGradient {
             }
         } finally {
             scratch.give(partials);
-        }
-    }
-
-    /** The first image of part {@code part} of {@code parts} (the batch cut evenly, from the geometry alone). */
-    static int firstImage(int part, int batch, int parts) {
-        return (int) ((long) part * batch / parts);
-    }
-
-    /** Floats of the summed gradient per task of {@link #sumParts}: 64 KiB of output, parts × that read. */
-    private static final int SUM_CHUNK = 1 << 14;
-
-    /**
-     * out[outOff + i] = Σ_part partials[part·total + i], added in part order (so independent of threads),
-     * in chunks over the context's threads: summing 8 partials of a 128 → 128 3×3 layer's gradient (147k
-     * floats each) was a single-threaded scalar loop of ~0.5 ms after a ~10 ms two-thread gradient.
-     * {@code out} may be {@code partials} itself with {@code outOff} 0.
-     */
-    static void sumParts(float[] partials, int parts, int total, float[] out, int outOff, Parallelism parallelism) {
-        parallelism.forRange(total, SUM_CHUNK, (i0, i1) -> sumParts(partials, parts, total, i0, i1, out, outOff));
-    }
-
-    /**
-     * The gradient from per-part sums kept tap-major, [group][t][k] (the kernels with output channels along the
-     * lanes): the parts added in place by {@link #sumParts}, then gradW[gwOff + (gi·Kg + k)·CgRS + t] written
-     * in filter order.
-     */
-    static void sumTapMajorParts(float[] partials, int parts, int total, int groups, int kg, int crs,
-                                 float[] gradWeight, int gwOff, Parallelism parallelism) {
-        sumParts(partials, parts, total, partials, 0, parallelism);
-        for (int gi = 0; gi < groups; gi++) {
-            for (int t = 0; t < crs; t++) {
-                for (int k = 0; k < kg; k++) {
-                    gradWeight[gwOff + (gi * kg + k) * crs + t] = partials[(gi * crs + t) * kg + k];
-                }
-            }
-        }
-    }
-
-    private static void sumParts(float[] partials, int parts, int total, int i0, int i1, float[] out, int outOff) {
-        int i = i0;
-        for (; i <= i1 - L; i += L) {
-            var sum = FloatVector.fromArray(F, partials, i);
-            for (int part = 1; part < parts; part++) {
-                sum = sum.add(FloatVector.fromArray(F, partials, part * total + i));
-            }
-            sum.intoArray(out, outOff + i);
-        }
-        for (; i < i1; i++) {
-            float sum = partials[i];
-            for (int part = 1; part < parts; part++) {
-                sum += partials[part * total + i];
-            }
-            out[outOff + i] = sum;
         }
     }
 

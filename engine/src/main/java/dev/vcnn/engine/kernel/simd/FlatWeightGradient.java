@@ -49,7 +49,7 @@ final class FlatWeightGradient {
         int kk = g.outChannels();
         int taps = g.taps();
         int total = kk * taps;
-        int parts = DirectWeightGradient.powerOfTwoParts(g.batch(), (long) g.batch() * l.gPlane / L / MIN_PART_VECTORS);
+        int parts = PartialSums.powerOfTwoParts(g.batch(), (long) g.batch() * l.gPlane / L / MIN_PART_VECTORS);
         int kTiles = (kk + KT - 1) / KT;
         int tTiles = (taps + TT - 1) / TT;
         int lanesPerTile = KT * TT * L;
@@ -65,8 +65,8 @@ final class FlatWeightGradient {
                     Arrays.fill(xs, 0, l.xBlock, 0f);
                     Arrays.fill(gs, 0, l.gBlock, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
-                        int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
+                        int n0 = PartialSums.firstImage(part, g.batch(), parts);
+                        int n1 = PartialSums.firstImage(part + 1, g.batch(), parts);
                         Arrays.fill(lanes, 0, kTiles * tTiles * lanesPerTile, 0f);
                         for (int n = n0; n < n1; n += l.block) {
                             int images = Math.min(n1 - n, l.block);
@@ -92,7 +92,7 @@ final class FlatWeightGradient {
                     scratch.give(xs);
                 }
             });
-            DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+            PartialSums.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
         } finally {
             scratch.give(partials);
         }

@@ -40,7 +40,7 @@ final class LaneChannelWeightGradient {
 
     /** A power of two, from the geometry alone, so that 2, 4, 8 or 16 threads share the parts evenly. */
     static int parts(Conv2dGeometry g) {
-        return DirectWeightGradient.powerOfTwoParts(g.batch(), (long) g.batch() * g.outPlane() / MIN_PART_POSITIONS);
+        return PartialSums.powerOfTwoParts(g.batch(), (long) g.batch() * g.outPlane() / MIN_PART_POSITIONS);
     }
 
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
@@ -71,8 +71,8 @@ final class LaneChannelWeightGradient {
                     Arrays.fill(x, 0, xImage, 0f);
                     Arrays.fill(gt, 0, positions * kk, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
-                        int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
+                        int n0 = PartialSums.firstImage(part, g.batch(), parts);
+                        int n1 = PartialSums.firstImage(part + 1, g.batch(), parts);
                         Arrays.fill(partials, part * total, (part + 1) * total, 0f);
                         for (int n = n0; n < n1; n++) {
                             DirectConv2d.copyPadded(g, input, inOff + n * g.inChannels() * g.height() * g.width(),
@@ -93,7 +93,7 @@ final class LaneChannelWeightGradient {
                     scratch.give(x);
                 }
             });
-            DirectWeightGradient.sumTapMajorParts(partials, parts, total, 1, kk, taps, gradWeight, gwOff, parallelism);
+            PartialSums.sumTapMajorParts(partials, parts, total, 1, kk, taps, gradWeight, gwOff, parallelism);
         } finally {
             scratch.give(partials);
         }

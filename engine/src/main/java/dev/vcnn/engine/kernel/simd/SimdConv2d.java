@@ -215,7 +215,7 @@ final class SimdConv2d implements Conv2d {
         int n = slabs ? ChannelSlabWeightGradient.wholeVectors(l.n()) : l.n();
         int crs = g.taps();
         int total = kk * crs;
-        int parts = (int) Math.min(Math.min(l.blocks(), DirectWeightGradient.MAX_PARTS), PARTIAL_FLOATS / total);
+        int parts = (int) Math.min(Math.min(l.blocks(), PartialSums.MAX_PARTS), PARTIAL_FLOATS / total);
         float[] partials = gradRows.take(parts * total);
         try {
             parallelism.forRange(parts, 1, (part0, part1) -> {
@@ -224,8 +224,8 @@ final class SimdConv2d implements Conv2d {
                 float[] gt = slabs ? columns.take(kk * n) : null;
                 try {
                     for (int part = part0; part < part1; part++) {
-                        int first = DirectWeightGradient.firstImage(part, l.blocks(), parts);
-                        int last = DirectWeightGradient.firstImage(part + 1, l.blocks(), parts);
+                        int first = PartialSums.firstImage(part, l.blocks(), parts);
+                        int last = PartialSums.firstImage(part + 1, l.blocks(), parts);
                         for (int block = first; block < last; block++) {
                             int n0 = block * l.nb();
                             int images = Math.min(l.nb(), g.batch() - n0);
@@ -258,9 +258,9 @@ final class SimdConv2d implements Conv2d {
                 }
             });
             if (slabs) {
-                DirectWeightGradient.sumTapMajorParts(partials, parts, total, 1, kk, crs, gradWeight, gwOff, parallelism);
+                PartialSums.sumTapMajorParts(partials, parts, total, 1, kk, crs, gradWeight, gwOff, parallelism);
             } else {
-                DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+                PartialSums.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
             }
         } finally {
             gradRows.give(partials);
@@ -537,8 +537,8 @@ final class SimdConv2d implements Conv2d {
                     Arrays.fill(x, 0, l.padded(), 0f);
                     Arrays.fill(y, 0, kg * ld, 0f);
                     for (int part = part0; part < part1; part++) {
-                        int n0 = DirectWeightGradient.firstImage(part, g.batch(), parts);
-                        int n1 = DirectWeightGradient.firstImage(part + 1, g.batch(), parts);
+                        int n0 = PartialSums.firstImage(part, g.batch(), parts);
+                        int n1 = PartialSums.firstImage(part + 1, g.batch(), parts);
                         for (int image = n0; image < n1; image++) {
                             for (int gi = 0; gi < g.groups(); gi++) {
                                 DirectConv2d.copyPadded(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(),
@@ -572,10 +572,10 @@ final class SimdConv2d implements Conv2d {
                 }
             });
             if (slabs) {
-                DirectWeightGradient.sumTapMajorParts(partials, parts, total, g.groups(), kg, crs, gradWeight, gwOff,
+                PartialSums.sumTapMajorParts(partials, parts, total, g.groups(), kg, crs, gradWeight, gwOff,
                         parallelism);
             } else {
-                DirectWeightGradient.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
+                PartialSums.sumParts(partials, parts, total, gradWeight, gwOff, parallelism);
             }
         } finally {
             gradRows.give(partials);
