@@ -5,11 +5,14 @@ import dev.vcnn.engine.tensor.Shape;
 import java.util.List;
 
 /**
- * Runs its children in order; they are named "0", "1", … as in PyTorch. A {@link Conv2d} followed by
- * an {@link Activation.ReLU} runs as one op ({@link Conv2d#forwardRelu}), with the same results.
+ * Runs its children in order; they are named "0", "1", … as in PyTorch. Adjacent layers that the fusion pass
+ * pairs (a {@link Conv2d} and the {@link Activation.ReLU} after it) run as one op, with the same results: see
+ * {@link #fusedWithNext}.
  */
 public final class Sequential extends Module {
     private final List<Module> layers;
+    /** From the fusion pass, once: fusedWithNext[i] when layers i and i + 1 run as one op. */
+    private final boolean[] fusedWithNext;
 
     public Sequential(Module... layers) {
         this(List.of(layers));
@@ -17,6 +20,7 @@ public final class Sequential extends Module {
 
     public Sequential(List<Module> layers) {
         this.layers = List.copyOf(layers);
+        this.fusedWithNext = Fusion.pairs(this.layers);
         for (int i = 0; i < this.layers.size(); i++) {
             registerModule(String.valueOf(i), this.layers.get(i));
         }
@@ -36,15 +40,18 @@ public final class Sequential extends Module {
         return layers.size();
     }
 
+    /** Whether layer {@code i} runs as one op with layer {@code i + 1} (a convolution and its ReLU). */
+    public boolean fusedWithNext(int i) {
+        return fusedWithNext[i];
+    }
+
     @Override
     public Variable forward(Variable input) {
         Variable x = input;
         for (int i = 0; i < layers.size(); i++) {
             try {
-                // A convolution and the ReLU after it run as one op, bit for bit the same (see Conv2d.forwardRelu).
-                if (layers.get(i) instanceof Conv2d conv && i + 1 < layers.size()
-                        && layers.get(i + 1) instanceof Activation.ReLU) {
-                    x = conv.forwardRelu(x);
+                if (fusedWithNext[i]) {
+                    x = Fusion.forward(layers.get(i), x);
                     i++;
                 } else {
                     x = layers.get(i).forward(x);

