@@ -1,0 +1,327 @@
+package dev.vcnn.onnx;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX model as its file holds it: the IR version, the operator sets it imports, and the main graph's nodes,
+ * initializers, inputs and outputs, with field numbers from ONNX's {@code onnx.proto}. Fields a model may carry
+ * that vcnn does not use (documentation, metadata, training info) are skipped. Tensors keep their bytes as
+ * written; {@link Tensor#floats()} decodes FLOAT data from {@code raw_data} or {@code float_data}.
+ *
+ * @param irVersion {@code ir_version}
+ * @param opsets {@code opset_import}: domain ("" for the default ONNX domain) to version
+ * @param producer {@code producer_name}
+ * @param graph the main graph
+ */
+public record OnnxModel(long irVersion, Map<String, Long> opsets, String producer, Graph graph) {
+    /** The largest model file read into memory: 2 GiB − 1, protobuf's own limit for one message. */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    /** {@code GraphProto}. */
+    public record Graph(String name, List<Node> nodes, List<Tensor> initializers, List<ValueInfo> inputs,
+                        List<ValueInfo> outputs) {}
+
+    /** {@code NodeProto}: an operator applied to named values. */
+    public record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
+                       Map<String, Attribute> attributes) {}
+
+    /** {@code ValueInfoProto}: a graph input or output by name, with its element type and dimensions (-1: symbolic). */
+    public record ValueInfo(String name, int elemType, long[] dims, List<String> dimNames) {}
+
+    /**
+     * {@code AttributeProto}: one of a float, an integer, a string, a tensor, or lists of floats, integers or
+     * strings, as {@code type} says (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 6 FLOATS, 7 INTS, 8 STRINGS).
+     */
+    public record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints,
+                            List<String> strings) {}
+
+    /** {@code TensorProto}: dims, data type (1 FLOAT, 7 INT64, …) and the data as stored. */
+    public record Tensor(String name, long[] dims, int dataType, byte[] rawData, float[] floatData, long[] int64Data,
+                         String externalLocation) {
+        public static final int FLOAT = 1;
+        public static final int INT64 = 7;
+
+        /** Element count: the product of dims (1 for a scalar). */
+        public long count() {
+            long n = 1;
+            for (long d : dims) {
+                n *= d;
+            }
+            return n;
+        }
+
+        /**
+         * The FLOAT data, from {@code raw_data} (little-endian) or {@code float_data}.
+         *
+         * @throws IllegalArgumentException naming the tensor when it is not FLOAT or its data does not match its dims
+         */
+        public float[] floats() {
+            if (dataType != FLOAT) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' must be FLOAT (1) but has data type " + dataType);
+            }
+            long n = count();
+            if (rawData != null) {
+                if (rawData.length != 4 * n) {
+                    throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " floats must hold "
+                            + 4 * n + " bytes of raw_data but holds " + rawData.length);
+                }
+                float[] out = new float[(int) n];
+                ByteBuffer.wrap(rawData).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+                return out;
+            }
+            if (floatData.length != n) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " floats holds "
+                        + floatData.length + " in float_data");
+            }
+            return floatData.clone();
+        }
+    }
+
+    /**
+     * Reads an ONNX file.
+     *
+     * @throws IllegalArgumentException naming the file and the byte offset when it is not a well-formed model
+     */
+    public static OnnxModel read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_BYTES) {
+            throw new IllegalArgumentException("onnx: file must be at most " + MAX_BYTES + " bytes but is " + size
+                    + " (file=" + file + "); larger models keep their weights in external data files");
+        }
+        return parse(file.toString(), Files.readAllBytes(file));
+    }
+
+    /** Parses a model's bytes; {@code source} names them in errors. */
+    public static OnnxModel parse(String source, byte[] bytes) {
+        var r = new WireReader(source, bytes);
+        long ir = 0;
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        String producer = "";
+        Graph graph = null;
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> ir = r.varint();
+                case 2 -> producer = r.string();
+                case 7 -> graph = graph(r.message());
+                case 8 -> {
+                    WireReader o = r.message();
+                    String domain = "";
+                    long version = 0;
+                    while (o.next()) {
+                        switch (o.field()) {
+                            case 1 -> domain = o.string();
+                            case 2 -> version = o.varint();
+                            default -> o.skip();
+                        }
+                    }
+                    opsets.put(domain, version);
+                }
+                default -> r.skip();
+            }
+        }
+        if (graph == null) {
+            throw new IllegalArgumentException("onnx: model must have a graph (field 7) but has none (file=" + source + ")");
+        }
+        if (opsets.isEmpty()) {
+            throw new IllegalArgumentException("onnx: model must import at least one operator set (field 8) but imports none"
+                    + " (file=" + source + ")");
+        }
+        return new OnnxModel(ir, Map.copyOf(opsets), producer, graph);
+    }
+
+    private static Graph graph(WireReader r) {
+        String name = "";
+        List<Node> nodes = new ArrayList<>();
+        List<Tensor> initializers = new ArrayList<>();
+        List<ValueInfo> inputs = new ArrayList<>();
+        List<ValueInfo> outputs = new ArrayList<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> nodes.add(node(r.message()));
+                case 2 -> name = r.string();
+                case 5 -> initializers.add(tensor(r.message()));
+                case 11 -> inputs.add(valueInfo(r.message()));
+                case 12 -> outputs.add(valueInfo(r.message()));
+                default -> r.skip();
+            }
+        }
+        return new Graph(name, List.copyOf(nodes), List.copyOf(initializers), List.copyOf(inputs), List.copyOf(outputs));
+    }
+
+    private static Node node(WireReader r) {
+        List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        String name = "";
+        String opType = "";
+        String domain = "";
+        Map<String, Attribute> attributes = new LinkedHashMap<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> inputs.add(r.string());
+                case 2 -> outputs.add(r.string());
+                case 3 -> name = r.string();
+                case 4 -> opType = r.string();
+                case 5 -> {
+                    Attribute a = attribute(r.message());
+                    attributes.put(a.name(), a);
+                }
+                case 7 -> domain = r.string();
+                default -> r.skip();
+            }
+        }
+        return new Node(name, opType, domain, List.copyOf(inputs), List.copyOf(outputs), attributes);
+    }
+
+    private static Attribute attribute(WireReader r) {
+        String name = "";
+        int type = 0;
+        float f = 0;
+        long i = 0;
+        String s = null;
+        Tensor t = null;
+        List<Float> floats = new ArrayList<>();
+        List<Long> ints = new ArrayList<>();
+        List<String> strings = new ArrayList<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> name = r.string();
+                case 2 -> f = r.float32();
+                case 3 -> i = r.varint();
+                case 4 -> s = r.string();
+                case 5 -> t = tensor(r.message());
+                case 7 -> {
+                    for (float v : r.floats()) {
+                        floats.add(v);
+                    }
+                }
+                case 8 -> {
+                    for (long v : r.varints()) {
+                        ints.add(v);
+                    }
+                }
+                case 9 -> strings.add(r.string());
+                case 20 -> type = r.int32();
+                default -> r.skip();
+            }
+        }
+        float[] fs = new float[floats.size()];
+        for (int k = 0; k < fs.length; k++) {
+            fs[k] = floats.get(k);
+        }
+        return new Attribute(name, type, f, i, s, t, fs, ints.stream().mapToLong(Long::longValue).toArray(),
+                List.copyOf(strings));
+    }
+
+    private static Tensor tensor(WireReader r) {
+        List<Long> dims = new ArrayList<>();
+        int dataType = 0;
+        String name = "";
+        byte[] raw = null;
+        List<Float> floatData = new ArrayList<>();
+        List<Long> int64Data = new ArrayList<>();
+        String location = null;
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> {
+                    for (long v : r.varints()) {
+                        dims.add(v);
+                    }
+                }
+                case 2 -> dataType = r.int32();
+                case 4 -> {
+                    for (float v : r.floats()) {
+                        floatData.add(v);
+                    }
+                }
+                case 7 -> {
+                    for (long v : r.varints()) {
+                        int64Data.add(v);
+                    }
+                }
+                case 8 -> name = r.string();
+                case 9 -> raw = r.bytes();
+                case 13 -> {
+                    WireReader kv = r.message();
+                    String key = null;
+                    String value = null;
+                    while (kv.next()) {
+                        switch (kv.field()) {
+                            case 1 -> key = kv.string();
+                            case 2 -> value = kv.string();
+                            default -> kv.skip();
+                        }
+                    }
+                    if ("location".equals(key)) {
+                        location = value;
+                    }
+                }
+                default -> r.skip();
+            }
+        }
+        float[] fd = new float[floatData.size()];
+        for (int k = 0; k < fd.length; k++) {
+            fd[k] = floatData.get(k);
+        }
+        return new Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), dataType, raw, fd,
+                int64Data.stream().mapToLong(Long::longValue).toArray(), location);
+    }
+
+    private static ValueInfo valueInfo(WireReader r) {
+        String name = "";
+        int elemType = 0;
+        List<Long> dims = new ArrayList<>();
+        List<String> dimNames = new ArrayList<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> name = r.string();
+                case 2 -> { // TypeProto: tensor_type (1) -> elem_type (1), shape (2) -> dim (1) -> dim_value (1) | dim_param (2)
+                    WireReader type = r.message();
+                    while (type.next()) {
+                        if (type.field() != 1) {
+                            type.skip();
+                            continue;
+                        }
+                        WireReader tensorType = type.message();
+                        while (tensorType.next()) {
+                            switch (tensorType.field()) {
+                                case 1 -> elemType = tensorType.int32();
+                                case 2 -> {
+                                    WireReader shape = tensorType.message();
+                                    while (shape.next()) {
+                                        if (shape.field() != 1) {
+                                            shape.skip();
+                                            continue;
+                                        }
+                                        WireReader dim = shape.message();
+                                        long value = -1;
+                                        String param = "";
+                                        while (dim.next()) {
+                                            switch (dim.field()) {
+                                                case 1 -> value = dim.varint();
+                                                case 2 -> param = dim.string();
+                                                default -> dim.skip();
+                                            }
+                                        }
+                                        dims.add(value);
+                                        dimNames.add(param);
+                                    }
+                                }
+                                default -> tensorType.skip();
+                            }
+                        }
+                    }
+                }
+                default -> r.skip();
+            }
+        }
+        return new ValueInfo(name, elemType, dims.stream().mapToLong(Long::longValue).toArray(), List.copyOf(dimNames));
+    }
+}
