@@ -43,9 +43,13 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
     public record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints,
                             List<String> strings) {}
 
-    /** {@code TensorProto}: dims, data type (1 FLOAT, 7 INT64, …) and the data as stored. */
+    /**
+     * {@code TensorProto}: dims, data type (1 FLOAT, 7 INT64, …) and the data as stored. A tensor whose data lives in
+     * an external file has its {@code location}, {@code offset} and {@code length} (-1 when absent: from 0, to the
+     * end); {@link OnnxModel#read} loads those bytes into {@code rawData}.
+     */
     public record Tensor(String name, long[] dims, int dataType, byte[] rawData, float[] floatData, long[] int64Data,
-                         String externalLocation) {
+                         String externalLocation, long externalOffset, long externalLength) {
         public static final int FLOAT = 1;
         public static final int INT64 = 7;
 
@@ -68,6 +72,10 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 throw new IllegalArgumentException("onnx: tensor '" + name + "' must be FLOAT (1) but has data type " + dataType);
             }
             long n = count();
+            if (rawData == null && externalLocation != null) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' keeps its data in external file '"
+                        + externalLocation + "', which is read only with the model's path (OnnxModel.read)");
+            }
             if (rawData != null) {
                 if (rawData.length != 4 * n) {
                     throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " floats must hold "
@@ -96,7 +104,59 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
             throw new IllegalArgumentException("onnx: file must be at most " + MAX_BYTES + " bytes but is " + size
                     + " (file=" + file + "); larger models keep their weights in external data files");
         }
-        return parse(file.toString(), Files.readAllBytes(file));
+        OnnxModel m = parse(file.toString(), Files.readAllBytes(file));
+        Path folder = file.toAbsolutePath().getParent();
+        List<Tensor> loaded = new ArrayList<>();
+        for (Tensor t : m.graph().initializers()) {
+            loaded.add(t.externalLocation() == null ? t : withExternalData(t, folder, file));
+        }
+        Graph g = m.graph();
+        return new OnnxModel(m.irVersion(), m.opsets(), m.producer(),
+                new Graph(g.name(), g.nodes(), List.copyOf(loaded), g.inputs(), g.outputs()));
+    }
+
+    /**
+     * The tensor with its external bytes read: the location must name a file inside the model's folder (no absolute
+     * path, no way out through "..", no symbolic link leading elsewhere) and offset + length must lie within it.
+     */
+    private static Tensor withExternalData(Tensor t, Path folder, Path model) throws IOException {
+        String where = "tensor '" + t.name() + "' external data '" + t.externalLocation() + "' (model=" + model + ")";
+        Path location;
+        try {
+            location = Path.of(t.externalLocation());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("onnx: " + where + " is not a valid path");
+        }
+        Path real = folder.toRealPath();
+        Path target = real.resolve(location).normalize();
+        if (location.isAbsolute() || !target.startsWith(real)) {
+            throw new IllegalArgumentException("onnx: " + where + " must lie inside the model's folder " + real);
+        }
+        if (!Files.isRegularFile(target)) {
+            throw new IllegalArgumentException("onnx: " + where + " must be a file but " + target + " is not one");
+        }
+        if (!target.toRealPath().startsWith(real)) {
+            throw new IllegalArgumentException("onnx: " + where + " must lie inside the model's folder " + real
+                    + " but is a link to " + target.toRealPath());
+        }
+        long size = Files.size(target);
+        long offset = Math.max(0, t.externalOffset());
+        long length = t.externalLength() >= 0 ? t.externalLength() : size - offset;
+        if (offset > size || length > size - offset || length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("onnx: " + where + " asks for bytes [" + offset + ", " + (offset + length)
+                    + ") of a file of " + size + " bytes");
+        }
+        byte[] data = new byte[(int) length];
+        try (var ch = java.nio.channels.FileChannel.open(target)) {
+            var buf = ByteBuffer.wrap(data);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                    throw new IllegalArgumentException("onnx: " + where + " ended early");
+                }
+            }
+        }
+        return new Tensor(t.name(), t.dims(), t.dataType(), data, t.floatData(), t.int64Data(), t.externalLocation(),
+                t.externalOffset(), t.externalLength());
     }
 
     /** Parses a model's bytes; {@code source} names them in errors. */
@@ -228,6 +288,8 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         List<Float> floatData = new ArrayList<>();
         List<Long> int64Data = new ArrayList<>();
         String location = null;
+        long offset = -1;
+        long length = -1;
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> {
@@ -261,6 +323,13 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                     }
                     if ("location".equals(key)) {
                         location = value;
+                    } else if ("offset".equals(key) || "length".equals(key)) {
+                        long v = externalNumber(key, value, name);
+                        if ("offset".equals(key)) {
+                            offset = v;
+                        } else {
+                            length = v;
+                        }
                     }
                 }
                 default -> r.skip();
@@ -271,7 +340,20 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
             fd[k] = floatData.get(k);
         }
         return new Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), dataType, raw, fd,
-                int64Data.stream().mapToLong(Long::longValue).toArray(), location);
+                int64Data.stream().mapToLong(Long::longValue).toArray(), location, offset, length);
+    }
+
+    private static long externalNumber(String key, String value, String tensor) {
+        try {
+            long v = Long.parseLong(value);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("onnx: tensor '" + tensor + "' external data '" + key
+                + "' must be a non-negative integer but was '" + value + "'");
     }
 
     private static ValueInfo valueInfo(WireReader r) {

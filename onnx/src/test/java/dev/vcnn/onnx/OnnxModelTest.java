@@ -87,4 +87,72 @@ class OnnxModelTest {
         assertEquals("onnx: model must have a graph (field 7) but has none (file=" + file + ")",
                 assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(file)).getMessage());
     }
+
+    @Test
+    void weightsInAnExternalFileReadAsIfTheyWereInline() throws Exception {
+        OnnxModel inline = OnnxModel.read(tiny());
+        OnnxModel external = OnnxModel.read(Path.of(OnnxModelTest.class.getResource("tiny_external.onnx").toURI()));
+        for (OnnxModel.Tensor t : inline.graph().initializers()) {
+            if (t.dataType() != OnnxModel.Tensor.FLOAT) {
+                continue;
+            }
+            OnnxModel.Tensor e = external.graph().initializers().stream().filter(x -> x.name().equals(t.name())).findFirst()
+                    .orElseThrow();
+            assertArrayEquals(t.floats(), e.floats(), t.name());
+        }
+        OnnxModel.Tensor w = external.graph().initializers().stream().filter(x -> x.name().equals("fc.weight"))
+                .findFirst().orElseThrow();
+        assertEquals("tiny_external.data", w.externalLocation());
+        // Parsed from bytes alone, there is no folder to read it from.
+        byte[] bytes = Files.readAllBytes(Path.of(OnnxModelTest.class.getResource("tiny_external.onnx").toURI()));
+        OnnxModel.Tensor unread = OnnxModel.parse("tiny_external.onnx", bytes).graph().initializers().stream()
+                .filter(x -> x.name().equals("fc.weight")).findFirst().orElseThrow();
+        assertTrue(assertThrows(IllegalArgumentException.class, unread::floats).getMessage()
+                .contains("keeps its data in external file 'tiny_external.data'"));
+    }
+
+    /** A model of one FLOAT tensor [2] whose data is in {@code location} (with optional offset and length). */
+    private static byte[] externalModel(String location, String offset, String length) {
+        var tensor = new WireWriter().varints(1, 2).varint(2, OnnxModel.Tensor.FLOAT).string(8, "w")
+                .message(13, new WireWriter().string(1, "location").string(2, location));
+        if (offset != null) {
+            tensor.message(13, new WireWriter().string(1, "offset").string(2, offset));
+        }
+        if (length != null) {
+            tensor.message(13, new WireWriter().string(1, "length").string(2, length));
+        }
+        tensor.varint(14, 1);
+        return new WireWriter().varint(1, 8).message(7, new WireWriter().message(5, tensor).string(2, "g"))
+                .message(8, new WireWriter().string(1, "").varint(2, 17)).toByteArray();
+    }
+
+    @Test
+    void externalDataMustStayInsideTheModelsFolderAndItsFile(@TempDir Path dir) throws Exception {
+        Path models = Files.createDirectory(dir.resolve("models"));
+        Files.write(dir.resolve("secret.bin"), new byte[8]);
+        Files.write(models.resolve("w.bin"), new byte[] {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40, 9, 9});
+        Path model = models.resolve("m.onnx");
+
+        Files.write(model, externalModel("w.bin", null, "8"));
+        assertArrayEquals(new float[] {1f, 2f}, OnnxModel.read(model).graph().initializers().get(0).floats());
+        Files.write(model, externalModel("w.bin", "4", "8"));
+        assertEquals("onnx: tensor 'w' external data 'w.bin' (model=" + model + ") asks for bytes [4, 12) of a file of 10 bytes",
+                assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(model)).getMessage());
+
+        for (String escape : new String[] {"../secret.bin", dir.resolve("secret.bin").toString(), "sub/../../secret.bin"}) {
+            Files.write(model, externalModel(escape, null, null));
+            var e = assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(model), escape);
+            assertTrue(e.getMessage().endsWith("must lie inside the model's folder " + models.toRealPath()), e.getMessage());
+        }
+        Files.createSymbolicLink(models.resolve("link.bin"), dir.resolve("secret.bin"));
+        Files.write(model, externalModel("link.bin", null, null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(model)).getMessage()
+                .contains("but is a link to"));
+        Files.write(model, externalModel("w.bin", "-4", null));
+        assertEquals("onnx: tensor 'w' external data 'offset' must be a non-negative integer but was '-4'",
+                assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(model)).getMessage());
+        Files.write(model, externalModel("missing.bin", null, null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(model)).getMessage()
+                .contains("must be a file"));
+    }
 }

@@ -30,3 +30,8 @@ onnx.save(m, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny.onnx
 print("w[0,0,0,:]", w[0,0,0,:].tolist())
 print("fc[2,63]", float(fc[2,63]))
 print(os.path.getsize(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny.onnx")))
+# The same model with every tensor of 64 bytes or more in one external file, tiny_external.data, as
+# PyTorch's exporter writes large models.
+here = os.path.dirname(os.path.abspath(__file__))
+onnx.save_model(m, os.path.join(here, "tiny_external.onnx"), save_as_external_data=True,
+                all_tensors_to_one_file=True, location="tiny_external.data", size_threshold=64)
