@@ -44,9 +44,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("eval: dataset " + c.dataset() + " must have the " + r.classes().size()
                     + " classes the run was trained on but has " + test.classes().size());
         }
-        var norm = new Trainer.Data(data.train(), data.validation(), test, r.mean(), r.std());
         Models.Task task = Models.spec(c.model()).task();
-        Evaluation e = Evaluation.of(r.model(), test, norm, task, 256);
+        Evaluation e = Evaluation.of(r.model(), test, r.mean(), r.std(), task, 256);
         if (task == Models.Task.CLASSIFY) {
             System.out.printf("%s on %s test: accuracy %.2f%% (%d images), loss %.4f%n", c.model(), c.dataset(),
                     100 * e.accuracy(), e.count(), e.loss());

@@ -20,13 +20,16 @@ import java.util.List;
  * (rows: true class, columns: predicted class).
  */
 public record Evaluation(double loss, int[][] confusion, List<String> classes) {
-    /** Loss and confusion of a model over a dataset, in eval mode without recording. */
-    public static Evaluation of(Module model, Dataset set, Trainer.Data data, Models.Task task, int batchSize) {
+    /**
+     * Loss and confusion of a model over a dataset normalised by the per-channel {@code mean} and {@code std} it was
+     * trained with, in eval mode without recording.
+     */
+    public static Evaluation of(Module model, Dataset set, float[] mean, float[] std, Models.Task task, int batchSize) {
         model.eval();
         int k = set.classes().size();
         int[][] confusion = new int[k][k];
         double lossSum = 0;
-        try (var loader = new DataLoader(set, batchSize, false, 0, data.mean(), data.std(), Augment.NONE)) {
+        try (var loader = new DataLoader(set, batchSize, false, 0, mean, std, Augment.NONE)) {
             for (Iterator<DataLoader.Batch> it = loader.epoch(0); it.hasNext(); ) {
                 DataLoader.Batch b = it.next();
                 double batchLoss = Autograd.noGrad(() -> {
@@ -38,7 +41,7 @@ public record Evaluation(double loss, int[][] confusion, List<String> classes) {
                         }
                         return (double) Functional.crossEntropy(y, b.labels()).item();
                     }
-                    return (double) Functional.mseLoss(y, Variable.constant(unnormalized(b.images(), data)), Reduction.MEAN).item();
+                    return (double) Functional.mseLoss(y, Variable.constant(unnormalized(b.images(), mean, std)), Reduction.MEAN).item();
                 });
                 lossSum += batchLoss * b.size();
             }
@@ -47,7 +50,7 @@ public record Evaluation(double loss, int[][] confusion, List<String> classes) {
     }
 
     /** Undoes normalisation: the [0, 1] pixels an autoencoder reconstructs. */
-    static Tensor unnormalized(Tensor x, Trainer.Data data) {
+    static Tensor unnormalized(Tensor x, float[] mean, float[] std) {
         Tensor y = x.copy();
         int c = x.dim(1);
         int plane = x.dim(2) * x.dim(3);
@@ -55,7 +58,7 @@ public record Evaluation(double loss, int[][] confusion, List<String> classes) {
             for (int ch = 0; ch < c; ch++) {
                 int base = (i * c + ch) * plane;
                 for (int j = 0; j < plane; j++) {
-                    y.data()[base + j] = y.data()[base + j] * data.std()[ch] + data.mean()[ch];
+                    y.data()[base + j] = y.data()[base + j] * std[ch] + mean[ch];
                 }
             }
         }

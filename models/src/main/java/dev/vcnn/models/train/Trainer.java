@@ -211,7 +211,7 @@ public final class Trainer {
                 Variable x = Variable.constant(b.images());
                 Variable y = model.forward(x);
                 Variable loss = task == Models.Task.CLASSIFY ? Functional.crossEntropy(y, b.labels())
-                        : Functional.mseLoss(y, Variable.constant(Evaluation.unnormalized(b.images(), data)), Reduction.MEAN);
+                        : Functional.mseLoss(y, Variable.constant(Evaluation.unnormalized(b.images(), data.mean(), data.std())), Reduction.MEAN);
                 float l = loss.item();
                 if (!Float.isFinite(l)) {
                     throw new IllegalStateException("train: loss became " + l + " at epoch " + (epoch + 1)
@@ -269,7 +269,7 @@ public final class Trainer {
         e.addProperty("seconds", at.seconds);
         String valText = "";
         if (data.validation() != null) {
-            Evaluation val = Evaluation.of(model, data.validation(), data, task, config.batchSize());
+            Evaluation val = Evaluation.of(model, data.validation(), data.mean(), data.std(), task, config.batchSize());
             e.addProperty("val_loss", val.loss());
             if (task == Models.Task.CLASSIFY) {
                 e.addProperty("val_accuracy", val.accuracy());
@@ -295,7 +295,7 @@ public final class Trainer {
     /** The test evaluation into metrics.json, the model, and the confusion matrix or reconstructions. */
     private Evaluation finish(Data data, Models.Task task, Module model, JsonArray epochs, JsonArray steps, long wallStart)
             throws IOException {
-        Evaluation test = Evaluation.of(model, data.test(), data, task, config.batchSize());
+        Evaluation test = Evaluation.of(model, data.test(), data.mean(), data.std(), task, config.batchSize());
         JsonObject metrics = new JsonObject();
         metrics.add("epochs", epochs);
         metrics.add("steps", steps);
