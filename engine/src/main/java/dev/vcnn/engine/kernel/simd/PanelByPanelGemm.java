@@ -19,8 +19,6 @@ final class PanelByPanelGemm {
     private final Scratch tileBuffers = new Scratch();
     private final Scratch runBuffers = new Scratch();
 
-    /** Most rows for {@link #run}: its packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
-    static final int MAX_M = 256;
 
     /**
      * The blocked GEMM on one thread for few rows (a convolution's per-image GEMM has M = out-channels):

@@ -68,20 +68,20 @@ final class SimdConv2d implements Conv2d {
             case FLAT -> FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             case DIRECT -> DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             case PADDED_ROWS -> forwardOnPaddedRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
-            case POINTWISE, IM2COL -> forwardOnGemm(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case POINTWISE, IM2COL -> forwardOnGemm(g, path == ConvPath.POINTWISE, input, inOff, weight, wOff, bias, bOff,
+                    out, outOff, parallelism);
             default -> throw new IllegalStateException("conv: " + path + " is not a forward path (" + g + ")");
         }
     }
 
     /** Per image and group, W · col (+ bias), col the input itself for a pointwise layer, else its im2col. */
-    private void forwardOnGemm(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+    private void forwardOnGemm(Conv2dGeometry g, boolean pointwise, float[] input, int inOff, float[] weight, int wOff,
                                float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
         int cg = g.inChannelsPerGroup();
         int kg = g.outChannelsPerGroup();
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
-        boolean pointwise = ConvPlanner.pointwise(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
             float beta = biasRows(bias, bOff + gi * kg, kg, out, outBase, pq);

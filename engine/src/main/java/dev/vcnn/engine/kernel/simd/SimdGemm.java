@@ -88,7 +88,7 @@ final class SimdGemm implements Gemm {
     static final int MIN_CHUNK_PANELS = Math.max(2, 512 / NR);
 
     /** Most rows for the panel-by-panel paths: their packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
-    static final int PANEL_BY_PANEL_MAX_M = PanelByPanelGemm.MAX_M;
+    static final int PANEL_BY_PANEL_MAX_M = 256;
 
     private final UnpackedGemm unpacked = new UnpackedGemm();
     private final PanelByPanelGemm panelByPanel = new PanelByPanelGemm();
