@@ -2,7 +2,6 @@ package dev.vcnn.onnx;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,9 +80,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                     throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " floats must hold "
                             + 4 * n + " bytes of raw_data but holds " + rawData.length);
                 }
-                float[] out = new float[(int) n];
-                ByteBuffer.wrap(rawData).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-                return out;
+                return WireReader.littleEndianFloats(rawData, 0, rawData.length);
             }
             if (floatData.length != n) {
                 throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " floats holds "
@@ -247,8 +244,8 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         long i = 0;
         String s = null;
         Tensor t = null;
-        List<Float> floats = new ArrayList<>();
-        List<Long> ints = new ArrayList<>();
+        float[] floats = new float[0];
+        long[] ints = new long[0];
         List<String> strings = new ArrayList<>();
         while (r.next()) {
             switch (r.field()) {
@@ -257,57 +254,32 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 case 3 -> i = r.varint();
                 case 4 -> s = r.string();
                 case 5 -> t = tensor(r.message());
-                case 7 -> {
-                    for (float v : r.floats()) {
-                        floats.add(v);
-                    }
-                }
-                case 8 -> {
-                    for (long v : r.varints()) {
-                        ints.add(v);
-                    }
-                }
+                case 7 -> floats = concat(floats, r.floats());
+                case 8 -> ints = concat(ints, r.varints());
                 case 9 -> strings.add(r.string());
                 case 20 -> type = r.int32();
                 default -> r.skip();
             }
         }
-        float[] fs = new float[floats.size()];
-        for (int k = 0; k < fs.length; k++) {
-            fs[k] = floats.get(k);
-        }
-        return new Attribute(name, type, f, i, s, t, fs, ints.stream().mapToLong(Long::longValue).toArray(),
-                List.copyOf(strings));
+        return new Attribute(name, type, f, i, s, t, floats, ints, List.copyOf(strings));
     }
 
     private static Tensor tensor(WireReader r) {
-        List<Long> dims = new ArrayList<>();
+        long[] dims = new long[0];
         int dataType = 0;
         String name = "";
         byte[] raw = null;
-        List<Float> floatData = new ArrayList<>();
-        List<Long> int64Data = new ArrayList<>();
+        float[] floatData = new float[0];
+        long[] int64Data = new long[0];
         String location = null;
         long offset = -1;
         long length = -1;
         while (r.next()) {
             switch (r.field()) {
-                case 1 -> {
-                    for (long v : r.varints()) {
-                        dims.add(v);
-                    }
-                }
+                case 1 -> dims = concat(dims, r.varints());
                 case 2 -> dataType = r.int32();
-                case 4 -> {
-                    for (float v : r.floats()) {
-                        floatData.add(v);
-                    }
-                }
-                case 7 -> {
-                    for (long v : r.varints()) {
-                        int64Data.add(v);
-                    }
-                }
+                case 4 -> floatData = concat(floatData, r.floats());
+                case 7 -> int64Data = concat(int64Data, r.varints());
                 case 8 -> name = r.string();
                 case 9 -> raw = r.bytes();
                 case 13 -> {
@@ -335,12 +307,13 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 default -> r.skip();
             }
         }
-        float[] fd = new float[floatData.size()];
-        for (int k = 0; k < fd.length; k++) {
-            fd[k] = floatData.get(k);
+        for (long d : dims) {
+            if (d < 0) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' dims must be non-negative but were "
+                        + java.util.Arrays.toString(dims));
+            }
         }
-        return new Tensor(name, dims.stream().mapToLong(Long::longValue).toArray(), dataType, raw, fd,
-                int64Data.stream().mapToLong(Long::longValue).toArray(), location, offset, length);
+        return new Tensor(name, dims, dataType, raw, floatData, int64Data, location, offset, length);
     }
 
     private static long externalNumber(String key, String value, String tensor) {
@@ -356,10 +329,29 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 + "' must be a non-negative integer but was '" + value + "'");
     }
 
+    /** a then b: repeated fields may come in several pieces, packed or not. */
+    private static float[] concat(float[] a, float[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private static ValueInfo valueInfo(WireReader r) {
         String name = "";
         int elemType = 0;
-        List<Long> dims = new ArrayList<>();
+        long[] dims = new long[0];
         List<String> dimNames = new ArrayList<>();
         while (r.next()) {
             switch (r.field()) {
@@ -392,7 +384,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                                                 default -> dim.skip();
                                             }
                                         }
-                                        dims.add(value);
+                                        dims = concat(dims, new long[] {value});
                                         dimNames.add(param);
                                     }
                                 }
@@ -404,6 +396,6 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 default -> r.skip();
             }
         }
-        return new ValueInfo(name, elemType, dims.stream().mapToLong(Long::longValue).toArray(), List.copyOf(dimNames));
+        return new ValueInfo(name, elemType, dims, List.copyOf(dimNames));
     }
 }

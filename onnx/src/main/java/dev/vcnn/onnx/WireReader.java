@@ -167,11 +167,13 @@ public final class WireReader {
             throw error(span[0], "packed floats of field " + field + " must be a multiple of 4 bytes but were "
                     + (span[1] - span[0]));
         }
-        float[] out = new float[(span[1] - span[0]) / 4];
-        var view = ByteBuffer.wrap(bytes, span[0], span[1] - span[0]).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = view.getFloat(span[0] + 4 * i);
-        }
+        return littleEndianFloats(bytes, span[0], span[1]);
+    }
+
+    /** bytes[from, to) as little-endian floats, as protobuf packs them and ONNX's raw_data holds them. */
+    static float[] littleEndianFloats(byte[] bytes, int from, int to) {
+        float[] out = new float[(to - from) / 4];
+        ByteBuffer.wrap(bytes, from, to - from).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
     }
 

@@ -81,6 +81,16 @@ class OnnxModelTest {
     }
 
     @Test
+    void negativeDimsAreRefusedNamingTheTensor() {
+        var tensor = new WireWriter().varints(1, -2, -2).varint(2, OnnxModel.Tensor.FLOAT).string(8, "w")
+                .bytes(9, new byte[16]);
+        byte[] model = new WireWriter().varint(1, 8).message(7, new WireWriter().message(5, tensor))
+                .message(8, new WireWriter().string(1, "").varint(2, 17)).toByteArray();
+        assertEquals("onnx: tensor 'w' dims must be non-negative but were [-2, -2]",
+                assertThrows(IllegalArgumentException.class, () -> OnnxModel.parse("m", model)).getMessage());
+    }
+
+    @Test
     void aFileWithoutAGraphSaysSo(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("empty.onnx");
         Files.write(file, new WireWriter().varint(1, 8).string(2, "nobody").toByteArray());
