@@ -1,19 +1,13 @@
 package dev.vcnn.models.train;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.vcnn.engine.autograd.Autograd;
 import dev.vcnn.engine.autograd.Context;
 import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
-import dev.vcnn.engine.io.AtomicFile;
-import dev.vcnn.engine.io.Checkpoint;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.kernel.Kernels;
 import dev.vcnn.engine.kernel.Losses.Reduction;
-import dev.vcnn.engine.nn.Dropout;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.optim.Adam;
 import dev.vcnn.engine.optim.LrSchedule;
@@ -33,11 +27,9 @@ import dev.vcnn.models.viz.Images;
 import dev.vcnn.models.viz.RunPictures;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**

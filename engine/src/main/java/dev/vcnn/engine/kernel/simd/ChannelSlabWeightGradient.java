@@ -2,7 +2,6 @@ package dev.vcnn.engine.kernel.simd;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
-import dev.vcnn.engine.kernel.Conv2dGeometry;
 import jdk.incubator.vector.FloatVector;
 
 /**

@@ -5,7 +5,6 @@ import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.ConvPath;
 import dev.vcnn.engine.kernel.ConvPlan;
-import dev.vcnn.engine.kernel.Gemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import java.util.Optional;

@@ -1,16 +1,12 @@
 package dev.vcnn.engine.kernel.simd;
 
-import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_HI;
-import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Gemm;
 import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.parallel.Parallelism;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * {@link Gemm} on the Vector API: C = alpha·op(A)·op(B) + beta·C with op(A) M×K and op(B) K×N. This is the
