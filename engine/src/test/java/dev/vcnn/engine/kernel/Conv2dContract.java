@@ -5,7 +5,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.vcnn.engine.kernel.ConvPlan.Pass;
-import dev.vcnn.engine.kernel.simd.ConvPlanner;
+import dev.vcnn.engine.kernel.simd.conv.ConvPlanner;
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;

@@ -7,17 +7,17 @@ import jdk.incubator.vector.FloatVector;
  * and does: the interpreter's fallback and C2's intrinsic differ in the last bit, so one program gave
  * different results before and after compilation (found by the conv2d thread-independence test).
  */
-final class Lanes {
+public final class Lanes {
     private Lanes() {}
 
     /** Indexes for {@code ZIP_LO.selectFrom(x, y)}: x[0], y[0], x[1], y[1], … (the low halves interleaved). */
-    static final FloatVector ZIP_LO = zipIndexes(0);
+    public static final FloatVector ZIP_LO = zipIndexes(0);
     /** The same from lane L/2: the high halves of x and y interleaved. */
-    static final FloatVector ZIP_HI = zipIndexes(SimdSpecies.F.length() / 2);
+    public static final FloatVector ZIP_HI = zipIndexes(SimdSpecies.F.length() / 2);
     /** Indexes for {@code selectFrom(x, y)}: the even lanes of x then of y (x[0], x[2], …, y[0], y[2], …). */
-    static final FloatVector EVEN_LANES = strided(0);
+    public static final FloatVector EVEN_LANES = strided(0);
     /** The same for the odd lanes. */
-    static final FloatVector ODD_LANES = strided(1);
+    public static final FloatVector ODD_LANES = strided(1);
 
     private static FloatVector zipIndexes(int first) {
         int lanes = SimdSpecies.F.length();
@@ -37,7 +37,7 @@ final class Lanes {
     }
 
     /** ((lane 0 + lane 1) + lane 2) + … in lane order, the same in every execution mode. */
-    static float sum(FloatVector v) {
+    public static float sum(FloatVector v) {
         float s = v.lane(0);
         for (int i = 1; i < v.length(); i++) {
             s += v.lane(i);

@@ -10,24 +10,24 @@ import jdk.incubator.vector.FloatVector;
  * own partial gradient by whichever thread runs it, and the partials added in part order — so the gradient does
  * not depend on the thread count.
  */
-final class PartialSums {
+public final class PartialSums {
     private static final int L = F.length();
 
     private PartialSums() {}
 
     /** Most parts: enough to share among 16 threads. */
-    static final int MAX_PARTS = 16;
+    public static final int MAX_PARTS = 16;
 
     /**
      * The largest power of two that is at most the batch, {@link #MAX_PARTS} and {@code workParts} (how many
      * parts the work would fill at the caller's minimum per part), and at least 1.
      */
-    static int powerOfTwoParts(int batch, long workParts) {
+    public static int powerOfTwoParts(int batch, long workParts) {
         return Integer.highestOneBit((int) Math.max(1, Math.min(Math.min(batch, MAX_PARTS), workParts)));
     }
 
     /** The first image of part {@code part} of {@code parts} (the batch cut evenly, from the geometry alone). */
-    static int firstImage(int part, int batch, int parts) {
+    public static int firstImage(int part, int batch, int parts) {
         return (int) ((long) part * batch / parts);
     }
 
@@ -40,7 +40,7 @@ final class PartialSums {
      * floats each) was a single-threaded scalar loop of ~0.5 ms after a ~10 ms two-thread gradient.
      * {@code out} may be {@code partials} itself with {@code outOff} 0.
      */
-    static void sumParts(float[] partials, int parts, int total, float[] out, int outOff, Parallelism parallelism) {
+    public static void sumParts(float[] partials, int parts, int total, float[] out, int outOff, Parallelism parallelism) {
         parallelism.forRange(total, SUM_CHUNK, (i0, i1) -> sumParts(partials, parts, total, i0, i1, out, outOff));
     }
 
@@ -49,7 +49,7 @@ final class PartialSums {
      * lanes): the parts added in place by {@link #sumParts}, then gradW[gwOff + (gi·Kg + k)·CgRS + t] written
      * in filter order.
      */
-    static void sumTapMajorParts(float[] partials, int parts, int total, int groups, int kg, int crs,
+    public static void sumTapMajorParts(float[] partials, int parts, int total, int groups, int kg, int crs,
                                  float[] gradWeight, int gwOff, Parallelism parallelism) {
         sumParts(partials, parts, total, partials, 0, parallelism);
         for (int gi = 0; gi < groups; gi++) {

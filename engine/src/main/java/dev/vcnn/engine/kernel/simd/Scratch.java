@@ -9,17 +9,17 @@ import java.util.ArrayDeque;
  *
  * <p>Memory is bounded by the largest request per purpose times the nesting depth per thread.
  */
-final class Scratch {
+public final class Scratch {
     private final ThreadLocal<ArrayDeque<float[]>> free = ThreadLocal.withInitial(ArrayDeque::new);
 
     /** A buffer of at least {@code size} floats, with unspecified contents. */
-    float[] take(int size) {
+    public float[] take(int size) {
         float[] buf = free.get().pollFirst();
         return buf != null && buf.length >= size ? buf : new float[size];
     }
 
     /** Hands a buffer from {@link #take} back for reuse by this thread. */
-    void give(float[] buf) {
+    public void give(float[] buf) {
         free.get().addFirst(buf);
     }
 }

@@ -2,6 +2,12 @@ package dev.vcnn.engine.kernel.simd;
 
 import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.kernel.simd.conv.SimdConv2d;
+import dev.vcnn.engine.kernel.simd.elementwise.SimdActivations;
+import dev.vcnn.engine.kernel.simd.elementwise.SimdBlas1;
+import dev.vcnn.engine.kernel.simd.elementwise.SimdUpdates;
+import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
+import dev.vcnn.engine.kernel.simd.pool.SimdPool2d;
 
 /** Builds the Vector API kernel set; loaded reflectively by {@link Kernels#simd()}. */
 public final class SimdKernels {

@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * forced by {@code vcnn.simd.bits}, else the machine's preferred width. A {@code static final} so
  * that C2 folds it into constants.
  */
-final class SimdSpecies {
-    static final VectorSpecies<Float> F = choose();
+public final class SimdSpecies {
+    public static final VectorSpecies<Float> F = choose();
 
     private SimdSpecies() {}
 

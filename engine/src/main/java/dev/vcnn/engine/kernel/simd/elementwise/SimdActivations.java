@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.elementwise;
 
 import static dev.vcnn.engine.kernel.scalar.ScalarActivations.EXP_HI;
 import static dev.vcnn.engine.kernel.scalar.ScalarActivations.EXP_LO;
@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorOperators;
  * {@link Activations} on the Vector API: the same operations as {@link ScalarActivations}, lane by
  * lane, so elementwise results are bit-identical; tails use the scalar definitions.
  */
-final class SimdActivations implements Activations {
+public final class SimdActivations implements Activations {
     private static final int L = F.length();
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 

@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.elementwise;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
@@ -7,7 +7,7 @@ import dev.vcnn.engine.kernel.scalar.ScalarUpdates;
 import jdk.incubator.vector.FloatVector;
 
 /** {@link Updates} on the Vector API: the same operations lane by lane, so bit-identical to the scalar twin. */
-final class SimdUpdates implements Updates {
+public final class SimdUpdates implements Updates {
     private static final int L = F.length();
     private static final Updates TAIL = new ScalarUpdates();
 

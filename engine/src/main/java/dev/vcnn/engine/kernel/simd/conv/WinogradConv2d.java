@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import static dev.vcnn.engine.kernel.simd.Lanes.EVEN_LANES;
 import static dev.vcnn.engine.kernel.simd.Lanes.ODD_LANES;
@@ -8,6 +8,9 @@ import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.WinogradBound;
+import dev.vcnn.engine.kernel.simd.Scratch;
+import dev.vcnn.engine.kernel.simd.gemm.MicroKernel;
+import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

@@ -1,7 +1,9 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
+import dev.vcnn.engine.kernel.simd.Lanes;
+import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

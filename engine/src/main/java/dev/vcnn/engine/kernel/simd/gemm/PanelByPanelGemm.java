@@ -1,7 +1,8 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
+import dev.vcnn.engine.kernel.simd.Scratch;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -18,7 +19,6 @@ final class PanelByPanelGemm {
     private final Scratch bBuffers = new Scratch();
     private final Scratch tileBuffers = new Scratch();
     private final Scratch runBuffers = new Scratch();
-
 
     /**
      * The blocked GEMM on one thread for few rows (a convolution's per-image GEMM has M = out-channels):

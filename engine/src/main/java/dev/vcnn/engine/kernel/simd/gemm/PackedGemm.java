@@ -1,5 +1,6 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
+import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.parallel.Parallelism;
 
 /**

@@ -1,8 +1,9 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.elementwise;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Blas1;
+import dev.vcnn.engine.kernel.simd.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -12,7 +13,7 @@ import jdk.incubator.vector.VectorOperators;
  * {@code dot} and {@code sum} keep four vector accumulators (float) and stay within the bound
  * stated on {@link Blas1}.
  */
-final class SimdBlas1 implements Blas1 {
+public final class SimdBlas1 implements Blas1 {
     private static final int L = F.length();
 
     @Override

@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

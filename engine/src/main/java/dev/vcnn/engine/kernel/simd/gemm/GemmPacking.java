@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
 import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_HI;
 import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
@@ -10,7 +10,7 @@ import jdk.incubator.vector.FloatVector;
  * Packing of op(A) into MR-tall and of op(B) into NR-wide micro-panels, the layouts {@link MicroKernel} reads;
  * transposed operands by in-register transposes.
  */
-final class GemmPacking {
+public final class GemmPacking {
     private static final int L = F.length();
     private static final int MR = SimdGemm.MR;
     private static final int NR = SimdGemm.NR;
@@ -21,7 +21,7 @@ final class GemmPacking {
      * Packs op(A)[i0, i0+rows) × [p0, p0+kc) into MR-tall micro-panels: panel q holds rows
      * i0+q·MR … in column-major order (MR values per k), rows past {@code rows} as zeros.
      */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
+    public static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
                               float[] ap) {
         for (int q = 0; q * MR < rows; q++) {
             int base = q * MR * kc;
@@ -96,7 +96,6 @@ final class GemmPacking {
             }
         }
     }
-
 
     /**
      * bp[dst + p·NR + j] = b[src + j·ldb + p] for j &lt; 16, p &lt; kc: sixteen stored rows of B (columns of
@@ -212,7 +211,7 @@ final class GemmPacking {
      * Packs op(B)[p0, p0+kc) × [j0, j0+cols) into one NR-wide micro-panel at {@code bp[dst]}, row-major
      * (NR values per k), columns past {@code cols} as zeros.
      */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols,
+    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols,
                               float[] bp, int dst) {
         if (!transB) {
             if (cols == NR) {
@@ -244,7 +243,7 @@ final class GemmPacking {
      * one thread, Zen 4, medians of 20 runs) scalar copies ran at 58 GFLOP/s, the transpose at 76
      * (gathers: 36; the same product with B untransposed: 70).
      */
-    static void packTransposed(float[] b, int src, int ldb, int kc, int cols, float[] bp, int dst) {
+    public static void packTransposed(float[] b, int src, int ldb, int kc, int cols, float[] bp, int dst) {
         int j = 0;
         if (L <= 16) {
             for (; j + 16 <= cols; j += 16) {

@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
@@ -24,19 +24,19 @@ import jdk.incubator.vector.VectorMask;
  * and the vector width, and each output is computed by the same sequence of operations whichever thread runs
  * it, so results are bit-identical for any thread count.
  */
-final class SimdGemm implements Gemm {
+public final class SimdGemm implements Gemm {
     private static final int L = F.length();
     /** Rows of the register tile. */
-    static final int MR = 8;
+    public static final int MR = 8;
     /**
      * Columns of the register tile: two vectors. 8×2 = 16 accumulators hide the FMA latency, and NR
      * (32 floats at 512 bits) divides the power-of-two and im2col widths CNNs use, where a 3-vector
      * tile wastes up to a third of its last panel.
      */
-    static final int NR = nr(L);
+    public static final int NR = nr(L);
 
     /** {@link #NR} at a width of {@code lanes} floats. */
-    static int nr(int lanes) {
+    public static int nr(int lanes) {
         return 2 * lanes;
     }
     /**
@@ -84,7 +84,7 @@ final class SimdGemm implements Gemm {
     static final int MIN_CHUNK_PANELS = Math.max(2, 512 / NR);
 
     /** Most rows for the panel-by-panel paths: their packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
-    static final int PANEL_BY_PANEL_MAX_M = 256;
+    public static final int PANEL_BY_PANEL_MAX_M = 256;
 
     private final UnpackedGemm unpacked = new UnpackedGemm();
     private final PanelByPanelGemm panelByPanel = new PanelByPanelGemm();
@@ -149,13 +149,13 @@ final class SimdGemm implements Gemm {
     }
 
     /** {@link PanelByPanelGemm#rowsProduct}: B's rows are runs of a zero-padded input. */
-    void rowsProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
+    public void rowsProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
                      float beta, float[] c, int cOff, int ldc) {
         panelByPanel.rowsProduct(m, n, k, a, aOff, lda, x, rowAt, beta, c, cOff, ldc);
     }
 
     /** {@link PanelByPanelGemm#rowsTransposedProduct}: B's columns are runs of a zero-padded input. */
-    void rowsTransposedProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
+    public void rowsTransposedProduct(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int[] rowAt,
                                float beta, float[] c, int cOff, int ldc) {
         panelByPanel.rowsTransposedProduct(m, n, k, a, aOff, lda, x, rowAt, beta, c, cOff, ldc);
     }

@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.gemm;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
@@ -6,7 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /** The GEMM's register-tiled micro-kernel (MR rows × two vectors), shared by every packed path and Winograd. */
-final class MicroKernel {
+public final class MicroKernel {
     private static final int L = F.length();
     private static final int MR = SimdGemm.MR;
     private static final int NR = SimdGemm.NR;
@@ -18,7 +18,7 @@ final class MicroKernel {
      * (column-major: MR values per k) and Bp an NR×kc one (row-major: NR values per k). Kept flat, with
      * the write-back inline: C2 must keep all sixteen accumulators in registers.
      */
-    static void microKernel(int kc, float[] ap, int aIdx, float[] bp, int bIdx,
+    public static void microKernel(int kc, float[] ap, int aIdx, float[] bp, int bIdx,
                                     float[] c, int cIdx, int ldc, float alpha, float beta,
                                     int mr, int nr, float[] tile) {
         var c00 = FloatVector.zero(F);

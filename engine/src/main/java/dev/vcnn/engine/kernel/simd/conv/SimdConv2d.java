@@ -1,10 +1,13 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.ConvPath;
 import dev.vcnn.engine.kernel.ConvPlan;
+import dev.vcnn.engine.kernel.simd.PartialSums;
+import dev.vcnn.engine.kernel.simd.Scratch;
+import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import java.util.Optional;
@@ -31,7 +34,7 @@ import java.util.Optional;
  * per-thread scratch: at most one image's columns (CgRS·PQ floats) per thread for forward and
  * backward-input, and one chunk's (≤ {@link #CHUNK_FLOATS}) for backward-weight.
  */
-final class SimdConv2d implements Conv2d {
+public final class SimdConv2d implements Conv2d {
     /** Budget for one chunk's columns in backward-weight: 4 Mi floats (16 MiB). */
     static final int CHUNK_FLOATS = 1 << 22;
 
@@ -42,7 +45,7 @@ final class SimdConv2d implements Conv2d {
     private final WinogradConv2d winograd = new WinogradConv2d();
     private final ConvPlanner planner = ConvPlanner.forThisJvm();
 
-    SimdConv2d(SimdGemm gemm, Blas1 blas) {
+    public SimdConv2d(SimdGemm gemm, Blas1 blas) {
         this.gemm = gemm;
         this.blas = blas;
     }

@@ -1,7 +1,9 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
+import dev.vcnn.engine.kernel.simd.gemm.GemmPacking;
+import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import jdk.incubator.vector.FloatVector;
 
 /**

@@ -1,4 +1,4 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.pool;
 
 import static dev.vcnn.engine.kernel.simd.Lanes.EVEN_LANES;
 import static dev.vcnn.engine.kernel.simd.Lanes.ODD_LANES;
@@ -8,6 +8,8 @@ import static dev.vcnn.engine.kernel.simd.Lanes.ZIP_LO;
 import dev.vcnn.engine.kernel.Pool2d;
 import dev.vcnn.engine.kernel.Pool2dGeometry;
 import dev.vcnn.engine.kernel.scalar.ScalarPool2d;
+import dev.vcnn.engine.kernel.simd.Lanes;
+import dev.vcnn.engine.kernel.simd.SimdSpecies;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
@@ -22,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * one every classic CNN uses) has vector paths, forward and backward, equal to the reference bit for bit.
  * The other windows run the reference plane loops of {@link ScalarPool2d}.
  */
-final class SimdPool2d implements Pool2d {
+public final class SimdPool2d implements Pool2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int L = F.length();

@@ -1,8 +1,9 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

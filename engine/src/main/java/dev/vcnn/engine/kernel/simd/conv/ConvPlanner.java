@@ -1,10 +1,13 @@
-package dev.vcnn.engine.kernel.simd;
+package dev.vcnn.engine.kernel.simd.conv;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.ConvPath;
 import dev.vcnn.engine.kernel.ConvPlan;
 import dev.vcnn.engine.kernel.KernelSettings;
 import dev.vcnn.engine.kernel.WinogradBound;
+import dev.vcnn.engine.kernel.simd.PartialSums;
+import dev.vcnn.engine.kernel.simd.SimdSpecies;
+import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 
 /**
  * Chooses, from a layer's geometry, the vector width and whether Winograd is switched on, the path of each pass

@@ -1,0 +1,2 @@
+/** The SIMD max and average pooling, forward and backward. */
+package dev.vcnn.engine.kernel.simd.pool;
