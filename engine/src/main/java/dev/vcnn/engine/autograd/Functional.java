@@ -52,6 +52,44 @@ public final class Functional {
         return Variable.result(out, new Node(op, present, readsGradientOnly, backward));
     }
 
+    /**
+     * How a {@link #custom} op pushes its output's gradient back: one gradient per input, each of that input's
+     * shape, or null where an input gets none. It may read but must not keep or write {@code gradOut}.
+     */
+    @FunctionalInterface
+    public interface CustomBackward {
+        Tensor[] apply(Tensor gradOut);
+    }
+
+    /**
+     * An op defined outside this class, as {@code torch.autograd.Function}: {@code value} is its output,
+     * computed by the caller from the inputs' values, and {@code backward} gives the inputs' gradients. While
+     * recording and when an input requires a gradient, the result remembers the inputs like any other op.
+     *
+     * @throws IllegalArgumentException when backward returns the wrong number of gradients or a gradient of
+     *     the wrong shape (raised during the backward pass, naming the op and the input)
+     */
+    public static Variable custom(String op, Tensor value, CustomBackward backward, Variable... inputs) {
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(value, "value");
+        return result(value, op, true, dy -> {
+            Tensor[] grads = backward.apply(dy);
+            if (grads == null || grads.length != inputs.length) {
+                throw new IllegalArgumentException(op + ": backward must give " + inputs.length
+                        + " gradients (one per input) but gave " + (grads == null ? "null" : grads.length));
+            }
+            for (int i = 0; i < inputs.length; i++) {
+                if (inputs[i] == null || grads[i] == null || !inputs[i].requiresGrad()) {
+                    continue;
+                }
+                if (!grads[i].shape().equals(inputs[i].shape())) {
+                    throw Checks.mismatch(op, "gradient of input " + i, inputs[i].shape(), grads[i].shape());
+                }
+                inputs[i].addGrad(grads[i]);
+            }
+        }, inputs);
+    }
+
     private static Kernels kernels() {
         return Context.current().kernels();
     }
@@ -125,10 +163,10 @@ public final class Functional {
             k.blas1().addBias(y.data(), 0, n, out, 1, b.value().data(), b.value().offset());
         }
         return result(y, "linear", true, dy -> {
-            x.addGrad((dst, off, beta) -> k.gemm().sgemm(false, false, n, in, out, 1f, dy.data(), dy.offset(),
-                    Math.max(1, out), wv.data(), wv.offset(), Math.max(1, in), beta, dst, off, Math.max(1, in), par));
-            w.addGrad((dst, off, beta) -> k.gemm().sgemm(true, false, out, in, n, 1f, dy.data(), dy.offset(),
-                    Math.max(1, out), xv.data(), xv.offset(), Math.max(1, in), beta, dst, off, Math.max(1, in), par));
+            x.addGrad((dst, off) -> k.gemm().sgemm(false, false, n, in, out, 1f, dy.data(), dy.offset(),
+                    Math.max(1, out), wv.data(), wv.offset(), Math.max(1, in), 0f, dst, off, Math.max(1, in), par));
+            w.addGrad((dst, off) -> k.gemm().sgemm(true, false, out, in, n, 1f, dy.data(), dy.offset(),
+                    Math.max(1, out), xv.data(), xv.offset(), Math.max(1, in), 0f, dst, off, Math.max(1, in), par));
             if (b != null) {
                 b.addGrad((dst, off) -> Broadcasting.reduceSum(dy.data(), dy.offset(), Shape.of(n, out), dst, off, Shape.of(out)));
             }
@@ -155,10 +193,10 @@ public final class Functional {
         k.gemm().sgemm(false, false, m, n, kk, 1f, av.data(), av.offset(), lda, bv.data(), bv.offset(), ldb,
                 0f, c.data(), 0, ldb, par);
         return result(c, "matmul", true, dy -> {
-            a.addGrad((dst, off, beta) -> k.gemm().sgemm(false, true, m, kk, n, 1f, dy.data(), dy.offset(), ldb,
-                    bv.data(), bv.offset(), ldb, beta, dst, off, lda, par));
-            b.addGrad((dst, off, beta) -> k.gemm().sgemm(true, false, kk, n, m, 1f, av.data(), av.offset(), lda,
-                    dy.data(), dy.offset(), ldb, beta, dst, off, ldb, par));
+            a.addGrad((dst, off) -> k.gemm().sgemm(false, true, m, kk, n, 1f, dy.data(), dy.offset(), ldb,
+                    bv.data(), bv.offset(), ldb, 0f, dst, off, lda, par));
+            b.addGrad((dst, off) -> k.gemm().sgemm(true, false, kk, n, m, 1f, av.data(), av.offset(), lda,
+                    dy.data(), dy.offset(), ldb, 0f, dst, off, ldb, par));
         }, a, b);
     }
 
@@ -236,13 +274,16 @@ public final class Functional {
         Tensor wv = w.value();
         x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
         // Weight and bias gradients in one call: a kernel may sum the bias while it reads dy for the weights.
-        Variable.addGrads(w, b, (dw, wOff, db, bOff) -> {
-            if (dw != null) {
-                k.conv2d().backwardWeightAndBias(g, xv.data(), xv.offset(), dy.data(), dy.offset(), dw, wOff, db, bOff, par);
-            } else {
-                k.conv2d().backwardBias(g, dy.data(), dy.offset(), db, bOff, par);
-            }
-        });
+        float[] db = b != null && b.requiresGrad() ? new float[b.value().numel()] : null;
+        if (w.requiresGrad()) {
+            w.addGrad((dw, wOff) -> k.conv2d().backwardWeightAndBias(g, xv.data(), xv.offset(), dy.data(), dy.offset(),
+                    dw, wOff, db, 0, par));
+        } else if (db != null) {
+            k.conv2d().backwardBias(g, dy.data(), dy.offset(), db, 0, par);
+        }
+        if (db != null) {
+            b.addGrad(Tensor.wrap(db, 0, b.shape()));
+        }
     }
 
     /** Max pooling with a square window, as {@code torch.nn.functional.max_pool2d(x, k, stride, padding)}. */

@@ -153,7 +153,7 @@ public final class Variable {
             v.grad = null; // intermediate gradients are not kept
             v.node.apply(g);
             if (!takenOver(v.node, g) && !(borrowed && v == this)) {
-                recycle(g.data());
+                buffers().give(g.data());
             }
             if (!retainGraph) {
                 v.node.free();
@@ -191,60 +191,14 @@ public final class Variable {
 
     // ---- gradient accumulation, for ops --------------------------------------------------------
 
-    /** Writes a gradient contribution into {@code dst[off, off + numel)}, overwriting it. */
+    /** Writes a gradient contribution into {@code dst[off, off + numel)}, overwriting all of it. */
     @FunctionalInterface
     interface GradWriter {
         void write(float[] dst, int off);
     }
 
-    /** Writes two variables' gradient contributions in one call; a null destination is not wanted. */
-    @FunctionalInterface
-    interface PairWriter {
-        void write(float[] dstA, int offA, float[] dstB, int offB);
-    }
-
-    /** Writes a gradient contribution, scaled onto {@code beta·dst} (beta 0: overwrite, 1: add). */
-    @FunctionalInterface
-    interface AccumulatingWriter {
-        void write(float[] dst, int off, float beta);
-    }
-
-    /**
-     * Gradient buffers that a backward pass has finished with (intermediates' gradients after their op has
-     * pushed them on), kept for the next pass on the same thread: a training step needs the same sizes
-     * every time, and the JVM zeroes every new array (LeNet-5's 1.2 MB gradients cost 0.05–0.13 ms each,
-     * Zen 4). A buffer goes only to a request of exactly its length, for a writer that overwrites it (every
-     * {@link GradWriter}, and an {@link AccumulatingWriter} with beta 0), so its old contents are never read.
-     * At most {@link #SPARE_FLOATS} floats are kept per thread, the oldest dropped first.
-     */
-    private static final ThreadLocal<ArrayDeque<float[]>> SPARE = ThreadLocal.withInitial(ArrayDeque::new);
-    /** 64 MiB of spare gradient buffers per thread, at most. */
-    static final long SPARE_FLOATS = 16L << 20;
-
-    private static float[] gradBuffer(int n) {
-        for (var it = SPARE.get().iterator(); it.hasNext(); ) {
-            float[] b = it.next();
-            if (b.length == n) {
-                it.remove();
-                return b;
-            }
-        }
-        return new float[n];
-    }
-
-    private static void recycle(float[] buffer) {
-        if (buffer.length == 0 || buffer.length > SPARE_FLOATS) {
-            return;
-        }
-        ArrayDeque<float[]> spare = SPARE.get();
-        spare.addFirst(buffer);
-        long kept = 0;
-        for (float[] b : spare) {
-            kept += b.length;
-        }
-        while (kept > SPARE_FLOATS) {
-            kept -= spare.removeLast().length;
-        }
+    private static GradBuffers buffers() {
+        return Context.current().gradBuffers();
     }
 
     /** Whether an input of {@code node} took {@code g}'s buffer as its gradient ({@link #addGradOver}). */
@@ -262,54 +216,33 @@ public final class Variable {
         addGrad((dst, off) -> System.arraycopy(g.data(), g.offset(), dst, off, g.numel()));
     }
 
-    /** Adds what {@code writer} writes to the gradient: straight into a new buffer the first time. */
+    /**
+     * Adds what {@code writer} writes to the gradient, the one way an op hands its inputs their gradients:
+     * the first contribution is written straight into a buffer that becomes the gradient, a later one into
+     * a spare buffer that is then added in. No-op when no gradient is wanted.
+     */
     void addGrad(GradWriter writer) {
         if (!requiresGrad) {
             return;
         }
-        float[] written = gradBuffer(value.numel());
+        float[] written = buffers().take(value.numel());
         writer.write(written, 0);
-        take(written);
-    }
-
-    /**
-     * Adds what one call of {@code writer} writes to the gradients of {@code a} and {@code b} (b may be null),
-     * as {@link #addGrad(GradWriter)} would for each; a variable that wants no gradient gets a null
-     * destination, and nothing is called when neither does.
-     */
-    static void addGrads(Variable a, Variable b, PairWriter writer) {
-        float[] da = a.requiresGrad ? gradBuffer(a.value.numel()) : null;
-        float[] db = b != null && b.requiresGrad ? gradBuffer(b.value.numel()) : null;
-        if (da == null && db == null) {
-            return;
-        }
-        writer.write(da, 0, db, 0);
-        if (da != null) {
-            a.take(da);
-        }
-        if (db != null) {
-            b.take(db);
-        }
-    }
-
-    /** A buffer of this variable's size, just written: the gradient the first time, else added to it. */
-    private void take(float[] written) {
         if (grad == null) {
             grad = Tensor.wrap(written, 0, shape());
         } else {
             Context.current().kernels().blas1().add(grad.data(), grad.offset(), written, 0, grad.data(), grad.offset(),
                     written.length);
-            recycle(written);
+            buffers().give(written);
         }
     }
 
     /**
-     * Like {@link #addGrad(GradWriter)} for an elementwise backward that may write its result over
-     * {@code gradOut} (same element count, same index in and out): the first gradient of this variable
-     * then takes over gradOut's buffer instead of a new one, saving an allocation (the JVM zeroes every
-     * new array: 1.2 MB took 0.05–0.13 ms on Zen 4, three times ReLU's backward itself). {@code gradOut}
-     * must be the gradient an op's backward was given: {@link #backward} drops its own reference to it
-     * before the op runs, and nothing else holds it.
+     * {@link #addGrad(GradWriter)} for an elementwise backward whose writer may write its result over
+     * {@code gradOut} (same element count, same index in and out): the first gradient of this variable then
+     * takes over gradOut's buffer. Kept beside addGrad because it is faster: writing over the gradient just
+     * read keeps one buffer in cache instead of two, in an op bound by memory traffic. {@code gradOut} must be the gradient an
+     * op's backward was given: {@link #backward} drops its own reference to it before the op runs, and
+     * nothing else holds it.
      */
     void addGradOver(Tensor gradOut, GradWriter writer) {
         if (requiresGrad && grad == null && gradOut.numel() == value.numel()) {
@@ -317,20 +250,6 @@ public final class Variable {
             grad = Tensor.wrap(gradOut.data(), gradOut.offset(), shape());
         } else {
             addGrad(writer);
-        }
-    }
-
-    /** Like {@link #addGrad(GradWriter)} for kernels that can add into their output themselves (GEMM). */
-    void addGrad(AccumulatingWriter writer) {
-        if (!requiresGrad) {
-            return;
-        }
-        if (grad == null) {
-            float[] fresh = gradBuffer(value.numel());
-            writer.write(fresh, 0, 0f);
-            grad = Tensor.wrap(fresh, 0, shape());
-        } else {
-            writer.write(grad.data(), grad.offset(), 1f);
         }
     }
 

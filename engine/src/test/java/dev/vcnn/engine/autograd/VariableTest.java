@@ -242,4 +242,50 @@ class VariableTest {
         assertEquals(0f, Functional.crossEntropy(Variable.constant(Tensor.zeros(0, 4)), new int[0],
                 dev.vcnn.engine.kernel.Losses.Reduction.SUM, 0f).item());
     }
+
+    /** A custom op's gradients go to its inputs as it gives them, added to what other uses contribute. */
+    @Test
+    void aCustomOpPushesTheGradientsItGives() {
+        Variable x = param(1f, -2f, 3f);
+        Tensor xv = x.value();
+        Tensor cube = Tensor.of(new float[] {1f, -8f, 27f}, 3);
+        Variable y = Functional.custom("cube", cube, dy -> {
+            float[] g = new float[3];
+            for (int i = 0; i < 3; i++) {
+                g[i] = 3f * xv.data()[i] * xv.data()[i] * dy.data()[dy.offset() + i];
+            }
+            return new Tensor[] {Tensor.of(g, 3)};
+        }, x);
+        Functional.sum(Functional.add(y, x)).backward();
+        assertArrayEquals(new float[] {4f, 13f, 28f}, x.grad().toArray());
+    }
+
+    /** A custom backward giving a gradient of the wrong shape is an error naming the op and the input. */
+    @Test
+    void aCustomOpsWrongGradientShapeIsNamed() {
+        Variable x = param(1f, 2f);
+        Variable y = Functional.custom("bad", Tensor.of(new float[] {1f, 2f}, 2),
+                dy -> new Tensor[] {Tensor.of(new float[] {1f, 2f, 3f}, 3)}, x);
+        var e = assertThrows(IllegalArgumentException.class, () -> Functional.sum(y).backward());
+        assertTrue(e.getMessage().contains("bad") && e.getMessage().contains("input 0"), e.getMessage());
+    }
+
+    /** Spare gradient buffers belong to the context the backward pass ran on, within its capacity. */
+    @Test
+    void gradientBuffersAreKeptByTheContextTheyRanOn() {
+        GradBuffers none = new GradBuffers(0);
+        GradBuffers some = new GradBuffers(1 << 10);
+        for (GradBuffers pool : new GradBuffers[] {none, some}) {
+            new Context(Kernels.defaults(), Parallelism.sequential(), pool).run(() -> {
+                Variable x = param(1f, -2f, 3f, -4f);
+                Functional.sum(Functional.relu(Functional.scale(Functional.scale(x, 2f), 3f))).backward();
+                assertArrayEquals(new float[] {6f, 0f, 6f, 0f}, x.grad().toArray());
+            });
+        }
+        assertEquals(0, none.keptFloats());
+        assertTrue(some.keptFloats() > 0, "the context's pool keeps the intermediates' buffers");
+        some.clear();
+        assertEquals(0, some.keptFloats());
+        assertThrows(IllegalArgumentException.class, () -> new Context(Kernels.defaults(), Parallelism.sequential(), null));
+    }
 }
