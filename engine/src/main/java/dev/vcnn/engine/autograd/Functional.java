@@ -274,7 +274,7 @@ public final class Functional {
         Tensor wv = w.value();
         x.addGrad((dst, off) -> k.conv2d().backwardInput(g, dy.data(), dy.offset(), wv.data(), wv.offset(), dst, off, par));
         // Weight and bias gradients in one call: a kernel may sum the bias while it reads dy for the weights.
-        float[] db = b != null && b.requiresGrad() ? new float[b.value().numel()] : null;
+        float[] db = b == null ? null : b.spareGrad();
         if (w.requiresGrad()) {
             w.addGrad((dw, wOff) -> k.conv2d().backwardWeightAndBias(g, xv.data(), xv.offset(), dy.data(), dy.offset(),
                     dw, wOff, db, 0, par));
@@ -282,7 +282,7 @@ public final class Functional {
             k.conv2d().backwardBias(g, dy.data(), dy.offset(), db, 0, par);
         }
         if (db != null) {
-            b.addGrad(Tensor.wrap(db, 0, b.shape()));
+            b.addWritten(db);
         }
     }
 

@@ -222,17 +222,26 @@ public final class Variable {
      * a spare buffer that is then added in. No-op when no gradient is wanted.
      */
     void addGrad(GradWriter writer) {
-        if (!requiresGrad) {
-            return;
+        float[] written = spareGrad();
+        if (written != null) {
+            writer.write(written, 0);
+            addWritten(written);
         }
-        float[] written = buffers().take(value.numel());
-        writer.write(written, 0);
+    }
+
+    /** A buffer of this variable's size for one kernel call to fill, then {@link #addWritten}; null if none is wanted. */
+    float[] spareGrad() {
+        return requiresGrad ? buffers().take(value.numel()) : null;
+    }
+
+    /** Adds a {@link #spareGrad} buffer, just written: the gradient the first time, else added to it and kept. */
+    void addWritten(float[] written) {
         if (grad == null) {
             grad = Tensor.wrap(written, 0, shape());
         } else {
-            Context.current().kernels().blas1().add(grad.data(), grad.offset(), written, 0, grad.data(), grad.offset(),
-                    written.length);
-            buffers().give(written);
+            Context ctx = Context.current();
+            ctx.kernels().blas1().add(grad.data(), grad.offset(), written, 0, grad.data(), grad.offset(), written.length);
+            ctx.gradBuffers().give(written);
         }
     }
 
@@ -240,9 +249,9 @@ public final class Variable {
      * {@link #addGrad(GradWriter)} for an elementwise backward whose writer may write its result over
      * {@code gradOut} (same element count, same index in and out): the first gradient of this variable then
      * takes over gradOut's buffer. Kept beside addGrad because it is faster: writing over the gradient just
-     * read keeps one buffer in cache instead of two, in an op bound by memory traffic. {@code gradOut} must be the gradient an
-     * op's backward was given: {@link #backward} drops its own reference to it before the op runs, and
-     * nothing else holds it.
+     * read keeps one buffer in cache instead of two, in an op bound by memory traffic. {@code gradOut} must
+     * be the gradient an op's backward was given: {@link #backward} drops its own reference to it before the
+     * op runs, and nothing else holds it.
      */
     void addGradOver(Tensor gradOut, GradWriter writer) {
         if (requiresGrad && grad == null && gradOut.numel() == value.numel()) {
