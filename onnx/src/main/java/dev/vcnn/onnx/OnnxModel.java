@@ -19,14 +19,23 @@ import java.util.Map;
  * @param opsets {@code opset_import}: domain ("" for the default ONNX domain) to version
  * @param producer {@code producer_name}
  * @param graph the main graph
+ * @param functions model-local functions ({@code functions}, field 25), which nodes call by domain and name
  */
-public record OnnxModel(long irVersion, Map<String, Long> opsets, String producer, Graph graph) {
+public record OnnxModel(long irVersion, Map<String, Long> opsets, String producer, Graph graph,
+                        List<Function> functions) {
     /** The largest model file read into memory: 2 GiB − 1, protobuf's own limit for one message. */
     public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
     /** {@code GraphProto}. */
     public record Graph(String name, List<Node> nodes, List<Tensor> initializers, List<ValueInfo> inputs,
                         List<ValueInfo> outputs) {}
+
+    /**
+     * {@code FunctionProto}: a model-local operator defined by a body of nodes over its formal inputs and
+     * outputs; attributes the body takes from the call site are named in {@code attributes}.
+     */
+    public record Function(String name, String domain, List<String> inputs, List<String> outputs,
+                           List<String> attributes, List<Node> nodes, Map<String, Long> opsets) {}
 
     /** {@code NodeProto}: an operator applied to named values. */
     public record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
@@ -40,7 +49,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
      * strings, as {@code type} says (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 6 FLOATS, 7 INTS, 8 STRINGS).
      */
     public record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints,
-                            List<String> strings) {}
+                            List<String> strings, String refAttrName) {}
 
     /**
      * {@code TensorProto}: dims, data type (1 FLOAT, 7 INT64, …) and the data as stored. A tensor whose data lives in
@@ -88,6 +97,32 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
             }
             return floatData.clone();
         }
+
+        /**
+         * The INT64 data, from {@code raw_data} (little-endian) or {@code int64_data}.
+         *
+         * @throws IllegalArgumentException naming the tensor when it is not INT64 or its data does not match its dims
+         */
+        public long[] longs() {
+            if (dataType != INT64) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' must be INT64 (7) but has data type " + dataType);
+            }
+            long n = count();
+            if (rawData != null) {
+                if (rawData.length != 8 * n) {
+                    throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " int64s must hold "
+                            + 8 * n + " bytes of raw_data but holds " + rawData.length);
+                }
+                long[] out = new long[(int) n];
+                ByteBuffer.wrap(rawData).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+                return out;
+            }
+            if (int64Data.length != n) {
+                throw new IllegalArgumentException("onnx: tensor '" + name + "' of " + n + " int64s holds "
+                        + int64Data.length + " in int64_data");
+            }
+            return int64Data.clone();
+        }
     }
 
     /**
@@ -109,7 +144,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         }
         Graph g = m.graph();
         return new OnnxModel(m.irVersion(), m.opsets(), m.producer(),
-                new Graph(g.name(), g.nodes(), List.copyOf(loaded), g.inputs(), g.outputs()));
+                new Graph(g.name(), g.nodes(), List.copyOf(loaded), g.inputs(), g.outputs()), m.functions());
     }
 
     /**
@@ -163,24 +198,14 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         Map<String, Long> opsets = new LinkedHashMap<>();
         String producer = "";
         Graph graph = null;
+        List<Function> functions = new ArrayList<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> ir = r.varint();
                 case 2 -> producer = r.string();
                 case 7 -> graph = graph(r.message());
-                case 8 -> {
-                    WireReader o = r.message();
-                    String domain = "";
-                    long version = 0;
-                    while (o.next()) {
-                        switch (o.field()) {
-                            case 1 -> domain = o.string();
-                            case 2 -> version = o.varint();
-                            default -> o.skip();
-                        }
-                    }
-                    opsets.put(domain, version);
-                }
+                case 8 -> opset(r.message(), opsets);
+                case 25 -> functions.add(function(r.message()));
                 default -> r.skip();
             }
         }
@@ -191,7 +216,55 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
             throw new IllegalArgumentException("onnx: model must import at least one operator set (field 8) but imports none"
                     + " (file=" + source + ")");
         }
-        return new OnnxModel(ir, Map.copyOf(opsets), producer, graph);
+        return new OnnxModel(ir, Map.copyOf(opsets), producer, graph, List.copyOf(functions));
+    }
+
+    /**
+     * Parses one serialized {@code TensorProto}, the form of ONNX's test data files ({@code input_0.pb}).
+     *
+     * @throws IllegalArgumentException naming {@code source} and the byte offset when the bytes are malformed
+     */
+    public static Tensor parseTensor(String source, byte[] bytes) {
+        return tensor(new WireReader(source, bytes));
+    }
+
+    /** {@code OperatorSetIdProto}: domain (1) and version (2). */
+    private static void opset(WireReader o, Map<String, Long> into) {
+        String domain = "";
+        long version = 0;
+        while (o.next()) {
+            switch (o.field()) {
+                case 1 -> domain = o.string();
+                case 2 -> version = o.varint();
+                default -> o.skip();
+            }
+        }
+        into.put(domain, version);
+    }
+
+    private static Function function(WireReader r) {
+        String name = "";
+        String domain = "";
+        List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        List<String> attributes = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>();
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        while (r.next()) {
+            switch (r.field()) {
+                case 1 -> name = r.string();
+                case 4 -> inputs.add(r.string());
+                case 5 -> outputs.add(r.string());
+                case 6 -> attributes.add(r.string());
+                case 7 -> nodes.add(node(r.message()));
+                case 9 -> opset(r.message(), opsets);
+                case 10 -> domain = r.string();
+                case 11 -> attributes.add(attribute(r.message()).name()); // attribute_proto: a default value
+                default -> r.skip();
+            }
+        }
+        return new Function(name, domain, List.copyOf(inputs), List.copyOf(outputs), List.copyOf(attributes),
+                List.copyOf(nodes), Map.copyOf(opsets));
     }
 
     private static Graph graph(WireReader r) {
@@ -247,6 +320,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         float[] floats = new float[0];
         long[] ints = new long[0];
         List<String> strings = new ArrayList<>();
+        String ref = null;
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> name = r.string();
@@ -258,10 +332,11 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 case 8 -> ints = concat(ints, r.varints());
                 case 9 -> strings.add(r.string());
                 case 20 -> type = r.int32();
+                case 21 -> ref = r.string();
                 default -> r.skip();
             }
         }
-        return new Attribute(name, type, f, i, s, t, floats, ints, List.copyOf(strings));
+        return new Attribute(name, type, f, i, s, t, floats, ints, List.copyOf(strings), ref);
     }
 
     private static Tensor tensor(WireReader r) {
