@@ -4,7 +4,7 @@
  * and name the byte offset of anything malformed.
  */
 module dev.vcnn.onnx {
-    requires transitive dev.vcnn.engine;
+    requires transitive dev.vcnn.models;
 
     exports dev.vcnn.onnx;
 }

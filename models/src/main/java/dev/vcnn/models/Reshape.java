@@ -20,6 +20,11 @@ public final class Reshape extends Module {
         return d;
     }
 
+    /** The target dimensions after the batch axis. */
+    public int[] dims() {
+        return dims.clone();
+    }
+
     @Override
     public Variable forward(Variable x) {
         return Functional.reshape(x, full(x.shape().dim(0)));

@@ -22,6 +22,11 @@ public final class Upsample extends Module {
         this.factor = factor;
     }
 
+    /** The integer scale factor of both spatial axes. */
+    public int factor() {
+        return factor;
+    }
+
     @Override
     public Variable forward(Variable x) {
         Shape s = outputShape(x.shape());

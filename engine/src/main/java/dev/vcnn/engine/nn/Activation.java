@@ -34,6 +34,11 @@ public abstract sealed class Activation extends Module
             this.slope = slope;
         }
 
+        /** The slope for negative inputs. */
+        public float slope() {
+            return slope;
+        }
+
         public LeakyReLU() {
             this(0.01f);
         }

@@ -23,6 +23,16 @@ public final class AdaptiveAvgPool2d extends Module {
         this.outW = outW;
     }
 
+    /** Output rows. */
+    public int outHeight() {
+        return outH;
+    }
+
+    /** Output columns. */
+    public int outWidth() {
+        return outW;
+    }
+
     @Override
     public Variable forward(Variable x) {
         outputShape(x.shape());

@@ -27,7 +27,13 @@ public final class AvgPool2d extends Module {
         this.countIncludePad = countIncludePad;
     }
 
-    Pool2dGeometry geometry(Shape s) {
+    /** Whether padded positions count in each window's divisor ({@code count_include_pad}). */
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
+    /** The window, stride, padding and rounding this layer applies to an input of shape {@code s}. */
+    public Pool2dGeometry geometry(Shape s) {
         if (s.rank() != 4) {
             throw Checks.mismatch("AvgPool2d", "input rank", 4, s.rank(), "input", s);
         }

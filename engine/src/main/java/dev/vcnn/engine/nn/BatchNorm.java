@@ -58,6 +58,26 @@ public final class BatchNorm extends Module {
         return Functional.batchNorm(x, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
     }
 
+    /** γ, one per channel. */
+    public Variable weight() {
+        return weight;
+    }
+
+    /** β, one per channel. */
+    public Variable bias() {
+        return bias;
+    }
+
+    /** ε added to the variance. */
+    public float eps() {
+        return eps;
+    }
+
+    /** PyTorch's momentum: the weight of a batch's statistics in the running ones. */
+    public float momentum() {
+        return momentum;
+    }
+
     public Tensor runningMean() {
         return runningMean;
     }

@@ -33,6 +33,11 @@ public final class Dropout extends Module {
     }
 
     /** Training calls so far: the position in this layer's random stream. */
+    /** The probability of zeroing an element in training. */
+    public float p() {
+        return p;
+    }
+
     public long calls() {
         return calls;
     }

@@ -27,7 +27,8 @@ public final class MaxPool2d extends Module {
         this.ceilMode = ceilMode;
     }
 
-    Pool2dGeometry geometry(Shape s) {
+    /** The window, stride, padding, dilation and rounding this layer applies to an input of shape {@code s}. */
+    public Pool2dGeometry geometry(Shape s) {
         if (s.rank() != 4) {
             throw Checks.mismatch("MaxPool2d", "input rank", 4, s.rank(), "input", s);
         }
