@@ -174,6 +174,16 @@ for nm, attrs, scales in [
 case("resize_linear_align_corners_sizes", [N("Resize", ["x", "", "", "sz"], ["y"], name="resize", mode="linear",
      coordinate_transformation_mode="align_corners")], [("x", randn(1, 2, 4, 5))], ["y"],
      [("sz", np.array([1, 2, 7, 3], np.int64))], opset=13)
+# the forms before opset 11: Upsample (opset 9), Resize-10 (X, scales), Pad, Clip and Dropout with attributes
+for mode in ["nearest", "linear"]:
+    case("upsample_opset9_" + mode, [N("Upsample", ["x", "s"], ["y"], name="up", mode=mode)], [("x", randn(1, 2, 3, 4))],
+         ["y"], [("s", np.array([1, 1, 2, 1.5], np.float32))], opset=9)
+case("resize_opset10_scales", [N("Resize", ["x", "s"], ["y"], name="resize", mode="linear")], [("x", randn(1, 2, 3, 4))],
+     ["y"], [("s", np.array([1, 1, 2, 2], np.float32))], opset=10)
+case("pad_opset9_attributes", [N("Pad", ["x"], ["y"], name="pad", mode="edge", pads=[0, 0, 1, 0, 0, 0, 2, 1])],
+     [("x", randn(1, 2, 3, 4))], ["y"], opset=9)
+case("clip_opset9_attributes", [N("Clip", ["x"], ["y"], name="clip", min=-0.5, max=0.25)], [("x", randn(3, 4))], ["y"], opset=9)
+case("dropout_opset9_ratio_attribute", [N("Dropout", ["x"], ["y"], name="drop", ratio=0.3)], [("x", randn(3, 4))], ["y"], opset=9)
 case("reduce_mean_attribute_axes", [N("ReduceMean", ["x"], ["y"], name="mean", axes=[2, 3], keepdims=0)], [("x", x4)], ["y"])
 case("reduce_mean_input_axes", [N("ReduceMean", ["x", "a"], ["y"], name="mean")], [("x", x4)], ["y"],
      [("a", np.array([-1, 1], np.int64))], opset=18)

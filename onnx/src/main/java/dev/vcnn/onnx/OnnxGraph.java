@@ -30,7 +30,7 @@ import java.util.Set;
  */
 public final class OnnxGraph extends Module {
     /** The opsets of the default domain this interpreter implements. */
-    public static final int MIN_OPSET = 11;
+    public static final int MIN_OPSET = 9;
     public static final int MAX_OPSET = 18;
 
     private final OnnxModel model;

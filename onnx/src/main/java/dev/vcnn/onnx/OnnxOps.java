@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The ONNX operators vcnn runs, each with the semantics of ONNX's operator specification for opsets 11 to 18:
+ * The ONNX operators vcnn runs, each with the semantics of ONNX's operator specification for opsets 9 to 18:
  * attributes and their defaults, multidirectional broadcasting, and the opset in which a form changed (Softmax's
- * axis at 13; Squeeze, Unsqueeze and ReduceMean taking their axes as inputs at 13 and 18; Clip's bounds as inputs
- * at 11; Dropout's ratio as an input at 12). {@link #check} validates a node statically, {@link #apply} runs it.
+ * axis at 13; Squeeze, Unsqueeze and ReduceMean taking their axes as inputs at 13 and 18; Clip's bounds and Pad's
+ * pads as inputs at 11; Dropout's ratio as an input at 12; Resize's roi input at 11, replacing Upsample from 10).
+ * {@link #check} validates a node statically, {@link #apply} runs it.
  */
 final class OnnxOps {
     /** How an initializer is held, from the input slots that use it. */
@@ -513,7 +514,7 @@ final class OnnxOps {
             }
             case "Softmax", "LogSoftmax" -> one(softmax(f(n, a, 0), n.opType().equals("LogSoftmax"),
                     attrI(n, "axis", opset >= 13 ? -1 : 1), opset));
-            case "Pad" -> one(pad(n, a));
+            case "Pad" -> one(pad(n, a, opset));
             case "Resize", "Upsample" -> one(resize(n, a, opset));
             case "ReduceMean" -> {
                 Variable x = f(n, a, 0);
@@ -907,13 +908,14 @@ final class OnnxOps {
         return Ops.permute(y, perm);
     }
 
-    private static Variable pad(OnnxModel.Node n, List<OnnxValue> a) {
+    private static Variable pad(OnnxModel.Node n, List<OnnxValue> a, int opset) {
         Variable x = f(n, a, 0);
         int r = x.shape().rank();
-        long[] pads = ints(n, a, 1).data();
-        float value = scalar(n, a, 2, 0f);
+        boolean inputs = opset >= 11;
+        long[] pads = inputs ? ints(n, a, 1).data() : attrInts(n, "pads", new long[2 * r]);
+        float value = inputs ? scalar(n, a, 2, 0f) : attrF(n, "value", 0f);
         int[] axes;
-        if (has(a, 3)) {
+        if (inputs && has(a, 3)) {
             long[] given = ints(n, a, 3).data();
             axes = new int[given.length];
             for (int i = 0; i < axes.length; i++) {
@@ -948,13 +950,14 @@ final class OnnxOps {
         if (mode.equals("bilinear")) {
             mode = "linear";
         }
-        String coord = upsample ? "asymmetric" : attrS(n, "coordinate_transformation_mode", "half_pixel");
-        String nearest = upsample ? "floor" : attrS(n, "nearest_mode", "round_prefer_floor");
-        int scalesSlot = upsample ? 1 : 2;
+        boolean old = upsample || opset < 11; // before Resize-11: asymmetric coordinates, nearest rounds down
+        String coord = old ? "asymmetric" : attrS(n, "coordinate_transformation_mode", "half_pixel");
+        String nearest = old ? "floor" : attrS(n, "nearest_mode", "round_prefer_floor");
+        int scalesSlot = upsample || opset < 11 ? 1 : 2; // Resize-10 is (X, scales)
         double[] scales = new double[r];
         int[] out = new int[r];
         boolean haveScales = has(a, scalesSlot) && f(n, a, scalesSlot).value().numel() > 0;
-        if (!upsample && has(a, 3) && ints(n, a, 3).data().length > 0) {
+        if (!old && has(a, 3) && ints(n, a, 3).data().length > 0) {
             long[] sizes = ints(n, a, 3).data();
             if (sizes.length != r) {
                 throw new IllegalArgumentException("sizes " + Arrays.toString(sizes) + " must have " + r + " values");
