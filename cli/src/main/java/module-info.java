@@ -1,6 +1,7 @@
 /** The {@code vcnn} command line. */
 module dev.vcnn.cli {
     requires dev.vcnn.models;
+    requires dev.vcnn.onnx;
     requires info.picocli;
 
     opens dev.vcnn.cli to info.picocli;

@@ -13,4 +13,6 @@ module dev.vcnn.models {
     exports dev.vcnn.models.train;
     exports dev.vcnn.models.viz;
     exports dev.vcnn.models.experiments;
+
+    uses dev.vcnn.models.train.ModelFormat;
 }

@@ -7,4 +7,6 @@ module dev.vcnn.onnx {
     requires transitive dev.vcnn.models;
 
     exports dev.vcnn.onnx;
+
+    provides dev.vcnn.models.train.ModelFormat with dev.vcnn.onnx.OnnxRuns;
 }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vcnn", mixinStandardHelpOptions = true, version = "vcnn 0.1.0",
         description = "A pure-JVM engine for convolutional neural networks.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, VisualizeCommand.class, ExperimentCommand.class, InfoCommand.class,
-                DoctorCommand.class, CommandLine.HelpCommand.class})
+                OnnxCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -36,7 +36,11 @@ public final class Models {
             new Spec("vgg16", Task.CLASSIFY, "VGG16 (torchvision layout)"),
             new Spec("vgg16-bn", Task.CLASSIFY, "VGG16 with batch norm"),
             new Spec("linear-ae", Task.RECONSTRUCT, "linear autoencoder 784-32-784"),
-            new Spec("conv-ae", Task.RECONSTRUCT, "convolutional autoencoder, 16-8 channel bottleneck at 1/4 size"));
+            new Spec("conv-ae", Task.RECONSTRUCT, "convolutional autoencoder, 16-8 channel bottleneck at 1/4 size"),
+            new Spec("onnx", Task.CLASSIFY, "a classifier imported with 'vcnn onnx import' (train it with --backbone)"));
+
+    /** The model name of runs whose model was imported from an ONNX file rather than built here. */
+    public static final String IMPORTED = "onnx";
 
     /**
      * The spec of a model name.
@@ -66,6 +70,8 @@ public final class Models {
             case "vgg16-bn" -> new Vgg(Vgg.VGG16, true, channels, size, classes, rng);
             case "linear-ae" -> linearAutoencoder(channels, size, 32, rng);
             case "conv-ae" -> convAutoencoder(channels, size, rng);
+            case IMPORTED -> throw new IllegalArgumentException("model 'onnx' is read from a file, not built: import it with"
+                    + " 'vcnn onnx import MODEL.onnx --out RUN_DIR', then use --run RUN_DIR or --backbone RUN_DIR");
             default -> throw new AssertionError(name);
         };
     }

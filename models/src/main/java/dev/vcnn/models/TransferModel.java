@@ -39,8 +39,12 @@ public final class TransferModel extends Module {
             }
             features = new Sequential(List.copyOf(s.layers().subList(0, last)));
             width = ((Linear) s.get(last)).weight().shape().dim(1);
+        } else if (trained instanceof Backbone b) {
+            features = b.features();
+            width = b.featureWidth();
         } else {
-            throw new IllegalArgumentException("transfer: the backbone must be a Sequential or VGG model but was " + trained.typeName());
+            throw new IllegalArgumentException("transfer: the backbone must be a Sequential, VGG or imported model but was "
+                    + trained.typeName());
         }
         this.backbone = registerModule("backbone", features);
         this.head = registerModule("head", new Linear(width, classes, rng));

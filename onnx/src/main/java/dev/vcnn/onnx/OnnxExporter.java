@@ -54,6 +54,11 @@ public final class OnnxExporter {
      * @throws IllegalArgumentException naming the layer (by its path in the model) that has no ONNX form
      */
     public static OnnxModel export(Module model, Shape input, String graphName) {
+        return export(model, input, graphName, Map.of());
+    }
+
+    /** {@link #export(Module, Shape, String)} with {@code metadata_props} (see {@link OnnxRuns#CLASSES}). */
+    public static OnnxModel export(Module model, Shape input, String graphName, Map<String, String> metadata) {
         var e = new OnnxExporter();
         String in = "input";
         String output = "output";
@@ -77,7 +82,7 @@ public final class OnnxExporter {
         var graph = new OnnxModel.Graph(graphName, List.copyOf(e.nodes), List.copyOf(e.initializers),
                 List.of(new OnnxModel.ValueInfo(in, OnnxModel.Tensor.FLOAT, inDims, inNames)),
                 List.of(new OnnxModel.ValueInfo(output, OnnxModel.Tensor.FLOAT, outDims, outNames)));
-        return new OnnxModel(8, Map.of("", e.opset), "vcnn", graph, List.of());
+        return new OnnxModel(8, Map.of("", e.opset), "vcnn", graph, List.of(), metadata);
     }
 
     private static long[] dims(Shape s) {

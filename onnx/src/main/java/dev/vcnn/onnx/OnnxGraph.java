@@ -28,7 +28,7 @@ import java.util.Set;
  * the operator and the opset), every input produced by something, and no cycles. Model-local functions are
  * inlined first.
  */
-public final class OnnxGraph extends Module {
+public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone {
     /** The opsets of the default domain this interpreter implements. */
     public static final int MIN_OPSET = 9;
     public static final int MAX_OPSET = 18;
@@ -122,6 +122,66 @@ public final class OnnxGraph extends Module {
     /** The nodes in the order they run (model-local functions inlined). */
     public List<OnnxModel.Node> nodes() {
         return order;
+    }
+
+    /** The last Gemm or MatMul node, which takes the features to the classes, and its input width. */
+    private record Classifier(OnnxModel.Node node, int width) {}
+
+    private Classifier classifier() {
+        for (int i = order.size() - 1; i >= 0; i--) {
+            OnnxModel.Node n = order.get(i);
+            if (!n.opType().equals("Gemm") && !n.opType().equals("MatMul")) {
+                continue;
+            }
+            Variable w = parameters.get(n.inputs().get(1));
+            if (w == null || w.shape().rank() != 2) {
+                break;
+            }
+            boolean transposed = n.opType().equals("Gemm") && OnnxOps.attrI(n, "transB", 0) != 0;
+            return new Classifier(n, w.shape().dim(transposed ? 1 : 0));
+        }
+        throw new IllegalArgumentException("onnx: graph '" + model.graph().name() + "' must end in a Gemm or MatMul"
+                + " classifier with a weight initializer to serve as a backbone, but has none");
+    }
+
+    /**
+     * This graph cut before its last Gemm or MatMul: the nodes that compute that node's first input, with copies of
+     * the weights they use, under the same names.
+     *
+     * @throws IllegalArgumentException when the graph has no such classifier
+     */
+    @Override
+    public Module features() {
+        OnnxModel.Node last = classifier().node();
+        String out = last.inputs().get(0);
+        Set<String> needed = new HashSet<>(Set.of(out));
+        List<OnnxModel.Node> kept = new ArrayList<>();
+        for (int i = order.indexOf(last) - 1; i >= 0; i--) {
+            OnnxModel.Node n = order.get(i);
+            if (n.outputs().stream().anyMatch(needed::contains)) {
+                kept.add(0, n);
+                n.inputs().forEach(needed::add);
+            }
+        }
+        OnnxModel.Graph g = model.graph();
+        Map<String, Tensor> state = stateDict();
+        List<OnnxModel.Tensor> inits = new ArrayList<>();
+        for (OnnxModel.Tensor t : g.initializers()) {
+            if (needed.contains(t.name())) {
+                Tensor now = state.get(t.name());
+                inits.add(now == null ? t : OnnxWriter.floats(t.name(), now.toArray(), t.dims()));
+            }
+        }
+        var cut = new OnnxModel.Graph(g.name() + "-features", kept, inits, inputs,
+                List.of(new OnnxModel.ValueInfo(out, OnnxModel.Tensor.FLOAT, new long[0], List.of())));
+        OnnxGraph f = new OnnxGraph(new OnnxModel(model.irVersion(), model.opsets(), model.producer(), cut, List.of()));
+        f.train(isTraining());
+        return f;
+    }
+
+    @Override
+    public int featureWidth() {
+        return classifier().width();
     }
 
     /** Sets the seed training-mode dropout draws its masks from (each run advances it). */

@@ -20,9 +20,16 @@ import java.util.Map;
  * @param producer {@code producer_name}
  * @param graph the main graph
  * @param functions model-local functions ({@code functions}, field 25), which nodes call by domain and name
+ * @param metadata {@code metadata_props}: key-value strings (vcnn writes a classifier's class names and input
+ *     normalisation there, and reads them back on import)
  */
 public record OnnxModel(long irVersion, Map<String, Long> opsets, String producer, Graph graph,
-                        List<Function> functions) {
+                        List<Function> functions, Map<String, String> metadata) {
+    /** A model without metadata. */
+    public OnnxModel(long irVersion, Map<String, Long> opsets, String producer, Graph graph, List<Function> functions) {
+        this(irVersion, opsets, producer, graph, functions, Map.of());
+    }
+
     /** The largest model file read into memory: 2 GiB − 1, protobuf's own limit for one message. */
     public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
@@ -144,7 +151,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         }
         Graph g = m.graph();
         return new OnnxModel(m.irVersion(), m.opsets(), m.producer(),
-                new Graph(g.name(), g.nodes(), List.copyOf(loaded), g.inputs(), g.outputs()), m.functions());
+                new Graph(g.name(), g.nodes(), List.copyOf(loaded), g.inputs(), g.outputs()), m.functions(), m.metadata());
     }
 
     /**
@@ -199,6 +206,7 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
         String producer = "";
         Graph graph = null;
         List<Function> functions = new ArrayList<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> ir = r.varint();
@@ -206,6 +214,19 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
                 case 7 -> graph = graph(r.message());
                 case 8 -> opset(r.message(), opsets);
                 case 25 -> functions.add(function(r.message()));
+                case 14 -> { // StringStringEntryProto: key (1), value (2)
+                    WireReader kv = r.message();
+                    String key = "";
+                    String value = "";
+                    while (kv.next()) {
+                        switch (kv.field()) {
+                            case 1 -> key = kv.string();
+                            case 2 -> value = kv.string();
+                            default -> kv.skip();
+                        }
+                    }
+                    metadata.put(key, value);
+                }
                 default -> r.skip();
             }
         }
@@ -216,7 +237,8 @@ public record OnnxModel(long irVersion, Map<String, Long> opsets, String produce
             throw new IllegalArgumentException("onnx: model must import at least one operator set (field 8) but imports none"
                     + " (file=" + source + ")");
         }
-        return new OnnxModel(ir, Map.copyOf(opsets), producer, graph, List.copyOf(functions));
+        return new OnnxModel(ir, Map.copyOf(opsets), producer, graph, List.copyOf(functions),
+                java.util.Collections.unmodifiableMap(metadata));
     }
 
     /**

@@ -25,6 +25,7 @@ public final class OnnxWriter {
         for (Map.Entry<String, Long> e : new java.util.TreeMap<>(m.opsets()).entrySet()) {
             w.message(8, opset(e.getKey(), e.getValue()));
         }
+        m.metadata().forEach((k, v) -> w.message(14, new WireWriter().string(1, k).string(2, v)));
         for (OnnxModel.Function f : m.functions()) {
             var fw = new WireWriter().string(1, f.name());
             f.inputs().forEach(i -> fw.string(4, i));

@@ -282,6 +282,16 @@ public final class SafeTensors {
 
     // ---- writing ----------------------------------------------------------------------------------
 
+    /** An int64 tensor to write: row-major data and its shape. */
+    public record Int64(long[] data, int[] shape) {
+        public Int64 {
+            if (Shape.of(shape).numel() != data.length) {
+                throw new IllegalArgumentException("safetensors: int64 tensor of shape " + java.util.Arrays.toString(shape)
+                        + " must hold " + Shape.of(shape).numel() + " values but holds " + data.length);
+            }
+        }
+    }
+
     /** Writes tensors (as F32, in map order) with no metadata. */
     public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
         write(file, tensors, Map.of());
@@ -293,19 +303,35 @@ public final class SafeTensors {
      * file or the new one.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, Map.of(), metadata);
+    }
+
+    /**
+     * Writes float tensors as F32 and then int64 tensors as I64, each group in map order, atomically and
+     * checksummed as {@link #write(Path, Map, Map)}. Reading converts I64 to float32.
+     *
+     * @throws IllegalArgumentException when a name is used twice or is the metadata key
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, Int64> ints, Map<String, String> metadata)
+            throws IOException {
+        for (String name : ints.keySet()) {
+            if (tensors.containsKey(name)) {
+                throw new IllegalArgumentException("safetensors: tensor name '" + name + "' is given twice (file=" + file + ")");
+            }
+        }
         if (metadata.containsKey(CHECKSUMS)) {
             throw new IllegalArgumentException("safetensors: metadata key must not be " + CHECKSUMS
                     + " (the writer's own) (file=" + file + ")");
         }
-        for (String name : tensors.keySet()) {
+        for (String name : concatKeys(tensors, ints)) {
             if (name.equals(METADATA)) {
                 throw new IllegalArgumentException("safetensors: tensor name must not be " + METADATA + " (file=" + file + ")");
             }
         }
         // Checksums are fixed-width, so the header's length is known before the data is: the data is
         // written (and checksummed) once, after a header-sized gap, and the header then filled in.
-        long[] crcs = new long[tensors.size()];
-        int padded = (header(tensors, metadata, crcs).length + 7) / 8 * 8; // data 8-byte aligned, as the reference writer
+        long[] crcs = new long[tensors.size() + ints.size()];
+        int padded = (header(tensors, ints, metadata, crcs).length + 7) / 8 * 8; // data 8-byte aligned, as the reference writer
         AtomicFile.write(file, ch -> {
             ch.position(8 + padded);
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
@@ -322,7 +348,18 @@ public final class SafeTensors {
                 writeChecksummed(ch, buf, crc);
                 crcs[k++] = crc.getValue();
             }
-            byte[] headerBytes = header(tensors, metadata, crcs);
+            for (Int64 t : ints.values()) {
+                var crc = new java.util.zip.CRC32C();
+                for (long v : t.data()) {
+                    if (buf.remaining() < 8) {
+                        writeChecksummed(ch, buf, crc);
+                    }
+                    buf.putLong(v);
+                }
+                writeChecksummed(ch, buf, crc);
+                crcs[k++] = crc.getValue();
+            }
+            byte[] headerBytes = header(tensors, ints, metadata, crcs);
             ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
             head.putLong(padded).put(headerBytes);
             while (head.hasRemaining()) {
@@ -343,11 +380,18 @@ public final class SafeTensors {
         buf.clear();
     }
 
-    /** The UTF-8 header for F32 tensors in map order, the metadata and one CRC-32C per tensor. */
-    private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata, long[] crcs) {
+    private static List<String> concatKeys(Map<String, Tensor> tensors, Map<String, Int64> ints) {
+        List<String> names = new ArrayList<>(tensors.keySet());
+        names.addAll(ints.keySet());
+        return names;
+    }
+
+    /** The UTF-8 header for F32 then I64 tensors in map order, the metadata and one CRC-32C per tensor. */
+    private static byte[] header(Map<String, Tensor> tensors, Map<String, Int64> ints, Map<String, String> metadata,
+                                 long[] crcs) {
         var sums = new StringBuilder("{");
         int k = 0;
-        for (String name : tensors.keySet()) {
+        for (String name : concatKeys(tensors, ints)) {
             sums.append(k == 0 ? "" : ",").append(Json.quote(name)).append(':').append(Json.quote(String.format("%08x", crcs[k++])));
         }
         Map<String, String> all = new LinkedHashMap<>(metadata);
@@ -364,6 +408,13 @@ public final class SafeTensors {
             long bytes = 4L * e.getValue().numel();
             header.append(',').append(Json.quote(e.getKey()))
                     .append(":{\"dtype\":\"F32\",\"shape\":").append(java.util.Arrays.toString(e.getValue().shape().toArray()).replace(" ", ""))
+                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        for (var e : ints.entrySet()) {
+            long bytes = 8L * e.getValue().data().length;
+            header.append(',').append(Json.quote(e.getKey()))
+                    .append(":{\"dtype\":\"I64\",\"shape\":").append(java.util.Arrays.toString(e.getValue().shape()).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
             offset += bytes;
         }

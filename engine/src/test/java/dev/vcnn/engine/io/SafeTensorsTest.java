@@ -62,6 +62,34 @@ class SafeTensorsTest {
     }
 
     @Test
+    void int64TensorsAreWrittenAsI64AfterTheFloatsAndChecksummed() throws IOException {
+        Path f = dir.resolve("mixed.safetensors");
+        Map<String, Tensor> floats = Map.of("y", Tensor.of(new float[] {0.5f, -2f}, 2));
+        Map<String, SafeTensors.Int64> ints = new LinkedHashMap<>();
+        ints.put("shape", new SafeTensors.Int64(new long[] {3, -1, 1L << 40}, new int[] {3}));
+        ints.put("empty", new SafeTensors.Int64(new long[0], new int[] {0, 2}));
+        SafeTensors.write(f, floats, ints, Map.of());
+        byte[] bytes = Files.readAllBytes(f);
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"shape\":{\"dtype\":\"I64\",\"shape\":[3],\"data_offsets\":[8,32]}"), header);
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) (8 + headerLength + 8), 24).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3, data.getLong());
+        assertEquals(-1, data.getLong());
+        assertEquals(1L << 40, data.getLong());
+        var read = SafeTensors.read(f);
+        assertArrayEquals(new float[] {3, -1, (float) (1L << 40)}, read.get("shape").toArray());
+        assertEquals(Shape.of(0, 2), read.get("empty").shape());
+
+        bytes[(int) (8 + headerLength + 8 + 9)] ^= 1; // a bit of the second int64
+        Files.write(f, bytes);
+        var e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(f));
+        assertTrue(e.getMessage().contains("shape"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(dir.resolve("twice"), floats,
+                Map.of("y", new SafeTensors.Int64(new long[] {1}, new int[] {1})), Map.of()));
+    }
+
+    @Test
     void readsF16Bf16F64AndI64AsFloat() throws IOException {
         ByteBuffer d = ByteBuffer.allocate(2 + 2 + 8 + 8).order(ByteOrder.LITTLE_ENDIAN);
         d.putShort(Float.floatToFloat16(1.5f));

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.Models;
 import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.data.ImageFolder;
@@ -51,7 +52,8 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("run: config must hold classes and normalize but " + e + " (file=" + configFile + ")");
         }
-        Module model = Trainer.model(config, classes.size());
+        Module model = config.backbone() == null && Models.IMPORTED.equals(config.model())
+                ? ModelFormat.named(config.model()).open(dir, config) : Trainer.model(config, classes.size());
         model.loadStateDict(SafeTensors.read(weights), true);
         model.eval();
         return new TrainedRun(dir, config, classes, mean, std, model);
