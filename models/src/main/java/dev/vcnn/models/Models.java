@@ -35,6 +35,10 @@ public final class Models {
             new Spec("vgg11-bn", Task.CLASSIFY, "VGG11 with batch norm"),
             new Spec("vgg16", Task.CLASSIFY, "VGG16 (torchvision layout)"),
             new Spec("vgg16-bn", Task.CLASSIFY, "VGG16 with batch norm"),
+            new Spec("resnet18", Task.CLASSIFY, "ResNet-18 (torchvision layout): basic blocks 2-2-2-2"),
+            new Spec("resnet34", Task.CLASSIFY, "ResNet-34 (torchvision layout): basic blocks 3-4-6-3"),
+            new Spec("resnet50", Task.CLASSIFY, "ResNet-50 (torchvision layout): bottleneck blocks 3-4-6-3"),
+            new Spec("mobilenet_v2", Task.CLASSIFY, "MobileNetV2 (torchvision layout): inverted residuals, ReLU6"),
             new Spec("linear-ae", Task.RECONSTRUCT, "linear autoencoder 784-32-784"),
             new Spec("conv-ae", Task.RECONSTRUCT, "convolutional autoencoder, 16-8 channel bottleneck at 1/4 size"),
             new Spec("onnx", Task.CLASSIFY, "a classifier imported with 'vcnn onnx import' (train it with --backbone)"));
@@ -68,6 +72,10 @@ public final class Models {
             case "vgg11-bn" -> new Vgg(Vgg.VGG11, true, channels, size, classes, rng);
             case "vgg16" -> new Vgg(Vgg.VGG16, false, channels, size, classes, rng);
             case "vgg16-bn" -> new Vgg(Vgg.VGG16, true, channels, size, classes, rng);
+            case "resnet18" -> new ResNet(ResNet.RESNET18, false, channels, classes, rng);
+            case "resnet34" -> new ResNet(ResNet.RESNET34, false, channels, classes, rng);
+            case "resnet50" -> new ResNet(ResNet.RESNET50, true, channels, classes, rng);
+            case "mobilenet_v2" -> new MobileNetV2(channels, classes, rng);
             case "linear-ae" -> linearAutoencoder(channels, size, 32, rng);
             case "conv-ae" -> convAutoencoder(channels, size, rng);
             case IMPORTED -> throw new IllegalArgumentException("model 'onnx' is read from a file, not built: import it with"

@@ -40,7 +40,7 @@ public final class TransferModel extends Module {
             features = new Sequential(List.copyOf(s.layers().subList(0, last)));
             width = ((Linear) s.get(last)).weight().shape().dim(1);
         } else if (trained instanceof Backbone b) {
-            features = b.features();
+            features = b.featureExtractor();
             width = b.featureWidth();
         } else {
             throw new IllegalArgumentException("transfer: the backbone must be a Sequential, VGG or imported model but was "

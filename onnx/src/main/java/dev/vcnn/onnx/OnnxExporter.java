@@ -15,7 +15,9 @@ import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.nn.Sequential;
 import dev.vcnn.engine.tensor.Shape;
 import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.MobileNetV2;
 import dev.vcnn.models.Reshape;
+import dev.vcnn.models.ResNet;
 import dev.vcnn.models.TransferModel;
 import dev.vcnn.models.Upsample;
 import dev.vcnn.models.Vgg;
@@ -28,8 +30,9 @@ import java.util.Set;
 
 /**
  * Writes a vcnn model as an opset-17 ONNX graph: each layer becomes the node PyTorch's exporter writes for it
- * (Conv, Gemm, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh,
- * Dropout, Flatten, Reshape, Resize), parameters and buffers become initializers under their state-dict keys,
+ * (Conv, Gemm, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu, Clip for ReLU6, LeakyRelu,
+ * Sigmoid, Tanh, Dropout, Flatten, Reshape, Resize, and Add for residual shortcuts), parameters and buffers
+ * become initializers under their state-dict keys,
  * and the batch axis is symbolic ("N"). An imported {@link OnnxGraph} — alone or as a part of a larger model —
  * is written back as its own nodes with its current weights, so import, fine-tune and export round-trips; the
  * file then keeps that graph's opset (at least 12, where Dropout's ratio became an input), since its nodes
@@ -207,6 +210,13 @@ public final class OnnxExporter {
             case Activation.ReLU r -> {
                 return add("Relu", path, List.of(x));
             }
+            case Activation.ReLU6 r -> {
+                String lo = fresh(key(path, "min"));
+                String hi = fresh(key(path, "max"));
+                initializers.add(OnnxWriter.floats(lo, new float[] {0f}));
+                initializers.add(OnnxWriter.floats(hi, new float[] {6f}));
+                return add("Clip", path, List.of(x, lo, hi));
+            }
             case Activation.LeakyReLU r -> {
                 return add("LeakyRelu", path, List.of(x), OnnxWriter.attr("alpha", r.slope()));
             }
@@ -254,14 +264,68 @@ public final class OnnxExporter {
                 String flat = fs.rank() == 2 ? f : add("Flatten", path, List.of(f), OnnxWriter.attr("axis", 1L));
                 return emit(t.head(), key(path, "head"), flat, Shape.of(fs.dim(0), fs.numel() / Math.max(1, fs.dim(0))));
             }
+            case ResNet r -> {
+                String f = emitResNetFeatures(r, path, x, s);
+                Shape fs = r.featureExtractor().outputShape(s);
+                String flat = add("Flatten", path, List.of(f), OnnxWriter.attr("axis", 1L));
+                return emit(r.fc(), key(path, "fc"), flat, Shape.of(fs.dim(0), fs.dim(1)));
+            }
+            case ResNet.Features f -> {
+                return emitResNetFeatures(f.net(), path, x, s);
+            }
+            case ResNet.Block b -> {
+                String v = x;
+                Shape vs = s;
+                List<Module> body = b.body();
+                String[] names = b instanceof ResNet.Bottleneck ? new String[] {"conv1", "bn1", "conv2", "bn2", "conv3", "bn3"}
+                        : new String[] {"conv1", "bn1", "conv2", "bn2"};
+                for (int i = 0; i < body.size(); i++) {
+                    v = emit(body.get(i), key(path, names[i]), v, vs);
+                    vs = body.get(i).outputShape(vs);
+                    if (i % 2 == 1 && i + 1 < body.size()) {
+                        v = add("Relu", key(path, "relu"), List.of(v));
+                    }
+                }
+                String shortcut = b.downsample() == null ? x : emit(b.downsample(), key(path, "downsample"), x, s);
+                return add("Relu", key(path, "relu"), List.of(add("Add", path, List.of(v, shortcut))));
+            }
+            case MobileNetV2 mb -> {
+                String f = emit(mb.featureExtractor(), path, x, s);
+                Shape fs = mb.featureExtractor().outputShape(s);
+                return emit(mb.classifier(), key(path, "classifier"), f, fs);
+            }
+            case MobileNetV2.Features f -> {
+                String v = emit(f.net().features(), key(path, "features"), x, s);
+                String pooled = add("GlobalAveragePool", path, List.of(v));
+                return add("Flatten", path, List.of(pooled), OnnxWriter.attr("axis", 1L));
+            }
+            case MobileNetV2.InvertedResidual ir -> {
+                String y = emit(ir.conv(), key(path, "conv"), x, s);
+                return ir.residual() ? add("Add", path, List.of(x, y)) : y;
+            }
             case OnnxGraph g -> {
                 return inline(g, path, x);
             }
             default -> throw new IllegalArgumentException("onnx export: layer '" + (path.isEmpty() ? "(the model)" : path)
                     + "' (" + m.typeName() + ") has no ONNX form; vcnn exports Sequential, Conv2d, Linear, pools,"
-                    + " BatchNorm, activations, Dropout, Flatten, Unflatten, Upsample, VGG, transfer models and"
-                    + " imported ONNX graphs");
+                    + " BatchNorm, activations, Dropout, Flatten, Unflatten, Upsample, VGG, ResNet, MobileNetV2,"
+                    + " transfer models and imported ONNX graphs");
         }
+    }
+
+    private String emitResNetFeatures(ResNet r, String path, String x, Shape s) {
+        String v = emit(r.conv1(), key(path, "conv1"), x, s);
+        Shape vs = r.conv1().outputShape(s);
+        v = emit(r.bn1(), key(path, "bn1"), v, vs);
+        v = add("Relu", key(path, "relu"), List.of(v));
+        v = emit(r.maxpool(), key(path, "maxpool"), v, vs);
+        vs = r.maxpool().outputShape(vs);
+        for (int i = 0; i < 4; i++) {
+            Sequential layer = r.layers().get(i);
+            v = emit(layer, key(path, "layer" + (i + 1)), v, vs);
+            vs = layer.outputShape(vs);
+        }
+        return emit(r.avgpool(), key(path, "avgpool"), v, vs);
     }
 
     /** An imported graph's nodes, its values renamed into this graph, with its current weights. */

@@ -151,7 +151,7 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
      * @throws IllegalArgumentException when the graph has no such classifier
      */
     @Override
-    public Module features() {
+    public Module featureExtractor() {
         OnnxModel.Node last = classifier().node();
         String out = last.inputs().get(0);
         Set<String> needed = new HashSet<>(Set.of(out));

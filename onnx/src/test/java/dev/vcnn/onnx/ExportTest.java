@@ -75,7 +75,8 @@ class ExportTest {
 
     @ParameterizedTest
     @CsvSource({"mlp, 1, 28", "lenet5, 1, 28", "lenet5, 1, 32", "cifar-cnn, 3, 32", "cifar-cnn-bn, 3, 32",
-            "vgg11-bn, 3, 32", "linear-ae, 1, 28", "conv-ae, 1, 28"})
+            "vgg11-bn, 3, 32", "linear-ae, 1, 28", "conv-ae, 1, 28", "resnet18, 3, 32", "resnet50, 3, 32",
+            "mobilenet_v2, 3, 32"})
     void everyBuiltInModelRoundTrips(String name, int channels, int size) throws Exception {
         Module m = Models.build(name, channels, size, 10, new java.util.Random(5));
         perturb(m);
@@ -89,9 +90,10 @@ class ExportTest {
         assertEquals(m.parameterCount(), g.parameterCount());
     }
 
-    @Test
-    void aTransferModelRoundTrips() throws Exception {
-        Module backbone = Models.build("cifar-cnn-bn", 3, 32, 10, new java.util.Random(5));
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"cifar-cnn-bn", "resnet18", "mobilenet_v2"})
+    void aTransferModelRoundTrips(String name) throws Exception {
+        Module backbone = Models.build(name, 3, 32, 10, new java.util.Random(5));
         perturb(backbone);
         Module t = new TransferModel(backbone, 4, new java.util.Random(6)).eval();
         OnnxGraph g = roundTrip(t, Shape.of(1, 3, 32, 32));

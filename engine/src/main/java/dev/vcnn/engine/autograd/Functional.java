@@ -376,6 +376,36 @@ public final class Functional {
         }
     }
 
+    /**
+     * min(max(x, lo), hi), as {@code nn.Hardtanh(lo, hi)}; {@code nn.ReLU6} is hardtanh(x, 0, 6). The gradient passes
+     * where lo &lt; x &lt; hi, as PyTorch's does (0 at the bounds themselves).
+     */
+    public static Variable hardtanh(Variable x, float lo, float hi) {
+        if (!(lo <= hi)) {
+            throw Checks.mismatch("hardtanh", "bounds", "lo <= hi", lo + " > " + hi);
+        }
+        Tensor xv = x.value();
+        float[] xs = xv.data();
+        int xo = xv.offset();
+        Tensor y = Tensor.zeros(x.shape().toArray());
+        float[] ys = y.data();
+        int n = y.numel();
+        Parallelism par = threads();
+        elementwise(n, par, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                ys[i] = Math.min(hi, Math.max(lo, xs[xo + i]));
+            }
+        });
+        return result(y, "hardtanh", dy -> x.addGradOver(dy, (dst, off) -> elementwise(n, par, (i0, i1) -> {
+            float[] g = dy.data();
+            int go = dy.offset();
+            for (int i = i0; i < i1; i++) {
+                float v = xs[xo + i];
+                dst[off + i] = v > lo && v < hi ? g[go + i] : 0f;
+            }
+        })), x);
+    }
+
     /** x &gt; 0 ? x : slope·x. */
     public static Variable leakyRelu(Variable x, float slope) {
         Kernels k = kernels();

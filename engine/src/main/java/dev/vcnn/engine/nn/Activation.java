@@ -6,7 +6,7 @@ import dev.vcnn.engine.tensor.Shape;
 
 /** Elementwise activation layers: shape in = shape out. */
 public abstract sealed class Activation extends Module
-        permits Activation.ReLU, Activation.LeakyReLU, Activation.Sigmoid, Activation.Tanh {
+        permits Activation.ReLU, Activation.ReLU6, Activation.LeakyReLU, Activation.Sigmoid, Activation.Tanh {
 
     @Override
     public Shape outputShape(Shape input) {
@@ -23,6 +23,19 @@ public abstract sealed class Activation extends Module
         @Override
         public String typeName() {
             return "ReLU";
+        }
+    }
+
+    /** {@code nn.ReLU6}: min(max(x, 0), 6), MobileNet's activation. */
+    public static final class ReLU6 extends Activation {
+        @Override
+        public Variable forward(Variable x) {
+            return Functional.hardtanh(x, 0f, 6f);
+        }
+
+        @Override
+        public String typeName() {
+            return "ReLU6";
         }
     }
 

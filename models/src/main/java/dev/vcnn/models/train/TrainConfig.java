@@ -60,6 +60,9 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             case "vgg11", "vgg11-bn", "vgg16", "vgg16-bn" -> b.epochs(synthetic ? 5 : 60).batchSize(128)
                     .optimizer("sgd", model.endsWith("-bn") ? 0.05f : 0.01f).momentum(0.9f).weightDecay(5e-4f)
                     .schedule("cosine", 2).augment(!synthetic).build();
+            case "resnet18", "resnet34", "resnet50", "mobilenet_v2" -> b.epochs(synthetic ? 5 : 30).batchSize(128)
+                    .optimizer("sgd", 0.05f).momentum(0.9f).weightDecay(model.startsWith("mobilenet") ? 4e-5f : 5e-4f)
+                    .schedule("cosine", 1).augment(!synthetic).build();
             default -> b.epochs(synthetic ? 5 : 15).batchSize(128).optimizer("adam", 1e-3f).build();
         };
     }
