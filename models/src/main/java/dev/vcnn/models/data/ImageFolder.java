@@ -140,7 +140,8 @@ public final class ImageFolder {
 
     /** Resizes an image to width×height (bilinear) and writes CHW bytes: luminance for 1 channel, RGB for 3. */
     public static void toPixels(BufferedImage img, int channels, int height, int width, byte[] out, int off) {
-        BufferedImage scaled = resize(img, width, height);
+        BufferedImage scaled = height == width && height >= IMAGENET_SIZE ? resizeAndCentreCrop(img, height)
+                : resize(img, width, height);
         int plane = height * width;
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
@@ -158,6 +159,29 @@ public final class ImageFolder {
                 }
             }
         }
+    }
+
+    /** Square sizes from this one up take ImageNet's evaluation preprocessing ({@link #resizeAndCentreCrop}). */
+    public static final int IMAGENET_SIZE = 224;
+
+    /**
+     * torchvision's ImageNet evaluation transform, {@code Resize(256)} then {@code CenterCrop(224)}, scaled to
+     * {@code size}: the shorter side resized to round(size·256/224) keeping the aspect ratio (bilinear), then the
+     * centre size×size kept.
+     */
+    public static BufferedImage resizeAndCentreCrop(BufferedImage img, int size) {
+        int shorter = (int) Math.round(size * 256.0 / 224.0);
+        double scale = (double) shorter / Math.min(img.getWidth(), img.getHeight());
+        int w = Math.max(size, (int) Math.round(img.getWidth() * scale));
+        int h = Math.max(size, (int) Math.round(img.getHeight() * scale));
+        BufferedImage scaled = resize(img, w, h);
+        int left = (int) Math.round((w - size) / 2.0);
+        int top = (int) Math.round((h - size) / 2.0);
+        var out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        var g = out.createGraphics();
+        g.drawImage(scaled, -left, -top, null);
+        g.dispose();
+        return out;
     }
 
     /** Resized to w×h with bilinear interpolation, as an RGB image. */
