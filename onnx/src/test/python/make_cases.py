@@ -201,4 +201,7 @@ fn = helper.make_function("local", "ScaledRelu", ["x", "b"], ["y"],
 case("local_function_inlined", [N("ScaledRelu", ["x", "b"], ["h"], name="call1", domain="local", alpha=2.0),
      N("ScaledRelu", ["h", "b"], ["y"], name="call2", domain="local", alpha=-0.5)],
      [("x", randn(2, 3))], ["y"], [("b", randn(3))], functions=[fn])
+# min above max: every value becomes max (the operator's specification since opset 11)
+case("clip_min_above_max", [N("Clip", ["x", "lo", "hi"], ["y"], name="clip")], [("x", randn(3, 5) * 4)], ["y"],
+     [("lo", np.array(1, np.float32)), ("hi", np.array(-1, np.float32))])
 print("cases:", len(os.listdir(OUT)))

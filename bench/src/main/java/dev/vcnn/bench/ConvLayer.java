@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  */
 final class ConvLayer {
     /** The shapes, by name (see {@link #of}). */
-    static final String SHAPES = "lenet-conv1, cifar-conv1, vgg-64, conv-128";
+    static final String SHAPES = "lenet-conv1, cifar-conv1, vgg-64, conv-128, resnet-stem, resnet-s2, resnet-1x1,"
+            + " mbv2-1x1, mbv2-dw, mbv2-dw-s2, resnet-cifar";
 
     private final Conv2d conv = Kernels.defaults().conv2d();
     private final String shape;
@@ -44,7 +45,11 @@ final class ConvLayer {
 
     /**
      * lenet-conv1: N64, 1→6, 28×28, k5, no pad; cifar-conv1: N64, 3→32, 32×32, k3, pad 1;
-     * vgg-64: N8, 64→64, 56×56, k3, pad 1; conv-128: N8, 128→128, 28×28, k3, pad 1.
+     * vgg-64: N8, 64→64, 56×56, k3, pad 1; conv-128: N8, 128→128, 28×28, k3, pad 1. Batch-1 inference shapes of
+     * ResNet and MobileNetV2 at 224: resnet-stem 3→64, 224×224, k7, stride 2, pad 3; resnet-s2 64→128, 56×56, k3,
+     * stride 2, pad 1; resnet-1x1 256→64 at 56×56 (a bottleneck's reduction); mbv2-1x1 96→24 at 56×56 (a
+     * projection); mbv2-dw 144 channels depthwise 3×3 at 56×56, pad 1, and mbv2-dw-s2 the same at stride 2.
+     * resnet-cifar: N64, 64→64, 32×32, k3, pad 1 (a ResNet-18 block trained at CIFAR size).
      */
     static ConvLayer of(String shape) {
         return new ConvLayer(shape, switch (shape) {
@@ -52,6 +57,13 @@ final class ConvLayer {
             case "cifar-conv1" -> new Conv2dGeometry(64, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "vgg-64" -> new Conv2dGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "conv-128" -> new Conv2dGeometry(8, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            case "resnet-stem" -> new Conv2dGeometry(1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+            case "resnet-s2" -> new Conv2dGeometry(1, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+            case "resnet-1x1" -> new Conv2dGeometry(1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+            case "mbv2-1x1" -> new Conv2dGeometry(1, 96, 56, 56, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+            case "mbv2-dw" -> new Conv2dGeometry(1, 144, 56, 56, 144, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 144);
+            case "mbv2-dw-s2" -> new Conv2dGeometry(1, 144, 56, 56, 144, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 144);
+            case "resnet-cifar" -> new Conv2dGeometry(64, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             default -> throw new IllegalArgumentException("unknown convolution layer '" + shape + "': expected one of "
                     + SHAPES);
         });
@@ -87,6 +99,7 @@ final class ConvLayer {
         forward(parallelism);
         var sample = new SplittableRandom(5);
         int cg = g.inChannels() / g.groups();
+        int kg = g.outChannels() / g.groups();
         for (int k = 0; k < g.outChannels(); k++) {
             int n = sample.nextInt(g.batch());
             int p = sample.nextInt(g.outHeight());
@@ -100,7 +113,7 @@ final class ConvLayer {
                         int h = p * g.strideH() - g.padTop() + r * g.dilationH();
                         int w = q * g.strideW() - g.padLeft() + s * g.dilationW();
                         if (h >= 0 && h < g.height() && w >= 0 && w < g.width()) {
-                            double t = (double) input[((n * g.inChannels() + c) * g.height() + h) * g.width() + w]
+                            double t = (double) input[((n * g.inChannels() + k / kg * cg + c) * g.height() + h) * g.width() + w]
                                     * weight[((k * cg + c) * g.kernelH() + r) * g.kernelW() + s];
                             exact += t;
                             abs += Math.abs(t);

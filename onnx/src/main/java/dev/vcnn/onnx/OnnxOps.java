@@ -314,8 +314,10 @@ final class OnnxOps {
             case "Clip" -> {
                 float lo = opset >= 11 ? scalar(n, a, 1, Float.NEGATIVE_INFINITY) : attrF(n, "min", Float.NEGATIVE_INFINITY);
                 float hi = opset >= 11 ? scalar(n, a, 2, Float.POSITIVE_INFINITY) : attrF(n, "max", Float.POSITIVE_INFINITY);
-                yield one(Ops.unary("clip", f(n, a, 0), x -> Math.min(hi, Math.max(lo, x)),
-                        (x, y) -> x >= lo && x <= hi ? 1 : 0));
+                // PyTorch exports ReLU6 and Hardtanh as Clip: the engine's hardtanh, with their gradient (0 at the
+                // bounds). min > max sets everything to max, as the operator's specification says.
+                yield one(lo <= hi ? Functional.hardtanh(f(n, a, 0), lo, hi)
+                        : Ops.unary("clip", f(n, a, 0), x -> hi, (x, y) -> 0));
             }
             case "HardSigmoid" -> {
                 double al = attrF(n, "alpha", 0.2f);

@@ -377,33 +377,22 @@ public final class Functional {
     }
 
     /**
-     * min(max(x, lo), hi), as {@code nn.Hardtanh(lo, hi)}; {@code nn.ReLU6} is hardtanh(x, 0, 6). The gradient passes
+     * x clamped to [lo, hi] (NaN stays NaN), as {@code nn.Hardtanh(lo, hi)}; {@code nn.ReLU6} is hardtanh(x, 0, 6). The gradient passes
      * where lo &lt; x &lt; hi, as PyTorch's does (0 at the bounds themselves).
      */
     public static Variable hardtanh(Variable x, float lo, float hi) {
         if (!(lo <= hi)) {
             throw Checks.mismatch("hardtanh", "bounds", "lo <= hi", lo + " > " + hi);
         }
+        Kernels k = kernels();
         Tensor xv = x.value();
-        float[] xs = xv.data();
-        int xo = xv.offset();
         Tensor y = Tensor.zeros(x.shape().toArray());
-        float[] ys = y.data();
         int n = y.numel();
         Parallelism par = threads();
-        elementwise(n, par, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                ys[i] = Math.min(hi, Math.max(lo, xs[xo + i]));
-            }
-        });
-        return result(y, "hardtanh", dy -> x.addGradOver(dy, (dst, off) -> elementwise(n, par, (i0, i1) -> {
-            float[] g = dy.data();
-            int go = dy.offset();
-            for (int i = i0; i < i1; i++) {
-                float v = xs[xo + i];
-                dst[off + i] = v > lo && v < hi ? g[go + i] : 0f;
-            }
-        })), x);
+        elementwise(n, par, (i0, i1) -> k.activations().hardtanh(lo, hi, xv.data(), xv.offset() + i0, y.data(), i0, i1 - i0));
+        return result(y, "hardtanh", dy -> x.addGradOver(dy, (dst, off) -> elementwise(n, par, (i0, i1) ->
+                k.activations().hardtanhBackward(lo, hi, xv.data(), xv.offset() + i0, dy.data(), dy.offset() + i0, dst,
+                        off + i0, i1 - i0))), x);
     }
 
     /** x &gt; 0 ? x : slope·x. */

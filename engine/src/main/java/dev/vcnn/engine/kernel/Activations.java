@@ -19,6 +19,13 @@ public interface Activations {
     /** gradIn = x &gt; 0 ? gradOut : slope·gradOut, with x the forward input. */
     void leakyReluBackward(float slope, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n);
 
+    /** out = x &lt; lo ? lo : x &gt; hi ? hi : x (NaN stays NaN), {@code nn.Hardtanh}; ReLU6 is (0, 6). */
+    void hardtanh(float lo, float hi, float[] x, int xOff, float[] out, int outOff, int n);
+
+    /** gradIn = lo &lt; x &lt; hi ? gradOut : 0, with x the forward input (0 at the bounds, as PyTorch's). */
+    void hardtanhBackward(float lo, float hi, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff,
+                          int n);
+
     /** out = exp(x), the shared definition (see the class comment). */
     void exp(float[] x, int xOff, float[] out, int outOff, int n);
 

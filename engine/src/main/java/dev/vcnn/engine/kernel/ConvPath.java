@@ -5,6 +5,8 @@ package dev.vcnn.engine.kernel;
  * Which passes a path serves is in its comment; the rules that choose it are in the SIMD planner.
  */
 public enum ConvPath {
+    /** One input and one output channel per group (depthwise): every pass plane by plane, rows along the lanes. */
+    DEPTHWISE,
     /** Winograd's F(2×2, 3×3): the forward pass, and the input gradient as the transposed layer's forward. */
     WINOGRAD,
     /** Blocks of images copied zero-padded with their rows interleaved, one GEMM per block (small output planes). */

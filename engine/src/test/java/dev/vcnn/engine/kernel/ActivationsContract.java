@@ -81,6 +81,12 @@ public abstract class ActivationsContract {
     }
 
     @Test
+    void hardtanhClampsAndKeepsNaN() {
+        checkUnary((a, x, xo, out, oo, n) -> a.hardtanh(0f, 6f, x, xo, out, oo, n), v -> v < 0 ? 0 : v > 6 ? 6 : v);
+        checkUnary((a, x, xo, out, oo, n) -> a.hardtanh(-1f, 1f, x, xo, out, oo, n), v -> v < -1 ? -1 : v > 1 ? 1 : v);
+    }
+
+    @Test
     void backwardPassesFollowTheirDefinitions() {
         cases().checkAssert(c -> {
             float[] x = inputs(c.seed(), c.xOff(), c.n());
@@ -94,6 +100,13 @@ public abstract class ActivationsContract {
             for (int i = 0; i < c.n(); i++) {
                 float gi = g[c.xOff() + i];
                 assertEquals(Float.floatToIntBits(x[c.xOff() + i] > 0 ? gi : 0.2f * gi), Float.floatToIntBits(out[c.outOff() + i]));
+            }
+            impl().hardtanhBackward(0f, 6f, x, c.xOff(), g, c.xOff(), out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                float v = x[c.xOff() + i];
+                float gi = g[c.xOff() + i];
+                assertEquals(Float.floatToIntBits(v > 0 && v < 6 ? gi : 0f), Float.floatToIntBits(out[c.outOff() + i]),
+                        "hardtanh gradient at x=" + v);
             }
             impl().sigmoidBackward(y, c.xOff(), g, c.xOff(), out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {

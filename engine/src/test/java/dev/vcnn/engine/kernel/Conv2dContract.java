@@ -401,6 +401,65 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * Depthwise layers (one channel per group), every pass plane by plane: MobileNetV2's 3×3 at stride 1 and 2
+     * with rows of several vectors and a tail at every width, a 5×5 at stride 2, and uneven strides, dilations
+     * and padding with a kernel narrower than its stride (input columns no window reaches).
+     */
+    @Test
+    void depthwiseLayersPlaneByPlane() {
+        var mobile = new Conv2dGeometry(2, 24, 14, 37, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 24);
+        var strided = new Conv2dGeometry(2, 5, 15, 35, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5);
+        var five = new Conv2dGeometry(1, 8, 17, 17, 8, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 8);
+        var uneven = new Conv2dGeometry(3, 4, 11, 20, 4, 2, 3, 3, 2, 0, 1, 2, 0, 2, 1, 4);
+        var gaps = new Conv2dGeometry(2, 3, 9, 26, 3, 1, 2, 2, 3, 0, 0, 1, 0, 1, 1, 3);
+        for (var g : List.of(mobile, strided, five, uneven, gaps)) {
+            for (var pass : Pass.values()) {
+                exercises(g, pass, ConvPath.DEPTHWISE, ALL_WIDTHS);
+            }
+        }
+        checkCase(new Case(mobile, true, 81));
+        checkCase(new Case(strided, true, 82));
+        checkCase(new Case(five, false, 83));
+        checkCase(new Case(uneven, true, 84));
+        checkCase(new Case(gaps, true, 85));
+    }
+
+    /**
+     * Depthwise at stride 2 over 8 columns: output vectors run past Q = 3, and their tail lanes land on input
+     * column 7, which no window reaches. An infinite weight must not make a NaN there in the input gradient (a
+     * zero gradOut lane times ∞), nor an infinite input at column 7 reach the outputs or the weight gradient.
+     */
+    @Test
+    void depthwiseTailLanesTouchNothingOutsideTheWindows() {
+        var g = new Conv2dGeometry(1, 3, 5, 8, 3, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3);
+        exercises(g, Pass.INPUT_GRADIENT, ConvPath.DEPTHWISE, ALL_WIDTHS);
+        float[] w = Gens.floats(53, 0, g.weightShape().numel(), 0);
+        w[4] = Float.POSITIVE_INFINITY; // channel 0, tap (1, 1)
+        float[] gOut = Gens.floats(54, 0, g.outputShape().numel(), 0);
+        float[] gIn = new float[g.inputShape().numel()];
+        impl().backwardInput(g, gOut, 0, w, 0, gIn, 0, TWO_THREADS);
+        for (int h = 0; h < g.height(); h++) {
+            assertEquals(0f, gIn[h * g.width() + 7], "gradInput (channel 0, row " + h + ", column 7)");
+        }
+        float[] in = Gens.floats(55, 0, g.inputShape().numel(), 0);
+        for (int h = 0; h < g.height(); h++) {
+            in[(g.height() + h) * g.width() + 7] = Float.POSITIVE_INFINITY; // channel 1
+        }
+        w[4] = 0.5f;
+        float[] out = new float[g.outputShape().numel()];
+        impl().forward(g, in, 0, w, 0, null, 0, out, 0, TWO_THREADS);
+        float[] gW = new float[g.weightShape().numel()];
+        float[] gB = new float[g.outChannels()];
+        impl().backwardWeightAndBias(g, in, 0, gOut, 0, gW, 0, gB, 0, TWO_THREADS);
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(true, Float.isFinite(out[i]), "out[" + i + "] = " + out[i]);
+        }
+        for (int i = 0; i < gW.length; i++) {
+            assertEquals(true, Float.isFinite(gW[i]), "gradWeight[" + i + "] = " + gW[i]);
+        }
+    }
+
+    /**
      * An infinite input reaches exactly the outputs whose window holds it (no 0 × ∞ from a zero weight or
      * padding tap), here through the one-output-channel kernel at 512 bits (im2col at the narrower widths):
      * rows of 24 columns, 5×5, padded by 4.

@@ -105,6 +105,23 @@ public final class ScalarActivations implements Activations {
     }
 
     @Override
+    public void hardtanh(float lo, float hi, float[] x, int xOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            out[outOff + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    @Override
+    public void hardtanhBackward(float lo, float hi, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn,
+                                 int giOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            gradIn[giOff + i] = v > lo && v < hi ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    @Override
     public void exp(float[] x, int xOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
             out[outOff + i] = exp(x[xOff + i]);

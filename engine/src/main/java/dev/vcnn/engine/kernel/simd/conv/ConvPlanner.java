@@ -54,6 +54,10 @@ public final class ConvPlanner {
 
     /** The path of every pass of a layer with geometry {@code g}. */
     public ConvPlan plan(Conv2dGeometry g) {
+        if (depthwise(g)) {
+            return new ConvPlan(ConvPath.DEPTHWISE, ConvPath.DEPTHWISE, false, g.batch() == 0 ? ConvPath.NONE
+                    : ConvPath.DEPTHWISE);
+        }
         ConvPath transposed = inputGradientAsTransposed(g);
         return new ConvPlan(forward(g), transposed != null ? transposed : inputGradientOnGemm(g), transposed != null,
                 weightGradient(g));
@@ -63,6 +67,9 @@ public final class ConvPlanner {
 
     /** The forward path: the first row that holds. */
     ConvPath forward(Conv2dGeometry g) {
+        if (depthwise(g)) {
+            return ConvPath.DEPTHWISE;
+        }
         if (winograd(g)) {
             return ConvPath.WINOGRAD;
         }
@@ -174,7 +181,7 @@ public final class ConvPlanner {
      * 5.3 against 3.2 ms); from {@link #MIN_TRANSPOSED_CHANNELS} on it wins.
      */
     ConvPath inputGradientAsTransposed(Conv2dGeometry g) {
-        if (!g.transposable()) {
+        if (!g.transposable() || depthwise(g)) {
             return null;
         }
         Conv2dGeometry t = g.transposed();
@@ -194,6 +201,9 @@ public final class ConvPlanner {
     ConvPath weightGradient(Conv2dGeometry g) {
         if (g.batch() == 0) {
             return ConvPath.NONE;
+        }
+        if (depthwise(g)) {
+            return ConvPath.DEPTHWISE;
         }
         if (laneChannels(g)) {
             return ConvPath.LANE_CHANNELS;
@@ -285,6 +295,15 @@ public final class ConvPlanner {
     }
 
     // ---- shared ----
+
+    /**
+     * Depthwise: one input and one output channel in each of several groups (MobileNetV2's 3×3 layers). Those
+     * ran one GEMM of M = 1 per channel: 144 channels at 56×56, batch 1, forward 10 GFLOP/s at stride 1 and
+     * 2.6 at stride 2 on one Zen 5 core (FMA peak 209).
+     */
+    static boolean depthwise(Conv2dGeometry g) {
+        return g.groups() >= 2 && g.inChannels() == g.groups() && g.outChannels() == g.groups();
+    }
 
     static boolean stride1(Conv2dGeometry g) {
         return g.strideH() == 1 && g.strideW() == 1;

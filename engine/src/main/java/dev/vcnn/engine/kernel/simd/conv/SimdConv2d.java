@@ -65,6 +65,8 @@ public final class SimdConv2d implements Conv2d {
     private void forward(ConvPath path, Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
                          float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
         switch (path) {
+            case DEPTHWISE -> DepthwiseConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism,
+                    columns);
             case WINOGRAD -> winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             case IMAGE_BLOCKS -> forwardOnImageBlocks(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             case FLAT -> FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
@@ -329,6 +331,10 @@ public final class SimdConv2d implements Conv2d {
     @Override
     public void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
                               float[] gradIn, int giOff, Parallelism parallelism) {
+        if (ConvPlanner.depthwise(g)) {
+            DepthwiseConv2d.backwardInput(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism, columns);
+            return;
+        }
         ConvPath transposed = planner.inputGradientAsTransposed(g);
         if (transposed != null) {
             float[] flipped = gradRows.take(g.outChannels() * g.taps());
@@ -428,7 +434,7 @@ public final class SimdConv2d implements Conv2d {
 
     /**
      * The weight gradient by the path that fits the layer; returns whether that path also wrote the bias
-     * gradient (only the row kernel does, and only when {@code gradBias} is not null).
+     * gradient (the row and depthwise kernels do, when {@code gradBias} is not null).
      */
     private boolean weightGradient(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                    float[] gradWeight, int gwOff, float[] gradBias, int gbOff,
@@ -436,6 +442,11 @@ public final class SimdConv2d implements Conv2d {
         ConvPath path = planner.weightGradient(g);
         switch (path) {
             case NONE -> Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * g.taps(), 0f);
+            case DEPTHWISE -> {
+                DepthwiseConv2d.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gradBias, gbOff,
+                        parallelism, columns);
+                return gradBias != null;
+            }
             case LANE_CHANNELS -> LaneChannelWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight,
                     gwOff, parallelism, gradRows);
             case FLAT -> FlatWeightGradient.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff,

@@ -110,6 +110,36 @@ public final class SimdActivations implements Activations {
     }
 
     @Override
+    public void hardtanh(float lo, float hi, float[] x, int xOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            var v = FloatVector.fromArray(F, x, xOff + i);
+            // Compare and blend rather than max/min: a NaN fails both comparisons and stays.
+            v.blend(lo, v.compare(VectorOperators.LT, lo)).blend(hi, v.compare(VectorOperators.GT, hi))
+                    .intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            out[outOff + i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+
+    @Override
+    public void hardtanhBackward(float lo, float hi, float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn,
+                                 int giOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            var v = FloatVector.fromArray(F, x, xOff + i);
+            var inside = v.compare(VectorOperators.GT, lo).and(v.compare(VectorOperators.LT, hi));
+            FloatVector.zero(F).blend(FloatVector.fromArray(F, gradOut, gOff + i), inside).intoArray(gradIn, giOff + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            gradIn[giOff + i] = v > lo && v < hi ? gradOut[gOff + i] : 0f;
+        }
+    }
+
+    @Override
     public void exp(float[] x, int xOff, float[] out, int outOff, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {

@@ -1,0 +1,344 @@
+package dev.vcnn.engine.kernel.simd.conv;
+
+import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.simd.Scratch;
+import dev.vcnn.engine.kernel.simd.SimdSpecies;
+import dev.vcnn.engine.parallel.Parallelism;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Depthwise convolution (one input and one output channel per group, MobileNet's 3×3 layers): each plane is
+ * its own small filter, so the GEMM paths ran one M = 1 product per channel at 2.6–10 GFLOP/s. Here every
+ * pass works on one zero-padded plane at a time, split into {@code Sw} column phases (phase j holds padded
+ * columns j, j + Sw, j + 2·Sw, …), so that tap (r, s) of the output columns q, q + 1, … is one contiguous
+ * run of phase (s·dw) mod Sw from column q + ⌊s·dw / Sw⌋ at any stride and dilation. Output rows run along
+ * the lanes.
+ *
+ * <ul>
+ *   <li>forward: out = bias + Σ taps in (r, s) order, per vector of one output row;
+ *   <li>input gradient: each gradOut vector is scattered into the phases of a padded gradient plane, then
+ *       copied out of them;
+ *   <li>weight and bias gradients: per channel, over the images in order, a vector partial sum per tap over
+ *       at most {@link #ROWS_PER_PARTIAL} output rows, added into a double total.
+ * </ul>
+ *
+ * Planes (forward, input gradient) and channels (weight gradient) run in parallel, each on one thread with
+ * the same operations whatever the split, so results are bit-identical for any thread count.
+ */
+final class DepthwiseConv2d {
+    private static final VectorSpecies<Float> F = SimdSpecies.F;
+    private static final int L = F.length();
+    /** Output rows whose products a weight-gradient lane sums in float before they go into the double total. */
+    static final int ROWS_PER_PARTIAL = 8;
+
+    private DepthwiseConv2d() {}
+
+    /** The padded plane's layout in phases. */
+    private record Phases(int sw, int rows, int width) {
+        static Phases of(Conv2dGeometry g) {
+            int sw = g.strideW();
+            int paddedWidth = g.width() + g.padLeft() + g.padRight();
+            // Room for whole vectors from the largest tap offset, and every padded column.
+            int width = Math.max(roundUp(g.outWidth(), L) + (g.kernelW() - 1) * g.dilationW() / sw,
+                    (paddedWidth + sw - 1) / sw);
+            return new Phases(sw, g.height() + g.padTop() + g.padBottom(), width);
+        }
+
+        int size() {
+            return sw * rows * width;
+        }
+
+        /** Where tap (r, s) of output (0, 0) starts, for every tap in (r, s) order; output row p adds p·Sh·width. */
+        int[] taps(Conv2dGeometry g) {
+            int[] at = new int[g.kernelH() * g.kernelW()];
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int s = 0; s < g.kernelW(); s++) {
+                    int column = s * g.dilationW();
+                    at[r * g.kernelW() + s] = (column % sw * rows + r * g.dilationH()) * width + column / sw;
+                }
+            }
+            return at;
+        }
+
+        /** Copies input plane {@code plane} into the interior; the padding, never written, stays as it was. */
+        void copyIn(Conv2dGeometry g, float[] in, int plane, float[] x) {
+            int hh = g.height();
+            int ww = g.width();
+            for (int h = 0; h < hh; h++) {
+                int src = plane + h * ww;
+                int row = h + g.padTop();
+                if (sw == 1) {
+                    System.arraycopy(in, src, x, row * width + g.padLeft(), ww);
+                } else {
+                    int phase = g.padLeft() % sw;
+                    int t = g.padLeft() / sw;
+                    for (int w = 0; w < ww; w++) {
+                        x[(phase * rows + row) * width + t] = in[src + w];
+                        if (++phase == sw) {
+                            phase = 0;
+                            t++;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Copies the interior out into plane {@code plane} of {@code out}. */
+        void copyOut(Conv2dGeometry g, float[] x, float[] out, int plane) {
+            int hh = g.height();
+            int ww = g.width();
+            for (int h = 0; h < hh; h++) {
+                int dst = plane + h * ww;
+                int row = h + g.padTop();
+                if (sw == 1) {
+                    System.arraycopy(x, row * width + g.padLeft(), out, dst, ww);
+                } else {
+                    int phase = g.padLeft() % sw;
+                    int t = g.padLeft() / sw;
+                    for (int w = 0; w < ww; w++) {
+                        out[dst + w] = x[(phase * rows + row) * width + t];
+                        if (++phase == sw) {
+                            phase = 0;
+                            t++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
+                        float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
+        var ph = Phases.of(g);
+        int cc = g.inChannels();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int[] taps = ph.taps(g);
+        int rowStep = g.strideH() * ph.width();
+        parallelism.forRange(g.batch() * cc, 1, (i0, i1) -> {
+            float[] x = scratch.take(ph.size());
+            try {
+                java.util.Arrays.fill(x, 0, ph.size(), 0f);
+                for (int i = i0; i < i1; i++) {
+                    int c = i % cc;
+                    ph.copyIn(g, input, inOff + i * g.inPlane(), x);
+                    float b = bias == null ? 0f : bias[bOff + c];
+                    int w0 = wOff + c * taps.length;
+                    int o0 = outOff + i * pp * qq;
+                    int p = 0;
+                    for (; p + 4 <= pp; p += 4) {
+                        int r0 = p * rowStep;
+                        for (int q = 0; q < qq; q += L) {
+                            var bv = FloatVector.broadcast(F, b);
+                            var a0 = bv;
+                            var a1 = bv;
+                            var a2 = bv;
+                            var a3 = bv;
+                            for (int t = 0; t < taps.length; t++) {
+                                var wv = FloatVector.broadcast(F, weight[w0 + t]);
+                                int at = taps[t] + r0 + q;
+                                a0 = FloatVector.fromArray(F, x, at).fma(wv, a0);
+                                a1 = FloatVector.fromArray(F, x, at + rowStep).fma(wv, a1);
+                                a2 = FloatVector.fromArray(F, x, at + 2 * rowStep).fma(wv, a2);
+                                a3 = FloatVector.fromArray(F, x, at + 3 * rowStep).fma(wv, a3);
+                            }
+                            int o = o0 + p * qq + q;
+                            if (q + L <= qq) {
+                                a0.intoArray(out, o);
+                                a1.intoArray(out, o + qq);
+                                a2.intoArray(out, o + 2 * qq);
+                                a3.intoArray(out, o + 3 * qq);
+                            } else {
+                                var m = F.indexInRange(q, qq);
+                                a0.intoArray(out, o, m);
+                                a1.intoArray(out, o + qq, m);
+                                a2.intoArray(out, o + 2 * qq, m);
+                                a3.intoArray(out, o + 3 * qq, m);
+                            }
+                        }
+                    }
+                    for (; p < pp; p++) {
+                        for (int q = 0; q < qq; q += L) {
+                            var acc = FloatVector.broadcast(F, b);
+                            for (int t = 0; t < taps.length; t++) {
+                                acc = FloatVector.fromArray(F, x, taps[t] + p * rowStep + q)
+                                        .fma(FloatVector.broadcast(F, weight[w0 + t]), acc);
+                            }
+                            if (q + L <= qq) {
+                                acc.intoArray(out, o0 + p * qq + q);
+                            } else {
+                                acc.intoArray(out, o0 + p * qq + q, F.indexInRange(q, qq));
+                            }
+                        }
+                    }
+                }
+            } finally {
+                scratch.give(x);
+            }
+        });
+    }
+
+    /**
+     * Taps outermost: each tap's scatter runs over the whole plane before the next one starts, so a load never
+     * waits on the overlapping store of the tap before it (taps one column apart overlap by all but one lane).
+     */
+    static void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff, float[] gradIn,
+                              int giOff, Parallelism parallelism, Scratch scratch) {
+        var ph = Phases.of(g);
+        int cc = g.inChannels();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int[] taps = ph.taps(g);
+        int rowStep = g.strideH() * ph.width();
+        int whole = qq / L * L;
+        VectorMask<Float> tail = F.indexInRange(whole, qq);
+        parallelism.forRange(g.batch() * cc, 1, (i0, i1) -> {
+            float[] x = scratch.take(ph.size());
+            try {
+                for (int i = i0; i < i1; i++) {
+                    int c = i % cc;
+                    java.util.Arrays.fill(x, 0, ph.size(), 0f);
+                    int o0 = goOff + i * pp * qq;
+                    for (int t = 0; t < taps.length; t++) {
+                        var wv = FloatVector.broadcast(F, weight[wOff + c * taps.length + t]);
+                        for (int p = 0; p < pp; p++) {
+                            int at = taps[t] + p * rowStep;
+                            int o = o0 + p * qq;
+                            for (int q = 0; q < whole; q += L) {
+                                FloatVector.fromArray(F, gradOut, o + q)
+                                        .fma(wv, FloatVector.fromArray(F, x, at + q)).intoArray(x, at + q);
+                            }
+                            if (whole < qq) {
+                                // Lanes past Q may be real input columns that no window of this row reaches.
+                                FloatVector.fromArray(F, gradOut, o + whole, tail)
+                                        .fma(wv, FloatVector.fromArray(F, x, at + whole, tail)).intoArray(x, at + whole, tail);
+                            }
+                        }
+                    }
+                    ph.copyOut(g, x, gradIn, giOff + i * g.inPlane());
+                }
+            } finally {
+                scratch.give(x);
+            }
+        });
+    }
+
+    /**
+     * gradWeight (and gradBias when it is not null) for every channel; each channel's sums run over the images
+     * in order on one thread.
+     */
+    static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
+                               float[] gradWeight, int gwOff, float[] gradBias, int gbOff, Parallelism parallelism,
+                               Scratch scratch) {
+        var ph = Phases.of(g);
+        int cc = g.inChannels();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int[] tapAt = ph.taps(g);
+        int taps = tapAt.length;
+        int rowStep = g.strideH() * ph.width();
+        parallelism.forRange(cc, 1, (c0, c1) -> {
+            float[] x = scratch.take(ph.size());
+            double[] total = new double[taps + 1];
+            try {
+                java.util.Arrays.fill(x, 0, ph.size(), 0f);
+                for (int c = c0; c < c1; c++) {
+                    java.util.Arrays.fill(total, 0);
+                    for (int n = 0; n < g.batch(); n++) {
+                        int i = n * cc + c;
+                        ph.copyIn(g, input, inOff + i * g.inPlane(), x);
+                        int o0 = goOff + i * pp * qq;
+                        for (int t = 0; t < taps; t++) {
+                            total[t] += tapSum(x, tapAt[t], rowStep, gradOut, o0, pp, qq);
+                        }
+                        if (gradBias != null) {
+                            total[taps] += planeSum(gradOut, o0, pp, qq);
+                        }
+                    }
+                    for (int t = 0; t < taps; t++) {
+                        gradWeight[gwOff + c * taps + t] = (float) total[t];
+                    }
+                    if (gradBias != null) {
+                        gradBias[gbOff + c] = (float) total[taps];
+                    }
+                }
+            } finally {
+                scratch.give(x);
+            }
+        });
+    }
+
+    /**
+     * Σ over one image's output positions of gradOut · the input under the tap at {@code at}: four rows at a
+     * time, one accumulator each (one chain of FMAs would wait on its own latency).
+     */
+    private static double tapSum(float[] x, int at, int rowStep, float[] gradOut, int o0, int pp, int qq) {
+        int whole = qq / L * L;
+        VectorMask<Float> tail = F.indexInRange(whole, qq);
+        double total = 0;
+        for (int p0 = 0; p0 < pp; p0 += ROWS_PER_PARTIAL) {
+            int p1 = Math.min(pp, p0 + ROWS_PER_PARTIAL);
+            var a0 = FloatVector.zero(F);
+            var a1 = a0;
+            var a2 = a0;
+            var a3 = a0;
+            int p = p0;
+            for (; p + 4 <= p1; p += 4) {
+                int xi = at + p * rowStep;
+                int gi = o0 + p * qq;
+                for (int q = 0; q < whole; q += L) {
+                    a0 = FloatVector.fromArray(F, gradOut, gi + q).fma(FloatVector.fromArray(F, x, xi + q), a0);
+                    a1 = FloatVector.fromArray(F, gradOut, gi + qq + q)
+                            .fma(FloatVector.fromArray(F, x, xi + rowStep + q), a1);
+                    a2 = FloatVector.fromArray(F, gradOut, gi + 2 * qq + q)
+                            .fma(FloatVector.fromArray(F, x, xi + 2 * rowStep + q), a2);
+                    a3 = FloatVector.fromArray(F, gradOut, gi + 3 * qq + q)
+                            .fma(FloatVector.fromArray(F, x, xi + 3 * rowStep + q), a3);
+                }
+            }
+            a0 = a0.add(a1).add(a2.add(a3));
+            for (; p < p1; p++) {
+                int xi = at + p * rowStep;
+                int gi = o0 + p * qq;
+                for (int q = 0; q < whole; q += L) {
+                    a0 = FloatVector.fromArray(F, gradOut, gi + q).fma(FloatVector.fromArray(F, x, xi + q), a0);
+                }
+            }
+            if (whole < qq) {
+                // Masked both ways: an infinite input past Q must not meet a zero.
+                for (p = p0; p < p1; p++) {
+                    a0 = FloatVector.fromArray(F, gradOut, o0 + p * qq + whole, tail)
+                            .fma(FloatVector.fromArray(F, x, at + p * rowStep + whole, tail), a0);
+                }
+            }
+            total += a0.reduceLanes(VectorOperators.ADD);
+        }
+        return total;
+    }
+
+    /** Σ of one gradOut plane, in the same blocks as {@link #tapSum}. */
+    private static double planeSum(float[] gradOut, int o0, int pp, int qq) {
+        double total = 0;
+        for (int p0 = 0; p0 < pp; p0 += ROWS_PER_PARTIAL) {
+            var acc = FloatVector.zero(F);
+            for (int p = p0; p < Math.min(pp, p0 + ROWS_PER_PARTIAL); p++) {
+                int q = 0;
+                for (; q + L <= qq; q += L) {
+                    acc = acc.add(FloatVector.fromArray(F, gradOut, o0 + p * qq + q));
+                }
+                if (q < qq) {
+                    acc = acc.add(FloatVector.fromArray(F, gradOut, o0 + p * qq + q, F.indexInRange(q, qq)));
+                }
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return total;
+    }
+
+    private static int roundUp(int n, int step) {
+        return (n + step - 1) / step * step;
+    }
+}
