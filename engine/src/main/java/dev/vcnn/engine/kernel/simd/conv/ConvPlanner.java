@@ -28,6 +28,8 @@ public final class ConvPlanner {
     static final int MAX_FEW_OUTPUTS = 3;
     /** Fewest input channels for an input gradient as a padded-rows forward pass of the transposed layer. */
     static final int MIN_TRANSPOSED_CHANNELS = 16;
+    /** Fewest Winograd tiles (2×2 outputs each) in one call, over the whole batch. */
+    static final int MIN_WINOGRAD_TILES = 100;
     /** Most output positions per image on the image-block paths: 8×8. */
     static final int BLOCKED_MAX_PLANE = 64;
 
@@ -95,10 +97,14 @@ public final class ConvPlanner {
      * measured level with the image blocks (32 → 64 at 8×8, forward 1.83 against 1.87–1.89 ms), while from
      * 16×16 on they gain (16 → 32: 1.81 against 1.92 ms; VGG 64 → 64 at 56×56, batch 8: 11.3 against 18.6 ms).
      * One 16×16 image takes two chunks for 64 tiles, and VGG11 at batch 1 (64 → 128 at 16×16) measured no
-     * faster than the direct path: the 1.5-column limit.
+     * faster than the direct path: the 1.5-column limit. At least {@link #MIN_WINOGRAD_TILES} tiles per call: the
+     * weights' transform is paid on every call, and one 14×14 image (49 tiles) ran at 56–61 GFLOP/s with 64, 128
+     * and 256 channels against 95–122 on im2col (one Zen 5 core); 20×20 with 48 channels (100 tiles) 134 against
+     * 83; 28×28 (196) level, 56×56 ahead (64 and 128 channels: 163 / 276 against 120 / 154).
      */
     boolean winograd(Conv2dGeometry g) {
         return winograd && WinogradBound.allowed(g) && g.outPlane() > BLOCKED_MAX_PLANE
+                && (long) g.batch() * ((g.outHeight() + 1) / 2) * ((g.outWidth() + 1) / 2) >= MIN_WINOGRAD_TILES
                 && WinogradConv2d.fillsChunks(g, WinogradConv2d.chunk(lanes));
     }
 

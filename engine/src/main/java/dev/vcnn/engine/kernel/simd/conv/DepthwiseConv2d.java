@@ -3,6 +3,7 @@ package dev.vcnn.engine.kernel.simd.conv;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.kernel.simd.SimdSpecies;
+import dev.vcnn.engine.kernel.simd.StridePhases;
 import dev.vcnn.engine.parallel.Parallelism;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -12,10 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Depthwise convolution (one input and one output channel per group, MobileNet's 3×3 layers): each plane is
  * its own small filter, so the GEMM paths ran one M = 1 product per channel at 2.6–10 GFLOP/s. Here every
- * pass works on one zero-padded plane at a time, split into {@code Sw} column phases (phase j holds padded
- * columns j, j + Sw, j + 2·Sw, …), so that tap (r, s) of the output columns q, q + 1, … is one contiguous
- * run of phase (s·dw) mod Sw from column q + ⌊s·dw / Sw⌋ at any stride and dilation. Output rows run along
- * the lanes.
+ * pass works on one zero-padded plane at a time in {@link StridePhases}, so that tap (r, s) of the output
+ * columns q, q + 1, … is one contiguous run at any stride and dilation. Output rows run along the lanes.
  *
  * <ul>
  *   <li>forward: out = bias + Σ taps in (r, s) order, per vector of one output row;
@@ -36,87 +35,30 @@ final class DepthwiseConv2d {
 
     private DepthwiseConv2d() {}
 
-    /** The padded plane's layout in phases. */
-    private record Phases(int sw, int rows, int width) {
-        static Phases of(Conv2dGeometry g) {
-            int sw = g.strideW();
-            int paddedWidth = g.width() + g.padLeft() + g.padRight();
-            // Room for whole vectors from the largest tap offset, and every padded column.
-            int width = Math.max(roundUp(g.outWidth(), L) + (g.kernelW() - 1) * g.dilationW() / sw,
-                    (paddedWidth + sw - 1) / sw);
-            return new Phases(sw, g.height() + g.padTop() + g.padBottom(), width);
-        }
+    /** The layer's padded planes in stride phases. */
+    private static StridePhases phases(Conv2dGeometry g) {
+        return StridePhases.of(g.height(), g.width(), g.padTop(), g.padBottom(), g.padLeft(), g.padRight(), g.strideW(),
+                g.outWidth(), (g.kernelW() - 1) * g.dilationW(), L);
+    }
 
-        int size() {
-            return sw * rows * width;
-        }
-
-        /** Where tap (r, s) of output (0, 0) starts, for every tap in (r, s) order; output row p adds p·Sh·width. */
-        int[] taps(Conv2dGeometry g) {
-            int[] at = new int[g.kernelH() * g.kernelW()];
-            for (int r = 0; r < g.kernelH(); r++) {
-                for (int s = 0; s < g.kernelW(); s++) {
-                    int column = s * g.dilationW();
-                    at[r * g.kernelW() + s] = (column % sw * rows + r * g.dilationH()) * width + column / sw;
-                }
-            }
-            return at;
-        }
-
-        /** Copies input plane {@code plane} into the interior; the padding, never written, stays as it was. */
-        void copyIn(Conv2dGeometry g, float[] in, int plane, float[] x) {
-            int hh = g.height();
-            int ww = g.width();
-            for (int h = 0; h < hh; h++) {
-                int src = plane + h * ww;
-                int row = h + g.padTop();
-                if (sw == 1) {
-                    System.arraycopy(in, src, x, row * width + g.padLeft(), ww);
-                } else {
-                    int phase = g.padLeft() % sw;
-                    int t = g.padLeft() / sw;
-                    for (int w = 0; w < ww; w++) {
-                        x[(phase * rows + row) * width + t] = in[src + w];
-                        if (++phase == sw) {
-                            phase = 0;
-                            t++;
-                        }
-                    }
-                }
+    /** Where tap (r, s) of output (0, 0) starts, for every tap in (r, s) order; output row p adds p·Sh·width. */
+    private static int[] taps(Conv2dGeometry g, StridePhases ph) {
+        int[] at = new int[g.kernelH() * g.kernelW()];
+        for (int r = 0; r < g.kernelH(); r++) {
+            for (int s = 0; s < g.kernelW(); s++) {
+                at[r * g.kernelW() + s] = ph.at(r * g.dilationH(), s * g.dilationW());
             }
         }
-
-        /** Copies the interior out into plane {@code plane} of {@code out}. */
-        void copyOut(Conv2dGeometry g, float[] x, float[] out, int plane) {
-            int hh = g.height();
-            int ww = g.width();
-            for (int h = 0; h < hh; h++) {
-                int dst = plane + h * ww;
-                int row = h + g.padTop();
-                if (sw == 1) {
-                    System.arraycopy(x, row * width + g.padLeft(), out, dst, ww);
-                } else {
-                    int phase = g.padLeft() % sw;
-                    int t = g.padLeft() / sw;
-                    for (int w = 0; w < ww; w++) {
-                        out[dst + w] = x[(phase * rows + row) * width + t];
-                        if (++phase == sw) {
-                            phase = 0;
-                            t++;
-                        }
-                    }
-                }
-            }
-        }
+        return at;
     }
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
                         float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
-        var ph = Phases.of(g);
+        var ph = phases(g);
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] taps = ph.taps(g);
+        int[] taps = taps(g, ph);
         int rowStep = g.strideH() * ph.width();
         parallelism.forRange(g.batch() * cc, 1, (i0, i1) -> {
             float[] x = scratch.take(ph.size());
@@ -124,7 +66,7 @@ final class DepthwiseConv2d {
                 java.util.Arrays.fill(x, 0, ph.size(), 0f);
                 for (int i = i0; i < i1; i++) {
                     int c = i % cc;
-                    ph.copyIn(g, input, inOff + i * g.inPlane(), x);
+                    ph.copyIn(input, inOff + i * g.inPlane(), g.height(), g.width(), x);
                     float b = bias == null ? 0f : bias[bOff + c];
                     int w0 = wOff + c * taps.length;
                     int o0 = outOff + i * pp * qq;
@@ -187,11 +129,11 @@ final class DepthwiseConv2d {
      */
     static void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff, float[] gradIn,
                               int giOff, Parallelism parallelism, Scratch scratch) {
-        var ph = Phases.of(g);
+        var ph = phases(g);
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] taps = ph.taps(g);
+        int[] taps = taps(g, ph);
         int rowStep = g.strideH() * ph.width();
         int whole = qq / L * L;
         VectorMask<Float> tail = F.indexInRange(whole, qq);
@@ -218,7 +160,7 @@ final class DepthwiseConv2d {
                             }
                         }
                     }
-                    ph.copyOut(g, x, gradIn, giOff + i * g.inPlane());
+                    ph.copyOut(x, gradIn, giOff + i * g.inPlane(), g.height(), g.width());
                 }
             } finally {
                 scratch.give(x);
@@ -233,11 +175,11 @@ final class DepthwiseConv2d {
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                float[] gradWeight, int gwOff, float[] gradBias, int gbOff, Parallelism parallelism,
                                Scratch scratch) {
-        var ph = Phases.of(g);
+        var ph = phases(g);
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] tapAt = ph.taps(g);
+        int[] tapAt = taps(g, ph);
         int taps = tapAt.length;
         int rowStep = g.strideH() * ph.width();
         parallelism.forRange(cc, 1, (c0, c1) -> {
@@ -249,7 +191,7 @@ final class DepthwiseConv2d {
                     java.util.Arrays.fill(total, 0);
                     for (int n = 0; n < g.batch(); n++) {
                         int i = n * cc + c;
-                        ph.copyIn(g, input, inOff + i * g.inPlane(), x);
+                        ph.copyIn(input, inOff + i * g.inPlane(), g.height(), g.width(), x);
                         int o0 = goOff + i * pp * qq;
                         for (int t = 0; t < taps; t++) {
                             total[t] += tapSum(x, tapAt[t], rowStep, gradOut, o0, pp, qq);

@@ -9,7 +9,9 @@ import dev.vcnn.engine.kernel.Pool2d;
 import dev.vcnn.engine.kernel.Pool2dGeometry;
 import dev.vcnn.engine.kernel.scalar.ScalarPool2d;
 import dev.vcnn.engine.kernel.simd.Lanes;
+import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.kernel.simd.SimdSpecies;
+import dev.vcnn.engine.kernel.simd.StridePhases;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
@@ -21,11 +23,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link Pool2d} split over planes ((n, c) pairs) on the engine's threads. The 2×2 stride-2 window (the
- * one every classic CNN uses) has vector paths, forward and backward, equal to the reference bit for bit.
- * The other windows run the reference plane loops of {@link ScalarPool2d}.
+ * one every classic CNN uses) has vector paths, forward and backward, equal to the reference bit for bit; the
+ * other max windows' forward has a general vector path, equally exact. The rest runs the reference plane
+ * loops of {@link ScalarPool2d}.
  */
 public final class SimdPool2d implements Pool2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
+    /** Per-thread planes of {@link #maxWindowPlanes}. */
+    private static final Scratch PHASES = new Scratch();
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int L = F.length();
     /** Lanes L/2 … L − 1. */
@@ -52,7 +57,71 @@ public final class SimdPool2d implements Pool2d {
         planes(g, isTwoByTwo(g), in.length - inOff,
                 Math.min(out.length - outOff, indices == null ? Integer.MAX_VALUE : indices.length - idxOff),
                 (a, b) -> max2x2Planes(g, a, b, in, inOff, out, outOff, indices, idxOff),
-                (a, b) -> ScalarPool2d.maxForwardPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff), parallelism);
+                (a, b) -> maxWindowPlanes(g, a, b, in, inOff, out, outOff, indices, idxOff), parallelism);
+    }
+
+    /**
+     * Any other max window (ResNet's 3×3 stride-2 stem pool, 3×3 stride 1, dilations, padding, ceil mode), L outputs
+     * of a row at a time from the plane in {@link StridePhases} (each tap one contiguous load), lanes whose tap
+     * lies outside the input masked off, and the
+     * reference's rule in masks: a lane takes its first tap inside the input, then any later one that is larger
+     * or NaN. Lanes whose window misses the input keep −∞ and index −1, as the reference. ResNet's stem pool
+     * (64 planes, 112×112 → 56×56) ran the scalar reference: a fifth of ResNet-18's batch-1 inference samples.
+     */
+    private static void maxWindowPlanes(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff,
+                                        float[] out, int outOff, int[] indices, int idxOff) {
+        int hh = g.height();
+        int ww = g.width();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int sw = g.strideW();
+        var ph = StridePhases.of(hh, ww, g.padH(), g.padH(), g.padW(), g.padW(), sw, qq, (g.kernelW() - 1) * g.dilationW(), L);
+        int[] columns = new int[L];
+        for (int i = 0; i < L; i++) {
+            columns[i] = i * sw;
+        }
+        var lane = IntVector.fromArray(I, columns, 0);
+        var none = IntVector.broadcast(I, -1);
+        var lowest = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        float[] x = PHASES.take(ph.size());
+        try {
+            for (int plane = plane0; plane < plane1; plane++) {
+                ph.copyIn(in, inOff + plane * hh * ww, hh, ww, x);
+                int o = plane * pp * qq;
+                for (int p = 0; p < pp; p++, o += qq) {
+                    for (int q = 0; q < qq; q += L) {
+                        var rowLanes = F.indexInRange(q, qq);
+                        var best = lowest;
+                        var at = none;
+                        var have = F.maskAll(false);
+                        for (int r = 0; r < g.kernelH(); r++) {
+                            int h = p * g.strideH() - g.padH() + r * g.dilationH();
+                            if (h < 0 || h >= hh) {
+                                continue;
+                            }
+                            for (int s = 0; s < g.kernelW(); s++) {
+                                int column = q * sw + s * g.dilationW();
+                                var w = lane.add(column - g.padW());
+                                var inside = w.compare(VectorOperators.GE, 0).and(w.compare(VectorOperators.LT, ww))
+                                        .cast(F).and(rowLanes);
+                                var v = FloatVector.fromArray(F, x, ph.at(h + g.padH(), column));
+                                var take = inside.and(have.not().or(v.compare(VectorOperators.GT, best))
+                                        .or(v.test(VectorOperators.IS_NAN)));
+                                best = best.blend(v, take);
+                                at = at.blend(w.add(h * ww), take.cast(I));
+                                have = have.or(inside);
+                            }
+                        }
+                        best.intoArray(out, outOff + o + q, rowLanes);
+                        if (indices != null) {
+                            at.intoArray(indices, idxOff + o + q, rowLanes.cast(I));
+                        }
+                    }
+                }
+            }
+        } finally {
+            PHASES.give(x);
+        }
     }
 
     /** Plane range [plane0, plane1) of a pooling pass. */
