@@ -56,13 +56,9 @@ public final class ConvPlanner {
 
     /** The path of every pass of a layer with geometry {@code g}. */
     public ConvPlan plan(Conv2dGeometry g) {
-        if (depthwise(g)) {
-            return new ConvPlan(ConvPath.DEPTHWISE, ConvPath.DEPTHWISE, false, g.batch() == 0 ? ConvPath.NONE
-                    : ConvPath.DEPTHWISE);
-        }
         ConvPath transposed = inputGradientAsTransposed(g);
-        return new ConvPlan(forward(g), transposed != null ? transposed : inputGradientOnGemm(g), transposed != null,
-                weightGradient(g));
+        ConvPath input = depthwise(g) ? ConvPath.DEPTHWISE : transposed != null ? transposed : inputGradientOnGemm(g);
+        return new ConvPlan(forward(g), input, transposed != null, weightGradient(g));
     }
 
     // ---- forward ----

@@ -35,31 +35,33 @@ final class DepthwiseConv2d {
 
     private DepthwiseConv2d() {}
 
-    /** The layer's padded planes in stride phases. */
-    private static StridePhases phases(Conv2dGeometry g) {
-        return StridePhases.of(g.height(), g.width(), g.padTop(), g.padBottom(), g.padLeft(), g.padRight(), g.strideW(),
-                g.outWidth(), (g.kernelW() - 1) * g.dilationW(), L);
-    }
-
-    /** Where tap (r, s) of output (0, 0) starts, for every tap in (r, s) order; output row p adds p·Sh·width. */
-    private static int[] taps(Conv2dGeometry g, StridePhases ph) {
-        int[] at = new int[g.kernelH() * g.kernelW()];
-        for (int r = 0; r < g.kernelH(); r++) {
-            for (int s = 0; s < g.kernelW(); s++) {
-                at[r * g.kernelW() + s] = ph.at(r * g.dilationH(), s * g.dilationW());
+    /**
+     * What every pass reads a layer's planes by: the padded plane in stride phases, where each tap (r, s) of output
+     * (0, 0) starts (taps in (r, s) order) and the step from one output row to the next.
+     */
+    private record Layout(StridePhases ph, int[] taps, int rowStep) {
+        static Layout of(Conv2dGeometry g) {
+            var ph = StridePhases.of(g.height(), g.width(), g.padTop(), g.padBottom(), g.padLeft(), g.padRight(),
+                    g.strideW(), g.outWidth(), (g.kernelW() - 1) * g.dilationW(), L);
+            int[] taps = new int[g.kernelH() * g.kernelW()];
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int s = 0; s < g.kernelW(); s++) {
+                    taps[r * g.kernelW() + s] = ph.at(r * g.dilationH(), s * g.dilationW());
+                }
             }
+            return new Layout(ph, taps, g.strideH() * ph.width());
         }
-        return at;
     }
 
     static void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
                         float[] out, int outOff, Parallelism parallelism, Scratch scratch) {
-        var ph = phases(g);
+        var layout = Layout.of(g);
+        var ph = layout.ph();
+        int[] taps = layout.taps();
+        int rowStep = layout.rowStep();
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] taps = taps(g, ph);
-        int rowStep = g.strideH() * ph.width();
         parallelism.forRange(g.batch() * cc, 1, (i0, i1) -> {
             float[] x = scratch.take(ph.size());
             try {
@@ -129,12 +131,13 @@ final class DepthwiseConv2d {
      */
     static void backwardInput(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff, float[] gradIn,
                               int giOff, Parallelism parallelism, Scratch scratch) {
-        var ph = phases(g);
+        var layout = Layout.of(g);
+        var ph = layout.ph();
+        int[] taps = layout.taps();
+        int rowStep = layout.rowStep();
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] taps = taps(g, ph);
-        int rowStep = g.strideH() * ph.width();
         int whole = qq / L * L;
         VectorMask<Float> tail = F.indexInRange(whole, qq);
         parallelism.forRange(g.batch() * cc, 1, (i0, i1) -> {
@@ -175,13 +178,14 @@ final class DepthwiseConv2d {
     static void backwardWeight(Conv2dGeometry g, float[] input, int inOff, float[] gradOut, int goOff,
                                float[] gradWeight, int gwOff, float[] gradBias, int gbOff, Parallelism parallelism,
                                Scratch scratch) {
-        var ph = phases(g);
+        var layout = Layout.of(g);
+        var ph = layout.ph();
+        int[] tapAt = layout.taps();
+        int taps = tapAt.length;
+        int rowStep = layout.rowStep();
         int cc = g.inChannels();
         int pp = g.outHeight();
         int qq = g.outWidth();
-        int[] tapAt = taps(g, ph);
-        int taps = tapAt.length;
-        int rowStep = g.strideH() * ph.width();
         parallelism.forRange(cc, 1, (c0, c1) -> {
             float[] x = scratch.take(ph.size());
             double[] total = new double[taps + 1];

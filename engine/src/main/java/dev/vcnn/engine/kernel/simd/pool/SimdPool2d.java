@@ -80,6 +80,11 @@ public final class SimdPool2d implements Pool2d {
         for (int i = 0; i < L; i++) {
             columns[i] = i * sw;
         }
+        // Where column tap s of output (row 0, column 0) lies; output column q adds q, padded row h adds h·width.
+        int[] tapAt = new int[g.kernelW()];
+        for (int s = 0; s < tapAt.length; s++) {
+            tapAt[s] = ph.at(0, s * g.dilationW());
+        }
         var lane = IntVector.fromArray(I, columns, 0);
         var none = IntVector.broadcast(I, -1);
         var lowest = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -99,12 +104,12 @@ public final class SimdPool2d implements Pool2d {
                             if (h < 0 || h >= hh) {
                                 continue;
                             }
+                            int row = (h + g.padH()) * ph.width() + q;
                             for (int s = 0; s < g.kernelW(); s++) {
-                                int column = q * sw + s * g.dilationW();
-                                var w = lane.add(column - g.padW());
+                                var w = lane.add(q * sw + s * g.dilationW() - g.padW());
                                 var inside = w.compare(VectorOperators.GE, 0).and(w.compare(VectorOperators.LT, ww))
                                         .cast(F).and(rowLanes);
-                                var v = FloatVector.fromArray(F, x, ph.at(h + g.padH(), column));
+                                var v = FloatVector.fromArray(F, x, tapAt[s] + row);
                                 var take = inside.and(have.not().or(v.compare(VectorOperators.GT, best))
                                         .or(v.test(VectorOperators.IS_NAN)));
                                 best = best.blend(v, take);
