@@ -40,6 +40,14 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output folder (default: experiments/NAME-DATASET)")
     Path out;
 
+    @Option(names = "--backbone", paramLabel = "RUN_DIR", description = "transfer: take the backbone from this run "
+            + "(a vcnn run or one made by 'vcnn onnx import') instead of pretraining LeNet-5 on classes 0-4")
+    Path backbone;
+
+    @Option(names = "--classes", split = ",", paramLabel = "I,J,...", description = "transfer: the classes the new head "
+            + "learns (default: 5-9 after the pretraining; every class with --backbone)")
+    java.util.List<Integer> classes;
+
     @Override
     public Integer call() throws Exception {
         Usage.require(spec, Experiments.NAMES.contains(name), "NAME must be one of " + Experiments.NAMES + " but was '" + name + "'");
@@ -48,8 +56,13 @@ final class ExperimentCommand implements Callable<Integer> {
         Usage.syntheticSize(spec, syntheticSize);
         int t = Usage.threads(spec, threads);
         Path dir = out != null ? out : Path.of("experiments", name + "-" + dataset);
+        Usage.require(spec, (backbone == null && classes == null) || name.equals("transfer"),
+                "--backbone and --classes belong to the transfer experiment, not '" + name + "'");
+        Usage.require(spec, classes == null || classes.size() >= 2, "--classes must name at least two classes but named " + classes);
+        Usage.require(spec, backbone == null || java.nio.file.Files.isDirectory(backbone),
+                "--backbone must name a run directory but " + backbone + " is not a directory");
         var options = new Experiments.Options(dataset, dataDir == null ? null : dataDir.toString(), epochs, seed, syntheticSize[0],
-                syntheticSize[1], t);
+                syntheticSize[1], t, backbone == null ? null : backbone.toString(), classes);
         Path report = new Experiments(options, dir, System.out).run(name);
         System.out.println("report: " + report);
         return 0;

@@ -80,6 +80,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "transfer learning: freeze the model of this finished run and train a new linear head on --dataset")
     Path backbone;
 
+    @Option(names = "--unfreeze", paramLabel = "N", description = "with --backbone: also fine-tune the backbone's last N "
+            + "weight layers (convolution, batch norm or linear layers; in an imported ONNX graph, the nodes that take "
+            + "weights), counted back from the head. Batch norm keeps its running statistics. (default: 0, the head alone)")
+    Integer unfreeze;
+
     @Option(names = "--init", description = "weight initialisation: default (PyTorch's per layer), zeros, constant, uniform, "
             + "normal, xavier or kaiming")
     String init;
@@ -146,6 +151,7 @@ final class TrainCommand implements Callable<Integer> {
                     java.util.Map.entry("--augment", TrainConfig::augment),
                     java.util.Map.entry("--seed", TrainConfig::seed),
                     java.util.Map.entry("--backbone", TrainConfig::backbone),
+                    java.util.Map.entry("--unfreeze", TrainConfig::unfreeze),
                     java.util.Map.entry("--init", TrainConfig::init),
                     java.util.Map.entry("--classes", TrainConfig::classSubset),
                     java.util.Map.entry("--synthetic-size", c -> c.syntheticTrain() + "," + c.syntheticTest()));
@@ -216,6 +222,11 @@ final class TrainCommand implements Callable<Integer> {
         if (syntheticSize != null) {
             Usage.syntheticSize(spec, syntheticSize);
             c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
+        }
+        if (unfreeze != null) {
+            require(backbone != null, "--unfreeze needs --backbone (it fine-tunes the backbone's last layers)");
+            require(unfreeze >= 0, "--unfreeze must be >= 0 but was " + unfreeze);
+            c = c.toBuilder().unfreeze(unfreeze).build();
         }
         return c;
     }

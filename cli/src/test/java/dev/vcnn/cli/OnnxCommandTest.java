@@ -57,6 +57,25 @@ class OnnxCommandTest {
         var after = SafeTensors.read(head.resolve("model.safetensors"));
         String conv = before.keySet().stream().filter(k -> k.endsWith("weight")).findFirst().orElseThrow();
         assertArrayEquals(before.get(conv).toArray(), after.get("backbone." + conv).toArray(), "the backbone is frozen");
+
+        // Fine-tuning the imported graph's last weight layer (LeNet-5's 120→84 linear layer) with the head.
+        Path last = dir.resolve("last");
+        CliRun unfrozen = ok("train", "--backbone", imported.toString(), "--unfreeze", "1", "--classes", "5,6,7,8,9",
+                "--epochs", "1", "--synthetic-size", "2000,400", "--threads", "2", "--out", last.toString());
+        assertTrue(unfrozen.out().contains("(frozen but its last 1 weight layers, from "), unfrozen.out());
+        var tunedLast = SafeTensors.read(last.resolve("model.safetensors"));
+        var moved = before.keySet().stream().filter(k -> tunedLast.containsKey("backbone." + k))
+                .filter(k -> !java.util.Arrays.equals(before.get(k).toArray(),
+                tunedLast.get("backbone." + k).toArray())).sorted().toList();
+        assertEquals(2, moved.size(), "the last layer's weight and bias move, nothing else: " + moved);
+        assertTrue(before.get(moved.get(0)).shape().numel() + before.get(moved.get(1)).shape().numel() == 120 * 84 + 84,
+                moved.toString());
+        CliRun tooMany = CliRun.of("train", "--backbone", imported.toString(), "--unfreeze", "5", "--synthetic-size",
+                "200,100", "--out", dir.resolve("too-many").toString());
+        assertEquals(1, tooMany.exit());
+        assertTrue(tooMany.err().contains("backbone's 4 weight layers but was 5"), tooMany.err());
+        CliRun alone = CliRun.of("train", "--unfreeze", "1", "--out", dir.resolve("alone").toString());
+        assertTrue(alone.exit() != 0 && alone.err().contains("--unfreeze needs --backbone"), alone.err());
         Path tuned = dir.resolve("tuned.onnx");
         ok("onnx", "export", "--run", head.toString(), "--out", tuned.toString());
         Path again = dir.resolve("again");

@@ -12,15 +12,27 @@ import java.util.random.RandomGenerator;
 /**
  * Transfer learning: a trained model's feature part ({@code backbone}, frozen and always in eval mode,
  * so its batch-norm statistics stay those it was trained with) under a new linear {@code head} for
- * another number of classes. Only the head's parameters require gradients, so optimizers train only it.
+ * another number of classes. Only the head's parameters require gradients, so optimizers train only it, unless
+ * fine-tuning leaves the backbone's last weight layers trainable too.
  * The feature part of a {@link Vgg} is {@code features} + {@code avgpool}; of a {@link Sequential}
- * everything before its last linear layer.
+ * everything before its last linear layer. The backbone stays in eval mode all the same, so batch norm normalises with its running statistics and only its scale
+ * and shift learn (as a frozen-statistics batch norm does in detection fine-tuning).
  */
 public final class TransferModel extends Module {
     private final Module backbone;
     private final Linear head;
 
     public TransferModel(Module trained, int classes, RandomGenerator rng) {
+        this(trained, classes, 0, rng);
+    }
+
+    /**
+     * A new head on a trained model's features, with the backbone's last {@code unfreeze} weight layers (see
+     * {@link Module#parameterGroups()}) left trainable, as fine-tuning the top of a network does.
+     *
+     * @throws IllegalArgumentException when the backbone has fewer weight layers than {@code unfreeze}
+     */
+    public TransferModel(Module trained, int classes, int unfreeze, RandomGenerator rng) {
         Module features;
         int width;
         if (trained instanceof Vgg v) {
@@ -50,6 +62,12 @@ public final class TransferModel extends Module {
         this.head = registerModule("head", new Linear(width, classes, rng));
         backbone.freeze();
         backbone.eval();
+        List<List<Variable>> layers = backbone.parameterGroups();
+        if (unfreeze < 0 || unfreeze > layers.size()) {
+            throw new IllegalArgumentException("transfer: unfreeze must be between 0 and the backbone's " + layers.size()
+                    + " weight layers but was " + unfreeze + " (backbone " + trained.typeName() + ")");
+        }
+        layers.subList(layers.size() - unfreeze, layers.size()).forEach(g -> g.forEach(p -> p.requiresGrad(true)));
     }
 
     public Module backbone() {

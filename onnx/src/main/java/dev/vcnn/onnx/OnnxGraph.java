@@ -189,6 +189,29 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
         this.seed = seed;
     }
 
+    /**
+     * The parameters grouped by the node that first takes them (a Conv's weight and bias, a Gemm's, a batch norm's
+     * scale and shift), in the order the nodes run.
+     */
+    @Override
+    public List<List<Variable>> parameterGroups() {
+        List<List<Variable>> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (OnnxModel.Node n : order) {
+            List<Variable> group = new ArrayList<>();
+            for (String in : n.inputs()) {
+                Variable p = parameters.get(in);
+                if (p != null && seen.add(in)) {
+                    group.add(p);
+                }
+            }
+            if (!group.isEmpty()) {
+                out.add(List.copyOf(group));
+            }
+        }
+        return out;
+    }
+
     /** Freezes every parameter whose name starts with {@code prefix}; returns how many. */
     public int freeze(String prefix) {
         int n = 0;

@@ -78,4 +78,31 @@ class FineTuneTest {
         assertArrayEquals(y.toArray(), Autograd.noGrad(() -> fresh.forward(Variable.constant(x))).value().toArray(), 0f);
         assertEquals(g.stateDict().keySet(), fresh.stateDict().keySet());
     }
+
+    /**
+     * An imported graph's weight layers are its nodes that take weights, in the order they run; a transfer model
+     * on it with the last two left trainable trains exactly those and its head.
+     */
+    @Test
+    void theLastWeightLayersOfAnImportedBackboneUnfreeze() throws Exception {
+        OnnxGraph g = mobilenet();
+        java.util.List<java.util.List<Variable>> groups = g.parameterGroups();
+        assertEquals(g.parameters().size(), groups.stream().mapToInt(java.util.List::size).sum(), "each parameter once");
+        var names = new java.util.IdentityHashMap<Variable, String>();
+        g.namedParameters().forEach((k, v) -> names.put(v, k));
+        assertEquals(java.util.List.of("classifier.1.weight", "classifier.1.bias"),
+                groups.getLast().stream().map(names::get).toList(), "the classifier runs last");
+        // The first group is the stem convolution: its weight is the first parameter any node takes.
+        assertEquals(4, groups.getFirst().getFirst().shape().rank());
+
+        var t = new dev.vcnn.models.TransferModel(g, 3, 2, new java.util.Random(1));
+        var features = t.backbone().parameterGroups();
+        var trainable = t.parameters().stream().filter(Variable::requiresGrad).toList();
+        var expected = new java.util.ArrayList<Variable>();
+        features.subList(features.size() - 2, features.size()).forEach(expected::addAll);
+        expected.addAll(t.head().parameters());
+        assertEquals(expected.size(), trainable.size());
+        assertEquals(new java.util.HashSet<>(expected), new java.util.HashSet<>(trainable),
+                "the last two backbone layers and the head");
+    }
 }

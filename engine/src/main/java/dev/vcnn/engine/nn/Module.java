@@ -146,6 +146,21 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * The parameters grouped by the layer that owns them (a module with parameters of its own: a convolution,
+     * batch norm or linear layer), in the order the layers were registered, which for the library's models is
+     * the order they run. Transfer learning unfreezes the last groups.
+     */
+    public List<List<Variable>> parameterGroups() {
+        List<List<Variable>> out = new ArrayList<>();
+        visit("", (prefix, m) -> {
+            if (!m.parameters.isEmpty()) {
+                out.add(List.copyOf(m.parameters.values()));
+            }
+        });
+        return out;
+    }
+
     /** Drops every parameter's gradient. */
     public void zeroGrad() {
         parameters().forEach(Variable::zeroGrad);

@@ -40,9 +40,21 @@ public final class Experiments {
      * @param syntheticTrain synthetic training images
      * @param syntheticTest synthetic test images
      * @param threads threads per run
+     * @param backbone transfer: a finished or imported run to take the backbone from, in place of pretraining one; or null
+     * @param classes transfer: the target classes (default 5–9 after pretraining on 0–4, every class with a backbone)
      */
     public record Options(String dataset, String dataDir, Integer epochs, long seed, int syntheticTrain, int syntheticTest,
-                          int threads) {}
+                          int threads, String backbone, List<Integer> classes) {
+        public Options {
+            classes = classes == null ? null : List.copyOf(classes);
+        }
+
+        /** No backbone run and every class (transfer's defaults). */
+        public Options(String dataset, String dataDir, Integer epochs, long seed, int syntheticTrain, int syntheticTest,
+                       int threads) {
+            this(dataset, dataDir, epochs, seed, syntheticTrain, syntheticTest, threads, null, null);
+        }
+    }
 
     /** One finished (or diverged) run of an experiment. */
     private record Run(String name, Path dir, TrainConfig config, JsonObject metrics, Evaluation test, String failure) {
@@ -197,26 +209,51 @@ public final class Experiments {
 
     // ---- transfer -----------------------------------------------------------------------------------
 
+    /** The backbone's last weight layers the fine-tuning run of {@code transfer} trains with its head. */
+    static final int FINE_TUNE_LAYERS = 2;
+
     private Path transfer() throws IOException {
         int epochs = epochs(3);
-        List<Integer> first = IntStream.range(0, 5).boxed().toList();
-        List<Integer> second = IntStream.range(5, 10).boxed().toList();
-        console.printf("transfer: lenet5 pretrained on classes 0-4, new head on 5-9 vs from scratch, %d epochs each%n", epochs);
-        // The backbone gets twice the target budget, with the same optimizer as the target runs.
-        Run pre = train("pretrain-0-4", recipe("lenet5").classSubset(first).optimizer("adam", 1e-3f).momentum(0f).weightDecay(0f)
-                .schedule("none", 0).augment(false).epochs(2 * epochs).build());
-        if (pre.failure() != null) {
-            throw new IllegalStateException("transfer: the pretraining run must finish but " + pre.failure());
+        Run pre = null;
+        String backbone = options.backbone();
+        TrainConfig backboneConfig;
+        List<Integer> classes;
+        String scratchModel;
+        if (backbone == null) {
+            List<Integer> first = IntStream.range(0, 5).boxed().toList();
+            classes = options.classes() != null ? options.classes() : IntStream.range(5, 10).boxed().toList();
+            scratchModel = "lenet5";
+            console.printf("transfer: lenet5 pretrained on classes 0-4; on %s a new head, the head and the last %d layers, "
+                    + "and a model from scratch, %d epochs each%n", classes, FINE_TUNE_LAYERS, epochs);
+            // The backbone gets twice the target budget, with the same optimizer as the target runs.
+            pre = train("pretrain-0-4", recipe("lenet5").classSubset(first).optimizer("adam", 1e-3f).momentum(0f).weightDecay(0f)
+                    .schedule("none", 0).augment(false).epochs(2 * epochs).build());
+            if (pre.failure() != null) {
+                throw new IllegalStateException("transfer: the pretraining run must finish but " + pre.failure());
+            }
+            backbone = pre.dir().toString();
+            backboneConfig = pre.config();
+        } else {
+            backboneConfig = dev.vcnn.models.train.TrainedRun.config(Path.of(backbone));
+            classes = options.classes();
+            scratchModel = !backboneConfig.model().equals(Models.IMPORTED) ? backboneConfig.model()
+                    : backboneConfig.channels() == 1 ? "lenet5" : "cifar-cnn";
+            console.printf("transfer: the model of %s; on %s a new head, the head and the last %d layers, and %s from "
+                    + "scratch, %d epochs each%n", backbone, classes == null ? "every class" : classes, FINE_TUNE_LAYERS,
+                    scratchModel, epochs);
         }
-        // Head and scratch model see the same images in the same order with the same optimizer.
-        TrainConfig target = recipe("lenet5").classSubset(second).optimizer("adam", 1e-3f).momentum(0f).weightDecay(0f)
-                .schedule("none", 0).augment(false).epochs(epochs).build();
-        TrainConfig head = target.withBackbone(pre.dir().toString(), pre.config().model(), pre.config().channels(),
-                pre.config().size());
-        Run frozen = train("frozen-backbone-5-9", head);
-        Run scratch = train("scratch-5-9", target);
-        List<Run> runs = List.of(frozen, scratch);
-        Images.writePng(Charts.lines("classes 5-9: validation accuracy", "images seen", "accuracy (%)", runs.stream().map(r -> {
+        // Every target run sees the same images in the same order with the same optimizer.
+        TrainConfig.Builder target = recipe(scratchModel).classSubset(classes).optimizer("adam", 1e-3f).momentum(0f)
+                .weightDecay(0f).schedule("none", 0).augment(false).epochs(epochs);
+        TrainConfig head = target.build().withBackbone(backbone, backboneConfig.model(), backboneConfig.channels(),
+                backboneConfig.size());
+        String suffix = classes == null ? "" : "-" + classes.getFirst() + "-" + classes.getLast();
+        Run frozen = train("frozen-backbone" + suffix, head);
+        Run tuned = train("fine-tune-last-" + FINE_TUNE_LAYERS + suffix, head.toBuilder().unfreeze(FINE_TUNE_LAYERS).build());
+        Run scratch = train("scratch" + suffix, target.build());
+        List<Run> runs = List.of(frozen, tuned, scratch);
+        String on = classes == null ? "every class" : "classes " + classes;
+        Images.writePng(Charts.lines(on + ": validation accuracy", "images seen", "accuracy (%)", runs.stream().map(r -> {
             double[][] a = r.epochs("val_accuracy");
             int n = a[0].length;
             double[] seen = new double[n];
@@ -227,34 +264,44 @@ public final class Experiments {
             }
             return new Charts.Line(r.name(), seen, pct);
         }).toList(), false, org.knowm.xchart.style.Styler.LegendPosition.InsideSE, null), out.resolve("accuracy.png"));
-        Images.writePng(Charts.lines("classes 5-9: training loss", "images seen", "training loss (log scale)",
+        Images.writePng(Charts.lines(on + ": training loss", "images seen", "training loss (log scale)",
                 runs.stream().map(r -> new Charts.Line(r.name(), r.steps()[0], r.steps()[1])).toList(), true),
                 out.resolve("loss.png"));
-        var md = new StringBuilder(header("Transfer learning",
-                "LeNet-5 is trained on classes " + first + " (`pretrain-0-4`, Adam 1e-3, " + 2 * epochs + " epochs). Its layers up to the last linear one are then "
-                        + "frozen and a new linear head is trained on classes " + second + " (`frozen-backbone-5-9`), against "
-                        + "the same network trained from scratch on classes " + second + " (`scratch-5-9`) with the same "
-                        + "optimizer (Adam 1e-3), data order and budget of images seen."));
+        String source = pre != null
+                ? "LeNet-5 is trained on classes " + pre.config().classSubset() + " (`pretrain-0-4`, Adam 1e-3, " + 2 * epochs
+                        + " epochs) and serves as the backbone."
+                : "The backbone is the " + backboneConfig.model() + " model of the run `" + backbone + "`.";
+        var md = new StringBuilder(header("Transfer learning", source + " Its layers up to the last linear one are "
+                + "frozen and a new linear head is trained on " + on + " (`" + frozen.name() + "`); the same, with the "
+                + "backbone's last " + FINE_TUNE_LAYERS + " weight layers trained too (`" + tuned.name() + "`); against "
+                + scratchModel + " trained from scratch on " + on + " (`" + scratch.name() + "`) with the same "
+                + "optimizer (Adam 1e-3), data order and budget of images seen."));
         md.append("![validation accuracy](accuracy.png)\n\n![training loss](loss.png)\n\n");
         md.append("| run | classes | trainable parameters | images seen | test accuracy | seconds |\n|---|---|---|---|---|---|\n");
-        for (Run r : List.of(pre, frozen, scratch)) {
+        List<Run> table = new ArrayList<>();
+        if (pre != null) {
+            table.add(pre);
+        }
+        table.addAll(runs);
+        for (Run r : table) {
             md.append(String.format(Locale.ROOT, "| `%s` | %s | %,d | %,d | %s | %.1f |%n", rel(r, ""),
-                    r.config().classSubset(), r.count("trainable_parameters"), r.count("train_images") * r.config().epochs(), r.accuracy(),
+                    r.config().classSubset() == null ? "all" : r.config().classSubset(), r.count("trainable_parameters"),
+                    r.count("train_images") * r.config().epochs(), r.accuracy(),
                     r.metrics().has("wall_seconds") ? r.metrics().get("wall_seconds").getAsDouble() : Double.NaN));
         }
-        double[][] fa = frozen.epochs("val_accuracy");
-        double[][] sa = scratch.epochs("val_accuracy");
-        if (fa[1].length > 0 && sa[1].length > 0) {
-            md.append(String.format(Locale.ROOT, "%nValidation accuracy after the first epoch (%,.0f images): frozen backbone "
-                    + "%.2f%%, from scratch %.2f%%; after the last: %.2f%% and %.2f%%. The head trains %,d parameters instead "
-                    + "of %,d.%n", (double) frozen.count("train_images"), 100 * fa[1][0], 100 * sa[1][0], 100 * fa[1][fa[1].length - 1],
-                    100 * sa[1][sa[1].length - 1], frozen.count("trainable_parameters"), scratch.count("trainable_parameters")));
+        md.append(String.format(Locale.ROOT, "%nValidation accuracy after the first epoch and after the last:%n%n"));
+        for (Run r : runs) {
+            double[][] a = r.epochs("val_accuracy");
+            if (a[1].length > 0) {
+                md.append(String.format(Locale.ROOT, "- `%s`: %.2f%% and %.2f%% (%,d trainable parameters)%n", r.name(),
+                        100 * a[1][0], 100 * a[1][a[1].length - 1], r.count("trainable_parameters")));
+            }
         }
-        md.append("\nWhat to look for: a frozen backbone is only as good as the features it learned on the first classes "
+        md.append("\nWhat to look for: a frozen backbone is only as good as the features it learned on the first task "
                 + "are for the second, and its head cannot change them; in exchange each step trains a small fraction of the "
-                + "parameters and is cheaper (compare the seconds). Training from scratch adapts every layer to the new "
-                + "classes; with enough images it passes the frozen backbone, and the gap shrinks the fewer images the "
-                + "target task has.\n");
+                + "parameters and is cheaper (compare the seconds). Fine-tuning the last layers lets the top features adapt "
+                + "at a little more cost. Training from scratch adapts every layer to the new classes; with enough images "
+                + "it passes the frozen backbone, and the gap shrinks the fewer images the target task has.\n");
         return write(md.toString());
     }
 

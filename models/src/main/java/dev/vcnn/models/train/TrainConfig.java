@@ -29,13 +29,18 @@ import java.util.List;
  * @param backbone a finished run whose model, frozen, feeds a new linear head (transfer learning); or null
  * @param init weight initialisation, one of {@link Models#INITS}
  * @param classSubset the dataset's classes to use, relabelled 0..k−1 in this order; or null for all
+ * @param unfreeze with a backbone, how many of its last weight layers train with the head (0: the head alone)
  */
 public record TrainConfig(String model, String dataset, String dataDir, int channels, int size, int epochs, int batchSize,
                           String optimizer, float lr, float momentum, float weightDecay, String schedule, int warmupEpochs,
                           boolean augment, long seed, double valFraction, int syntheticTrain, int syntheticTest,
-                          String backbone, String init, List<Integer> classSubset) {
+                          String backbone, String init, List<Integer> classSubset, int unfreeze) {
 
     public TrainConfig {
+        if (unfreeze < 0 || (unfreeze > 0 && backbone == null)) {
+            throw new IllegalArgumentException("unfreeze must be 0, or >= 0 with a backbone, but was " + unfreeze
+                    + (backbone == null ? " without a backbone" : ""));
+        }
         if (!Models.INITS.contains(init)) {
             throw new IllegalArgumentException("init must be one of " + Models.INITS + " but was '" + init + "'");
         }
@@ -144,6 +149,7 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
         private String backbone;
         private String init = "default";
         private List<Integer> classSubset;
+        private int unfreeze;
 
         public Builder(String model, String dataset, int channels, int size) {
             this.model = model;
@@ -171,6 +177,7 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             backbone = c.backbone;
             init = c.init;
             classSubset = c.classSubset;
+            unfreeze = c.unfreeze;
         }
 
         public Builder dataset(String v) {
@@ -248,10 +255,16 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             return this;
         }
 
+        /** With a backbone: how many of its last weight layers train with the new head. */
+        public Builder unfreeze(int v) {
+            unfreeze = v;
+            return this;
+        }
+
         public TrainConfig build() {
             return new TrainConfig(model, dataset, dataDir, channels, size, epochs, batchSize, optimizer, lr, momentum,
                     weightDecay, schedule, warmupEpochs, augment, seed, valFraction, syntheticTrain, syntheticTest, backbone,
-                    init, classSubset);
+                    init, classSubset, unfreeze);
         }
     }
 
@@ -287,6 +300,9 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
             classSubset.forEach(a::add);
             o.add("class_subset", a);
         }
+        if (unfreeze > 0) {
+            o.addProperty("unfreeze", unfreeze);
+        }
         return o;
     }
 
@@ -306,7 +322,8 @@ public record TrainConfig(String model, String dataset, String dataDir, int chan
                     o.get("synthetic_train").getAsInt(), o.get("synthetic_test").getAsInt(),
                     o.has("backbone") ? o.get("backbone").getAsString() : null,
                     o.has("init") ? o.get("init").getAsString() : "default",
-                    o.has("class_subset") ? o.getAsJsonArray("class_subset").asList().stream().map(e -> e.getAsInt()).toList() : null);
+                    o.has("class_subset") ? o.getAsJsonArray("class_subset").asList().stream().map(e -> e.getAsInt()).toList() : null,
+                    o.has("unfreeze") ? o.get("unfreeze").getAsInt() : 0);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("config: every field must be present and well typed but "
                     + (e.getMessage() == null ? "a field is missing" : e.getMessage()) + " (file=" + where + ")");

@@ -100,7 +100,7 @@ public final class Trainer {
             return m;
         }
         Module trained = TrainedRun.open(Path.of(c.backbone())).model();
-        return new dev.vcnn.models.TransferModel(trained, classes, new SplitMix64(c.seed()));
+        return new dev.vcnn.models.TransferModel(trained, classes, c.unfreeze(), new SplitMix64(c.seed()));
     }
 
     private Augment augment() {
@@ -180,7 +180,8 @@ public final class Trainer {
         cfg.add("classes", cls);
         JsonFiles.write(runDir.resolve(CONFIG), cfg);
         out.printf("%s%s on %s: %d train, %d validation, %d test images of %dx%dx%d; %,d parameters; %d threads%n",
-                config.model(), config.backbone() == null ? "" : " (frozen, from " + config.backbone() + ") + new head",
+                config.model(), config.backbone() == null ? "" : " (frozen" + (config.unfreeze() > 0 ? " but its last " + config.unfreeze()
+                        + " weight layers" : "") + ", from " + config.backbone() + ") + new head",
                 config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
                 data.test().size(), config.channels(), config.size(), config.size(), model.parameterCount(), threads);
     }

@@ -21,8 +21,11 @@ class ExperimentsTest {
     Path dir;
 
     private String run(String name, List<String> runs, int pictureWidth) throws Exception {
-        var options = new Experiments.Options("synthetic", null, 1, 5, 400, 100, 2);
-        Path out = dir.resolve(name);
+        return run(name, new Experiments.Options("synthetic", null, 1, 5, 400, 100, 2), dir.resolve(name), runs, pictureWidth);
+    }
+
+    private String run(String name, Experiments.Options options, Path out, List<String> runs, int pictureWidth)
+            throws Exception {
         Path report = new Experiments(options, out, new PrintStream(new ByteArrayOutputStream())).run(name);
         String md = Files.readString(report);
         for (String r : runs) {
@@ -51,8 +54,23 @@ class ExperimentsTest {
 
     @Test
     void transferComparesAFrozenBackboneWithScratch() throws Exception {
-        String md = run("transfer", List.of("pretrain-0-4", "frozen-backbone-5-9", "scratch-5-9"), 640);
+        String md = run("transfer", List.of("pretrain-0-4", "frozen-backbone-5-9", "fine-tune-last-2-5-9", "scratch-5-9"), 640);
         assertTrue(md.contains("[5, 6, 7, 8, 9]"), md);
+        // LeNet-5's head on 5 classes: 84·5 + 5; fine-tuning adds its last two linear layers, 400·120 + 120 and 120·84 + 84.
+        Path runs = dir.resolve("transfer").resolve("runs");
+        assertEquals(425, trainable(runs.resolve("frozen-backbone-5-9")));
+        assertEquals(425 + 48_120 + 10_164, trainable(runs.resolve("fine-tune-last-2-5-9")));
+
+        // The same experiment from a given backbone run: no pretraining, the target classes as asked.
+        var options = new Experiments.Options("synthetic", null, 1, 5, 400, 100, 2, runs.resolve("pretrain-0-4").toString(),
+                List.of(2, 3, 4));
+        String again = run("transfer", options, dir.resolve("given"), List.of("frozen-backbone-2-4", "fine-tune-last-2-2-4",
+                "scratch-2-4"), 640);
+        assertTrue(!again.contains("`runs/pretrain-0-4/`") && again.contains("lenet5 model of the run `"), again);
+    }
+
+    private static long trainable(Path run) throws Exception {
+        return dev.vcnn.models.train.JsonFiles.read(run.resolve("metrics.json")).get("trainable_parameters").getAsLong();
     }
 
     @Test
