@@ -92,6 +92,25 @@ public final class Variable {
         return constant(value);
     }
 
+    /**
+     * Sets a leaf's gradient to one computed elsewhere (data-parallel training adds the workers' gradients and hands
+     * the sum to the optimizer this way), as assigning {@code param.grad} does in PyTorch.
+     *
+     * @throws IllegalArgumentException when the gradient's shape is not the value's
+     * @throws IllegalStateException on a non-leaf
+     */
+    public void grad(Tensor gradient) {
+        if (node != null) {
+            throw new IllegalStateException("grad: only a leaf's gradient can be set, but this variable was made by '"
+                    + node.op + "'");
+        }
+        if (gradient != null && !gradient.shape().equals(value.shape())) {
+            throw new IllegalArgumentException("grad: the gradient must have the value's shape " + value.shape()
+                    + " but has " + gradient.shape());
+        }
+        grad = gradient;
+    }
+
     /** Forgets the accumulated gradient (PyTorch's {@code zero_grad(set_to_none=True)}). */
     public void zeroGrad() {
         grad = null;

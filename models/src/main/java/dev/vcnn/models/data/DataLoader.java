@@ -119,7 +119,8 @@ public final class DataLoader implements AutoCloseable {
             private Future<Batch> pending = submit(first);
 
             private Future<Batch> submit(int b) {
-                return b < batches() ? prefetch.submit(() -> make(order, b, epochSeed)) : null;
+                return b < batches() ? prefetch.submit(() -> make(order, b * batchSize,
+                        Math.min(order.length, (b + 1) * batchSize), epochSeed)) : null;
             }
 
             @Override
@@ -150,6 +151,34 @@ public final class DataLoader implements AutoCloseable {
         };
     }
 
+    /**
+     * Rows {@code [from, to)} of batch {@code batch} of epoch {@code epoch}: the same images, bit for bit, as those rows
+     * of the batch {@link #epoch(int, int)} yields (augmentation is seeded by epoch and sample, not by position), for a
+     * data-parallel worker that computes only its share of a batch.
+     */
+    public Batch rows(int epoch, int batch, int from, int to) {
+        if (batch < 0 || batch >= batches()) {
+            throw Checks.mismatch("data loader", "batch", "in [0, " + batches() + ")", batch);
+        }
+        int size = Math.min(batchSize, data.size() - batch * batchSize);
+        if (from < 0 || to > size || from > to) {
+            throw Checks.mismatch("data loader", "rows", "within [0, " + size + "] of batch " + batch, "[" + from + ", " + to + ")");
+        }
+        int[] order = cachedOrder(epoch);
+        return make(order, batch * batchSize + from, batch * batchSize + to, SplitMix64.mix(seed, epoch));
+    }
+
+    private int cachedEpoch = -1;
+    private int[] cachedOrder;
+
+    private synchronized int[] cachedOrder(int epoch) {
+        if (epoch != cachedEpoch) {
+            cachedOrder = order(epoch);
+            cachedEpoch = epoch;
+        }
+        return cachedOrder;
+    }
+
     private int[] order(int epoch) {
         int n = data.size();
         int[] order = new int[n];
@@ -168,9 +197,8 @@ public final class DataLoader implements AutoCloseable {
         return order;
     }
 
-    private Batch make(int[] order, int b, long epochSeed) {
-        int from = b * batchSize;
-        int to = Math.min(order.length, from + batchSize);
+    /** The images at positions [from, to) of an epoch's order, as a batch. */
+    private Batch make(int[] order, int from, int to, long epochSeed) {
         int c = data.channels();
         int h = data.height();
         int w = data.width();

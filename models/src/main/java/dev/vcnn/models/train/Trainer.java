@@ -104,6 +104,11 @@ public final class Trainer {
     }
 
     private Augment augment() {
+        return augment(config);
+    }
+
+    /** The config's augmentation of training images (none when it is off). */
+    public static Augment augment(TrainConfig config) {
         if (!config.augment()) {
             return Augment.NONE;
         }
@@ -170,6 +175,16 @@ public final class Trainer {
 
     /** config.json (the config, the normalisation and the class names: enough to rebuild model and data) and the run's first line. */
     private void writeConfig(Data data, Module model) throws IOException {
+        writeConfig(runDir, config, data);
+        out.printf("%s%s on %s: %d train, %d validation, %d test images of %dx%dx%d; %,d parameters; %d threads%n",
+                config.model(), config.backbone() == null ? "" : " (frozen" + (config.unfreeze() > 0 ? " but its last " + config.unfreeze()
+                        + " weight layers" : "") + ", from " + config.backbone() + ") + new head",
+                config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
+                data.test().size(), config.channels(), config.size(), config.size(), model.parameterCount(), threads);
+    }
+
+    /** Writes a run directory's config.json: the config with the data's normalisation and class names. */
+    public static void writeConfig(Path runDir, TrainConfig config, Data data) throws IOException {
         JsonObject cfg = config.toJson();
         var norm = new JsonObject();
         norm.add("mean", floats(data.mean()));
@@ -179,11 +194,6 @@ public final class Trainer {
         data.train().classes().forEach(cls::add);
         cfg.add("classes", cls);
         JsonFiles.write(runDir.resolve(CONFIG), cfg);
-        out.printf("%s%s on %s: %d train, %d validation, %d test images of %dx%dx%d; %,d parameters; %d threads%n",
-                config.model(), config.backbone() == null ? "" : " (frozen" + (config.unfreeze() > 0 ? " but its last " + config.unfreeze()
-                        + " weight layers" : "") + ", from " + config.backbone() + ") + new head",
-                config.dataset(), data.train().size(), data.validation() == null ? 0 : data.validation().size(),
-                data.test().size(), config.channels(), config.size(), config.size(), model.parameterCount(), threads);
     }
 
     /**
@@ -358,7 +368,7 @@ public final class Trainer {
     }
 
     /** The config's optimizer over the model's trainable parameters, with the config's weight decay as it is. */
-    static Optimizer optimizer(TrainConfig config, Module model) {
+    public static Optimizer optimizer(TrainConfig config, Module model) {
         var params = model.parameters().stream().filter(Variable::requiresGrad).toList(); // frozen backbones are not optimised
         return switch (config.optimizer()) {
             case "sgd" -> new Sgd(params, config.lr(), config.momentum(), 0f, config.weightDecay(), config.momentum() > 0);
@@ -369,6 +379,11 @@ public final class Trainer {
     }
 
     private LrSchedule schedule() {
+        return schedule(config);
+    }
+
+    /** The config's learning-rate schedule by epoch: its warm-up, then none, step or cosine over the rest. */
+    public static LrSchedule schedule(TrainConfig config) {
         int after = Math.max(1, config.epochs() - config.warmupEpochs());
         LrSchedule base = switch (config.schedule()) {
             case "none" -> LrSchedule.constant();

@@ -1,0 +1,233 @@
+package dev.vcnn.spark;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.io.SafeTensors;
+import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.optim.LrSchedule;
+import dev.vcnn.engine.optim.Optimizer;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.Models;
+import dev.vcnn.models.train.Evaluation;
+import dev.vcnn.models.train.JsonFiles;
+import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.Trainer;
+import dev.vcnn.models.viz.Charts;
+import dev.vcnn.models.viz.Images;
+import dev.vcnn.models.viz.RunPictures;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Synchronous data-parallel training on Spark. The driver owns the model, the optimizer and the schedule. Each step
+ * it broadcasts the weights; each of P partitions computes the gradient sum and sample count of its share of the
+ * global batch ({@link StepTask}); the driver adds the partitions' sums in partition order, divides by the batch's
+ * sample count and steps the optimizer. The result therefore depends on the config (seed included) and P only, never on
+ * how many executors or task threads ran the partitions, nor on which task attempts failed and were retried.
+ *
+ * <p>Batch norm uses each partition's own batch statistics in training, as PyTorch's DistributedDataParallel does
+ * by default; the running statistics the driver keeps are the mean over partitions (in partition order) of what each
+ * partition's forward pass left, so with P > 1 they differ slightly from a single JVM's at batch P·b.
+ *
+ * <p>The run directory holds what {@code vcnn train} writes ({@code config.json}, {@code metrics.json},
+ * {@code model.safetensors}, {@code curves.png}, {@code confusion.png}), so {@code vcnn eval}, {@code predict} and
+ * {@code visualize} take it. Validation and the test evaluation run on the driver.
+ */
+public final class DataParallelTrainer {
+    private final JavaSparkContext sc;
+    private final TrainConfig config;
+    private final int partitions;
+    private final Path runDir;
+    private final PrintStream out;
+    private StepTask.Hook hook;
+
+    /** What one run measured, besides the run directory's files. */
+    public record Result(Evaluation test, long steps, long bytesBroadcastPerStep, long bytesCollectedPerStep,
+                         double trainSeconds, double imagesPerSecond) {}
+
+    public DataParallelTrainer(JavaSparkContext sc, TrainConfig config, int partitions, Path runDir, PrintStream out) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("spark: partitions must be >= 1 but was " + partitions);
+        }
+        if (partitions > config.batchSize()) {
+            throw new IllegalArgumentException("spark: partitions (" + partitions + ") must not exceed the batch size ("
+                    + config.batchSize() + "): each partition takes a share of every batch");
+        }
+        if (Models.spec(config.model()).task() != Models.Task.CLASSIFY) {
+            throw new IllegalArgumentException("spark: data-parallel training takes classifiers; " + config.model()
+                    + " is an autoencoder (train it with vcnn train)");
+        }
+        this.sc = sc;
+        this.config = config;
+        this.partitions = partitions;
+        this.runDir = runDir;
+        this.out = out;
+    }
+
+    /** A hook every task calls before its step: tests make an attempt fail through it. */
+    DataParallelTrainer hook(StepTask.Hook h) {
+        this.hook = h;
+        return this;
+    }
+
+    public Result run() throws IOException {
+        long wallStart = System.nanoTime();
+        Files.createDirectories(runDir);
+        Trainer.Data data = Trainer.data(config);
+        Module model = Trainer.model(config, data.train().classes().size());
+        Optimizer optimizer = Trainer.optimizer(config, model);
+        LrSchedule schedule = Trainer.schedule(config);
+        Trainer.writeConfig(runDir, config, data);
+        List<Variable> trainable = model.parameters().stream().filter(Variable::requiresGrad).toList();
+        List<Tensor> buffers = List.copyOf(model.namedBuffers().values());
+        String json = config.toJson().toString();
+        List<Integer> indices = IntStream.range(0, partitions).boxed().toList();
+        int size = data.train().size();
+        int batches = (size + config.batchSize() - 1) / config.batchSize();
+        long stateBytes = 4L * model.stateDict().values().stream().mapToLong(Tensor::numel).sum();
+        long gradBytes = 4L * (trainable.stream().mapToLong(v -> v.value().numel()).sum()
+                + buffers.stream().mapToLong(Tensor::numel).sum());
+        out.printf("%s on %s, data-parallel over %d partitions: %d train images, batch %d (%d a partition), %,d parameters; "
+                        + "%,d bytes broadcast and %,d collected a step%n", config.model(), config.dataset(), partitions, size,
+                config.batchSize(), config.batchSize() / partitions, model.parameterCount(), stateBytes, gradBytes * partitions);
+        JsonArray epochs = new JsonArray();
+        JsonArray steps = new JsonArray();
+        long step = 0;
+        double trainSeconds = 0;
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            float lr = schedule.lr(config.lr(), epoch);
+            optimizer.lr(lr);
+            long t0 = System.nanoTime();
+            double lossSum = 0;
+            long right = 0;
+            long seen = 0;
+            double windowLoss = 0;
+            int windowBatches = 0;
+            for (int b = 0; b < batches; b++, step++) {
+                Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
+                List<StepTask.Part> parts;
+                try {
+                    parts = new ArrayList<>(sc.parallelize(indices, partitions)
+                            .mapPartitionsWithIndex(new StepTask(json, epoch, b, step, partitions, state, hook), true)
+                            .collect());
+                } finally {
+                    state.destroy();
+                }
+                parts.sort(Comparator.comparingInt(StepTask.Part::partition));
+                long count = parts.stream().mapToLong(StepTask.Part::count).sum();
+                double batchLoss = 0;
+                for (StepTask.Part p : parts) {
+                    batchLoss += p.lossSum();
+                    right += p.correct();
+                }
+                float mean = (float) (batchLoss / count);
+                if (!Float.isFinite(mean)) {
+                    throw new IllegalStateException("spark train: loss became " + mean + " at epoch " + (epoch + 1)
+                            + "; lower --lr (was " + lr + ")");
+                }
+                applyGradients(trainable, parts, count);
+                averageBuffers(buffers, parts);
+                optimizer.step();
+                lossSum += batchLoss;
+                seen += count;
+                windowLoss += mean;
+                windowBatches++;
+                if ((long) (b + 1) * Trainer.STEPS_PER_EPOCH / batches > (long) b * Trainer.STEPS_PER_EPOCH / batches) {
+                    var point = new JsonArray();
+                    point.add((long) epoch * size + seen);
+                    point.add(windowLoss / windowBatches);
+                    steps.add(point);
+                    windowLoss = 0;
+                    windowBatches = 0;
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            trainSeconds += seconds;
+            var e = new JsonObject();
+            e.addProperty("epoch", epoch + 1);
+            e.addProperty("lr", lr);
+            e.addProperty("train_loss", lossSum / seen);
+            e.addProperty("train_accuracy", (double) right / seen);
+            e.addProperty("images_per_second", seen / seconds);
+            e.addProperty("seconds", seconds);
+            String val = "";
+            if (data.validation() != null) {
+                Evaluation v = Evaluation.of(model, data.validation(), data.mean(), data.std(), Models.Task.CLASSIFY,
+                        config.batchSize());
+                e.addProperty("val_loss", v.loss());
+                e.addProperty("val_accuracy", v.accuracy());
+                val = String.format(", val loss %.4f acc %.2f%%", v.loss(), 100 * v.accuracy());
+            }
+            epochs.add(e);
+            out.printf("epoch %d/%d: lr %.4g, train loss %.4f acc %.2f%%%s, %.0f img/s, %.1f s%n", epoch + 1, config.epochs(),
+                    lr, lossSum / seen, 100.0 * right / seen, val, seen / seconds, seconds);
+            JsonObject metrics = new JsonObject();
+            metrics.add("epochs", epochs);
+            metrics.add("steps", steps);
+            JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
+            Images.writePng(Charts.curves(config.model() + " on " + config.dataset() + " (Spark, " + partitions
+                    + " partitions)", metrics), runDir.resolve(RunPictures.CURVES));
+        }
+        Evaluation test = Evaluation.of(model, data.test(), data.mean(), data.std(), Models.Task.CLASSIFY, config.batchSize());
+        JsonObject metrics = new JsonObject();
+        metrics.add("epochs", epochs);
+        metrics.add("steps", steps);
+        test.addTo(metrics, "test_");
+        metrics.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+        metrics.addProperty("train_images", size);
+        metrics.addProperty("parameters", model.parameterCount());
+        metrics.addProperty("trainable_parameters", trainable.stream().mapToLong(v -> v.value().numel()).sum());
+        metrics.addProperty("partitions", partitions);
+        SafeTensors.write(runDir.resolve(Trainer.MODEL), model.stateDict(), Map.of("model", config.model()));
+        JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
+        Images.writePng(Charts.confusion(String.format("%s: test confusion (accuracy %.2f%%)", config.model(),
+                100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
+        long imagesTrained = (long) size * config.epochs();
+        return new Result(test, step, stateBytes, gradBytes * partitions, trainSeconds, imagesTrained / trainSeconds);
+    }
+
+    /** Each trainable parameter's gradient: the partitions' sums added in partition order, over the batch's count. */
+    private static void applyGradients(List<Variable> trainable, List<StepTask.Part> parts, long count) {
+        float inv = 1f / count;
+        for (int i = 0; i < trainable.size(); i++) {
+            Variable v = trainable.get(i);
+            float[] sum = parts.getFirst().gradients()[i].clone();
+            for (int p = 1; p < parts.size(); p++) {
+                float[] g = parts.get(p).gradients()[i];
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] += g[j];
+                }
+            }
+            for (int j = 0; j < sum.length; j++) {
+                sum[j] *= inv;
+            }
+            v.grad(Tensor.of(sum, v.shape().toArray()));
+        }
+    }
+
+    /** Each buffer: the mean, in double and in partition order, of what the partitions' forward passes left. */
+    private static void averageBuffers(List<Tensor> buffers, List<StepTask.Part> parts) {
+        for (int i = 0; i < buffers.size(); i++) {
+            Tensor t = buffers.get(i);
+            float[] d = t.data();
+            int off = t.offset();
+            for (int j = 0; j < t.numel(); j++) {
+                double s = 0;
+                for (StepTask.Part p : parts) {
+                    s += p.buffers()[i][j];
+                }
+                d[off + j] = (float) (s / parts.size());
+            }
+        }
+    }
+}

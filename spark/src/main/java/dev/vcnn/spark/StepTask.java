@@ -1,0 +1,159 @@
+package dev.vcnn.spark;
+
+import dev.vcnn.engine.autograd.Functional;
+import dev.vcnn.engine.autograd.Context;
+import dev.vcnn.engine.kernel.Losses.Reduction;
+import dev.vcnn.engine.autograd.Variable;
+import dev.vcnn.engine.kernel.Kernels;
+import dev.vcnn.engine.nn.Dropout;
+import dev.vcnn.engine.nn.Module;
+import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.tensor.Tensor;
+import dev.vcnn.models.data.DataLoader;
+import dev.vcnn.models.train.TrainConfig;
+import dev.vcnn.models.train.Trainer;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * One partition's share of one training step, run on an executor: rows [p·B/P, (p+1)·B/P) of the step's global
+ * batch, through a model holding the broadcast weights, on one vcnn thread. It returns the sum (not the mean) of the
+ * per-sample gradients, so the driver's sum over partitions is the gradient of the whole batch's summed loss.
+ *
+ * <p>Everything it computes follows from the config, the step and the partition index: the batch rows (the data
+ * loader's seeded order), the augmentation (seeded by epoch and sample), each dropout layer's mask (its stream
+ * placed at step·P + p) and the weights. So a retried attempt, or the same partition on another executor or task
+ * thread, returns the same bits.
+ */
+final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<StepTask.Part>> {
+    private static final long serialVersionUID = 1L;
+
+    /** A partition's result: its gradient sums (trainable parameters, in order), batch-norm buffers after it, loss sum. */
+    record Part(int partition, int count, double lossSum, long correct, float[][] gradients, float[][] buffers)
+            implements Serializable {}
+
+    /** A test's way into a task (through Spark's own task context); null in production. */
+    interface Hook extends Serializable {
+        void beforeStep(long step, int partition);
+    }
+
+    private final String config;
+    private final int epoch;
+    private final int batch;
+    private final long step;
+    private final int partitions;
+    private final Broadcast<float[][]> state;
+    private final Hook hook;
+
+    StepTask(String config, int epoch, int batch, long step, int partitions, Broadcast<float[][]> state, Hook hook) {
+        this.config = config;
+        this.epoch = epoch;
+        this.batch = batch;
+        this.step = step;
+        this.partitions = partitions;
+        this.state = state;
+        this.hook = hook;
+    }
+
+    @Override
+    public Iterator<Part> call(Integer partition, Iterator<Integer> ignored) {
+        if (hook != null) {
+            hook.beforeStep(step, partition);
+        }
+        Worker w = Worker.of(config);
+        Module model = w.models.poll();
+        try {
+            if (model == null) {
+                model = w.newModel();
+            }
+            return List.of(run(w, model, partition)).iterator();
+        } finally {
+            if (model != null) {
+                w.models.add(model);
+            }
+        }
+    }
+
+    private Part run(Worker w, Module model, int p) {
+        DataLoader loader = w.loader;
+        int size = Math.min(w.config.batchSize(), w.data.train().size() - batch * w.config.batchSize());
+        int from = (int) ((long) p * size / partitions);
+        int to = (int) ((long) (p + 1) * size / partitions);
+        Weights.load(model, state.value());
+        model.train();
+        long position = step * partitions + p;
+        model.namedModules().values().forEach(m -> {
+            if (m instanceof Dropout d) {
+                d.calls(position);
+            }
+        });
+        List<Variable> trainable = model.parameters().stream().filter(Variable::requiresGrad).toList();
+        trainable.forEach(Variable::zeroGrad);
+        float[][] grads = new float[trainable.size()][];
+        if (from == to) {
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] = new float[(int) trainable.get(i).value().numel()];
+            }
+            return new Part(p, 0, 0, 0, grads, Weights.buffers(model));
+        }
+        DataLoader.Batch b = loader.rows(epoch, batch, from, to);
+        try (Parallelism one = Parallelism.of(1)) {
+            return new Context(Kernels.defaults(), one).call(() -> {
+                Variable y = model.forward(Variable.constant(b.images()));
+                Variable loss = Functional.crossEntropy(y, b.labels(), Reduction.SUM, 0f);
+                loss.backward();
+                for (int i = 0; i < grads.length; i++) {
+                    Tensor g = trainable.get(i).grad();
+                    grads[i] = g == null ? new float[(int) trainable.get(i).value().numel()] : g.toArray();
+                }
+                int[] pred = Functional.argmax(y.value());
+                long right = 0;
+                for (int i = 0; i < pred.length; i++) {
+                    right += pred[i] == b.labels()[i] ? 1 : 0;
+                }
+                return new Part(p, b.size(), loss.item(), right, grads, Weights.buffers(model));
+            });
+        }
+    }
+
+    /** What an executor JVM keeps between tasks of one run: the data, its loader, and a pool of models (one per task thread). */
+    static final class Worker {
+        private static final Map<String, Worker> BY_CONFIG = new ConcurrentHashMap<>();
+
+        final TrainConfig config;
+        final Trainer.Data data;
+        final DataLoader loader;
+        final ConcurrentLinkedQueue<Module> models = new ConcurrentLinkedQueue<>();
+
+        private Worker(String json) {
+            try {
+                config = TrainConfig.fromJson(com.google.gson.JsonParser.parseString(json).getAsJsonObject(), "the driver's config");
+                data = Trainer.data(config);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            loader = new DataLoader(data.train(), config.batchSize(), true, config.seed(), data.mean(), data.std(),
+                    Trainer.augment(config));
+        }
+
+        static Worker of(String json) {
+            return BY_CONFIG.computeIfAbsent(json, Worker::new);
+        }
+
+        Module newModel() {
+            try {
+                return Trainer.model(config, data.train().classes().size());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
