@@ -50,6 +50,7 @@ public final class DataParallelTrainer {
     private final Path runDir;
     private final PrintStream out;
     private StepTask.Hook hook;
+    private int syncEvery = 1;
 
     /** What one run measured, besides the run directory's files. */
     public record Result(Evaluation test, long steps, long bytesBroadcastPerStep, long bytesCollectedPerStep,
@@ -72,6 +73,21 @@ public final class DataParallelTrainer {
         this.partitions = partitions;
         this.runDir = runDir;
         this.out = out;
+    }
+
+    /**
+     * Local steps between synchronisations. 1 (the default): every step adds the partitions' gradients, as one JVM
+     * at the global batch would. K &gt; 1: each partition takes K optimizer steps of its own on its share of K
+     * consecutive batches, then the driver averages the partitions' weights, buffers and optimizer state (local SGD,
+     * "model averaging"). It ships the weights K times less often, at the price of a result that is no longer one
+     * JVM's: the partitions' models drift apart between averages, which costs accuracy as K and P grow.
+     */
+    public DataParallelTrainer syncEvery(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("spark: --sync-every must be >= 1 but was " + k);
+        }
+        this.syncEvery = k;
+        return this;
     }
 
     /** A hook every task calls before its step: tests make an attempt fail through it. */
@@ -113,7 +129,35 @@ public final class DataParallelTrainer {
             long seen = 0;
             double windowLoss = 0;
             int windowBatches = 0;
-            for (int b = 0; b < batches; b++, step++) {
+            for (int b = 0; b < batches; ) { // b and step advance by one step, or by K local steps
+                if (syncEvery > 1) {
+                    int k = Math.min(syncEvery, batches - b);
+                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, step, lr, model, optimizer, indices);
+                    long count = locals.stream().mapToLong(StepTask.Local::count).sum();
+                    double roundLoss = locals.stream().mapToDouble(StepTask.Local::lossSum).sum();
+                    right += locals.stream().mapToLong(StepTask.Local::correct).sum();
+                    if (!Double.isFinite(roundLoss)) {
+                        throw new IllegalStateException("spark train: loss became " + roundLoss + " at epoch " + (epoch + 1)
+                                + "; lower --lr (was " + lr + ")");
+                    }
+                    lossSum += roundLoss;
+                    seen += count;
+                    windowLoss += roundLoss / count * k;
+                    windowBatches += k;
+                    boolean crossed = false; // a curve point falls inside this round: record it at the round's end
+                    for (int i = 0; i < k; i++, b++, step++) {
+                        crossed |= (long) (b + 1) * Trainer.STEPS_PER_EPOCH / batches > (long) b * Trainer.STEPS_PER_EPOCH / batches;
+                    }
+                    if (crossed) {
+                        var point = new JsonArray();
+                        point.add((long) epoch * size + seen);
+                        point.add(windowLoss / windowBatches);
+                        steps.add(point);
+                        windowLoss = 0;
+                        windowBatches = 0;
+                    }
+                    continue;
+                }
                 Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
                 List<StepTask.Part> parts;
                 try {
@@ -150,6 +194,8 @@ public final class DataParallelTrainer {
                     windowLoss = 0;
                     windowBatches = 0;
                 }
+                b++;
+                step++;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             trainSeconds += seconds;
@@ -194,6 +240,50 @@ public final class DataParallelTrainer {
                 100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
         long imagesTrained = (long) size * config.epochs();
         return new Result(test, step, stateBytes, gradBytes * partitions, trainSeconds, imagesTrained / trainSeconds);
+    }
+
+    /** One round of local steps; the driver's model and optimizer take the partitions' averages. */
+    private List<StepTask.Local> localSteps(String json, int epoch, int firstBatch, int k, long firstStep, float lr,
+                                            Module model, Optimizer optimizer, List<Integer> indices) {
+        Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
+        Broadcast<Map<String, Weights.Flat>> opt = sc.broadcast(Weights.of(optimizer));
+        List<StepTask.Local> locals;
+        try {
+            locals = new ArrayList<>(sc.parallelize(indices, partitions)
+                    .mapPartitionsWithIndex(new StepTask.LocalSteps(json, epoch, firstBatch, k, firstStep, partitions, lr,
+                            state, opt, hook), true)
+                    .collect());
+        } finally {
+            state.destroy();
+            opt.destroy();
+        }
+        locals.sort(Comparator.comparingInt(StepTask.Local::partition));
+        float[][] mean = average(locals.stream().map(StepTask.Local::state).toList());
+        Weights.load(model, mean);
+        Map<String, Weights.Flat> first = locals.getFirst().optimizer();
+        Map<String, Weights.Flat> averaged = new java.util.LinkedHashMap<>();
+        for (String key : first.keySet()) {
+            float[][] m = average(locals.stream().map(l -> new float[][] {l.optimizer().get(key).values()}).toList());
+            averaged.put(key, new Weights.Flat(m[0], first.get(key).dims()));
+        }
+        Weights.load(optimizer, averaged);
+        return locals;
+    }
+
+    /** Element-wise means, in double and in list order, of equally shaped lists of arrays. */
+    private static float[][] average(List<float[][]> parts) {
+        float[][] out = new float[parts.getFirst().length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new float[parts.getFirst()[i].length];
+            for (int j = 0; j < out[i].length; j++) {
+                double s = 0;
+                for (float[][] p : parts) {
+                    s += p[i][j];
+                }
+                out[i][j] = (float) (s / parts.size());
+            }
+        }
+        return out;
     }
 
     /** Each trainable parameter's gradient: the partitions' sums added in partition order, over the batch's count. */

@@ -124,6 +124,102 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         }
     }
 
+    /**
+     * {@code --sync-every K}: a partition's K local optimizer steps from the broadcast weights and optimizer state,
+     * each on its rows of one of K consecutive batches (mean loss over those rows); it returns its final weights,
+     * buffers and optimizer state, which the driver averages.
+     */
+    static final class LocalSteps implements Function2<Integer, Iterator<Integer>, Iterator<Local>> {
+        private static final long serialVersionUID = 1L;
+        private final String config;
+        private final int epoch;
+        private final int firstBatch;
+        private final int steps;
+        private final long firstStep;
+        private final int partitions;
+        private final float lr;
+        private final Broadcast<float[][]> state;
+        private final Broadcast<Map<String, Weights.Flat>> optimizerState;
+        private final Hook hook;
+
+        LocalSteps(String config, int epoch, int firstBatch, int steps, long firstStep, int partitions, float lr,
+                   Broadcast<float[][]> state, Broadcast<Map<String, Weights.Flat>> optimizerState, Hook hook) {
+            this.config = config;
+            this.epoch = epoch;
+            this.firstBatch = firstBatch;
+            this.steps = steps;
+            this.firstStep = firstStep;
+            this.partitions = partitions;
+            this.lr = lr;
+            this.state = state;
+            this.optimizerState = optimizerState;
+            this.hook = hook;
+        }
+
+        @Override
+        public Iterator<Local> call(Integer p, Iterator<Integer> ignored) {
+            if (hook != null) {
+                hook.beforeStep(firstStep, p);
+            }
+            Worker w = Worker.of(config);
+            Module model = w.models.poll();
+            try {
+                if (model == null) {
+                    model = w.newModel();
+                }
+                Module m = model;
+                Weights.load(m, state.value());
+                m.train();
+                var optimizer = Trainer.optimizer(w.config, m);
+                Weights.load(optimizer, optimizerState.value());
+                optimizer.lr(lr);
+                try (Parallelism one = Parallelism.of(1)) {
+                    return new Context(Kernels.defaults(), one).call(() -> {
+                        double lossSum = 0;
+                        long right = 0;
+                        int count = 0;
+                        for (int s = 0; s < steps; s++) {
+                            int batch = firstBatch + s;
+                            int size = Math.min(w.config.batchSize(), w.data.train().size() - batch * w.config.batchSize());
+                            int from = (int) ((long) p * size / partitions);
+                            int to = (int) ((long) (p + 1) * size / partitions);
+                            if (from == to) {
+                                continue;
+                            }
+                            long position = (firstStep + s) * partitions + p;
+                            m.namedModules().values().forEach(x -> {
+                                if (x instanceof Dropout d) {
+                                    d.calls(position);
+                                }
+                            });
+                            DataLoader.Batch b = w.loader.rows(epoch, batch, from, to);
+                            optimizer.zeroGrad();
+                            Variable y = m.forward(Variable.constant(b.images()));
+                            Variable loss = Functional.crossEntropy(y, b.labels());
+                            loss.backward();
+                            optimizer.step();
+                            lossSum += (double) loss.item() * b.size();
+                            count += b.size();
+                            int[] pred = Functional.argmax(y.value());
+                            for (int i = 0; i < pred.length; i++) {
+                                right += pred[i] == b.labels()[i] ? 1 : 0;
+                            }
+                        }
+                        return List.of(new Local(p, count, lossSum, right, Weights.of(m), Weights.of(optimizer))).iterator();
+                    });
+                }
+            } finally {
+                if (model != null) {
+                    w.models.add(model);
+                }
+            }
+        }
+    }
+
+    /** A partition's result after its local steps: its weights and buffers, its optimizer's state, its loss sum. */
+    record Local(int partition, int count, double lossSum, long correct, float[][] state, Map<String, Weights.Flat> optimizer)
+            implements Serializable {}
+
     /** What an executor JVM keeps between tasks of one run: the data, its loader, and a pool of models (one per task thread). */
     static final class Worker {
         private static final Map<String, Worker> BY_CONFIG = new ConcurrentHashMap<>();

@@ -36,4 +36,31 @@ final class Weights {
     static float[][] buffers(Module m) {
         return m.namedBuffers().values().stream().map(Tensor::toArray).toArray(float[][]::new);
     }
+
+    /** A tensor as plain values and dimensions, to ship between driver and executors. */
+    record Flat(float[] values, int[] dims) implements java.io.Serializable {
+        static Flat of(Tensor t) {
+            return new Flat(t.toArray(), t.shape().toArray());
+        }
+
+        Tensor tensor() {
+            return Tensor.of(values.clone(), dims);
+        }
+    }
+
+    /** An optimizer's state dict, shippable. */
+    static Map<String, Flat> of(dev.vcnn.engine.optim.Optimizer o) {
+        Map<String, Flat> out = new java.util.LinkedHashMap<>();
+        o.stateDict().forEach((k, v) -> out.put(k, Flat.of(v)));
+        return out;
+    }
+
+    /** Restores a state dict from {@link #of(dev.vcnn.engine.optim.Optimizer)} (nothing when it is empty). */
+    static void load(dev.vcnn.engine.optim.Optimizer o, Map<String, Flat> state) {
+        if (!state.isEmpty()) {
+            Map<String, Tensor> live = new java.util.LinkedHashMap<>();
+            state.forEach((k, v) -> live.put(k, v.tensor()));
+            o.loadStateDict(live);
+        }
+    }
 }
