@@ -1,0 +1,161 @@
+package dev.vcnn.spark;
+
+import dev.vcnn.models.train.TrainConfig;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vcnn spark}: vcnn on Apache Spark, on an embedded local master or under {@code spark-submit}. */
+@Command(name = "vcnn spark", mixinStandardHelpOptions = true, version = "vcnn 0.1.0",
+        description = "Data-parallel training on Apache Spark.",
+        subcommands = {SparkMain.Train.class, CommandLine.HelpCommand.class})
+public final class SparkMain implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        var cl = new CommandLine(new SparkMain());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof java.io.IOException) {
+                cmd.getErr().println("vcnn spark: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    /** {@code vcnn spark train}: the options of {@code vcnn train} that define a run, plus where and how it spreads. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Trains a classifier data-parallel on Spark: each step the weights are broadcast, every partition "
+                    + "computes the gradient of its share of the batch, and the driver adds them in partition order. The "
+                    + "result depends on --partitions and --seed only, not on the executors, their threads or retried tasks.",
+                    "Writes the run directory vcnn train writes: vcnn eval, predict and visualize take it."})
+    static final class Train implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "lenet5", description = "model (default: ${DEFAULT-VALUE})")
+        String model;
+
+        @Option(names = "--dataset", defaultValue = "synthetic",
+                description = "synthetic, mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
+        String dataset;
+
+        @Option(names = "--data-dir", description = "the dataset's folder: a path every executor can read")
+        Path dataDir;
+
+        @Option(names = "--epochs", description = "epochs (default: the model's recipe)")
+        Integer epochs;
+
+        @Option(names = "--batch-size", description = "the global batch, shared among the partitions (default: the recipe's)")
+        Integer batchSize;
+
+        @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the recipe's)")
+        String optimizer;
+
+        @Option(names = "--lr", description = "learning rate (default: the recipe's)")
+        Float lr;
+
+        @Option(names = "--augment", arity = "1", description = "true or false (default: the recipe's)")
+        Boolean augment;
+
+        @Option(names = "--seed", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--classes", split = ",", paramLabel = "I,J,...", description = "train on these classes only")
+        List<Integer> classes;
+
+        @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST", description = "synthetic sizes (default: 12000,2000)")
+        int[] syntheticSize;
+
+        @Option(names = "--out", description = "run directory (default: runs/MODEL-DATASET-spark-TIME)")
+        Path out;
+
+        @Option(names = "--master", description = "Spark master of the embedded driver (default: local[P], one task thread "
+                + "a partition); under spark-submit the submitted master is used")
+        String master;
+
+        @Option(names = "--partitions", defaultValue = "2", description = "partitions each batch is split into (default: ${DEFAULT-VALUE})")
+        int partitions;
+
+        @Option(names = "--sync-every", defaultValue = "1", paramLabel = "K", description = {"local steps between "
+                + "synchronisations (default: ${DEFAULT-VALUE}). 1 adds the partitions' gradients every step, as one JVM "
+                + "at the global batch would. K > 1 lets each partition take K optimizer steps of its own, then averages "
+                + "weights and optimizer state: K times fewer weight broadcasts, but the partitions drift apart between "
+                + "averages, which costs accuracy as K and the partition count grow."})
+        int syncEvery;
+
+        @Override
+        public Integer call() throws Exception {
+            require(partitions >= 1, "--partitions must be >= 1 but was " + partitions);
+            require(syncEvery >= 1, "--sync-every must be >= 1 but was " + syncEvery);
+            TrainConfig c;
+            try {
+                c = TrainConfig.recipe(model, dataset);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+            }
+            c = c.withSeed(seed).withDataDir(dataDir == null ? null : dataDir.toString());
+            if (epochs != null) {
+                require(epochs >= 1, "--epochs must be >= 1 but was " + epochs);
+                c = c.withEpochs(epochs);
+            }
+            if (batchSize != null) {
+                require(batchSize >= partitions, "--batch-size must be >= --partitions (" + partitions + ") but was " + batchSize);
+                c = c.withBatchSize(batchSize);
+            }
+            if (optimizer != null || lr != null) {
+                String o = optimizer != null ? optimizer : c.optimizer();
+                require(List.of("sgd", "adam", "adamw").contains(o), "--optimizer must be sgd, adam or adamw but was '" + o + "'");
+                float rate = lr != null ? lr : o.equals(c.optimizer()) ? c.lr() : o.equals("sgd") ? 0.05f : 1e-3f;
+                require(rate > 0 && Float.isFinite(rate), "--lr must be a positive number but was " + rate);
+                c = c.withOptimizer(o, rate);
+            }
+            if (augment != null) {
+                c = c.withAugment(augment);
+            }
+            if (classes != null) {
+                require(classes.size() >= 2, "--classes must name at least two classes but named " + classes);
+                c = c.toBuilder().classSubset(classes).build();
+            }
+            if (syntheticSize != null) {
+                require(syntheticSize.length == 2 && syntheticSize[0] >= 1 && syntheticSize[1] >= 1,
+                        "--synthetic-size must be TRAIN,TEST with both >= 1");
+                c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
+            }
+            Path dir = out != null ? out : Path.of("runs", model + "-" + dataset + "-spark-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            boolean submitted = System.getProperty("spark.master") != null;
+            try (JavaSparkContext sc = submitted && master == null
+                    ? new JavaSparkContext(new org.apache.spark.SparkConf().setAppName("vcnn spark train"))
+                    : LocalSpark.context(master != null ? master : "local[" + partitions + "]", "vcnn spark train")) {
+                sc.setLogLevel("WARN");
+                var r = new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).run();
+                System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
+                        r.test().count(), r.test().loss());
+                System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step%n",
+                        r.steps(), r.imagesPerSecond(), r.bytesBroadcastPerStep(), r.bytesCollectedPerStep());
+                System.out.println("run directory: " + dir);
+            }
+            return 0;
+        }
+
+        private void require(boolean ok, String message) {
+            if (!ok) {
+                throw new CommandLine.ParameterException(spec.commandLine(), message);
+            }
+        }
+    }
+}
