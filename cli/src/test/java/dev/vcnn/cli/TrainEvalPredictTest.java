@@ -47,6 +47,24 @@ class TrainEvalPredictTest {
             assertTrue(lines[i].matches("\\s+\\S+\\s+[0-9.]+%"), lines[i]);
         }
 
+        // --json: one line per image, batched two at a time, the same top class as one image at a time.
+        Path[] pngs = {png, CliRun.syntheticPng(dir.resolve("b.png"), 2), CliRun.syntheticPng(dir.resolve("c.png"), 3)};
+        CliRun json = CliRun.of("predict", "--run", runDir.toString(), "--json", "--batch-size", "2", "--top", "3",
+                pngs[0].toString(), pngs[1].toString(), pngs[2].toString());
+        assertEquals(0, json.exit(), json.err());
+        String[] jl = json.out().strip().split("\n");
+        assertEquals(3, jl.length, json.out());
+        for (int i = 0; i < 3; i++) {
+            var o = com.google.gson.JsonParser.parseString(jl[i]).getAsJsonObject();
+            assertEquals(pngs[i].toString(), o.get("path").getAsString());
+            var top = o.getAsJsonArray("top");
+            assertEquals(3, top.size());
+            assertTrue(top.get(0).getAsJsonObject().get("probability").getAsFloat()
+                    >= top.get(1).getAsJsonObject().get("probability").getAsFloat(), jl[i]);
+            String alone = CliRun.of("predict", "--run", runDir.toString(), pngs[i].toString()).out().split("\n")[1].strip();
+            assertEquals(alone.split("\\s+")[0], top.get(0).getAsJsonObject().get("label").getAsString(), jl[i]);
+        }
+
         CliRun again = CliRun.of("train", "--epochs", "1", "--out", runDir.toString());
         assertEquals(2, again.exit());
         assertTrue(again.err().contains("exists and is not empty: pass --resume to continue it or --overwrite"), again.err());

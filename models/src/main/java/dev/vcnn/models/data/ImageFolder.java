@@ -94,46 +94,62 @@ public final class ImageFolder {
         return load(file, MAX_PIXELS);
     }
 
-    /** Decodes one image of at most {@code maxPixels} pixels, checked from its header before decoding. */
-    static BufferedImage load(Path file, long maxPixels) throws IOException {
-        try (var in = ImageIO.createImageInputStream(file.toFile())) {
-            var readers = in == null ? java.util.Collections.<javax.imageio.ImageReader>emptyIterator() : ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IllegalArgumentException("image: file must be a PNG, JPEG, BMP or GIF but no decoder recognised it (file="
-                        + file + ")");
-            }
-            javax.imageio.ImageReader reader = readers.next();
-            try {
-                long w;
-                long h;
-                try {
-                    reader.setInput(in, true, true);
-                    w = reader.getWidth(0);
-                    h = reader.getHeight(0);
-                } catch (IOException | RuntimeException e) {
-                    throw undecodable(file, e);
-                }
-                if (w < 1 || h < 1 || w * h > maxPixels) {
-                    throw new IllegalArgumentException("image: picture must have 1 to " + maxPixels + " pixels but its header "
-                            + "claims " + w + "x" + h + " (file=" + file + ")");
-                }
-                BufferedImage img;
-                try {
-                    img = reader.read(0);
-                } catch (IOException | RuntimeException e) {
-                    throw undecodable(file, e);
-                }
-                if (img == null) {
-                    throw new IllegalArgumentException("image: file must hold a picture but decoded to none (file=" + file + ")");
-                }
-                return img;
-            } finally {
-                reader.dispose();
-            }
+    /**
+     * Decodes one image held in memory (a file's bytes read elsewhere, such as Spark's {@code binaryFile} source);
+     * {@code name} names it in errors.
+     *
+     * @throws IllegalArgumentException naming it if it does not decode or claims more than {@link #MAX_PIXELS} pixels
+     */
+    public static BufferedImage load(byte[] bytes, String name) throws IOException {
+        try (var in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return decode(in, name, MAX_PIXELS);
         }
     }
 
-    private static IllegalArgumentException undecodable(Path file, Exception e) {
+    /** Decodes one image of at most {@code maxPixels} pixels, checked from its header before decoding. */
+    static BufferedImage load(Path file, long maxPixels) throws IOException {
+        try (var in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(in, file.toString(), maxPixels);
+        }
+    }
+
+    private static BufferedImage decode(javax.imageio.stream.ImageInputStream in, String file, long maxPixels) {
+        var readers = in == null ? java.util.Collections.<javax.imageio.ImageReader>emptyIterator() : ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new IllegalArgumentException("image: file must be a PNG, JPEG, BMP or GIF but no decoder recognised it (file="
+                    + file + ")");
+        }
+        javax.imageio.ImageReader reader = readers.next();
+        try {
+            long w;
+            long h;
+            try {
+                reader.setInput(in, true, true);
+                w = reader.getWidth(0);
+                h = reader.getHeight(0);
+            } catch (IOException | RuntimeException e) {
+                throw undecodable(file, e);
+            }
+            if (w < 1 || h < 1 || w * h > maxPixels) {
+                throw new IllegalArgumentException("image: picture must have 1 to " + maxPixels + " pixels but its header "
+                        + "claims " + w + "x" + h + " (file=" + file + ")");
+            }
+            BufferedImage img;
+            try {
+                img = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                throw undecodable(file, e);
+            }
+            if (img == null) {
+                throw new IllegalArgumentException("image: file must hold a picture but decoded to none (file=" + file + ")");
+            }
+            return img;
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static IllegalArgumentException undecodable(String file, Exception e) {
         return new IllegalArgumentException("image: file must be a readable PNG, JPEG, BMP or GIF but did not decode: " + e
                 + " (file=" + file + ")");
     }

@@ -72,6 +72,59 @@ public record TrainedRun(Path dir, TrainConfig config, List<String> classes, flo
         return DataLoader.all(new Dataset(image.toString(), px, new int[] {0}, c, s, s, classes), mean, std);
     }
 
+    /** Images as one batch, each resized and normalised as {@link #input(Path)} does. */
+    public Tensor inputs(List<java.awt.image.BufferedImage> images) {
+        int c = config.channels();
+        int s = config.size();
+        byte[] px = new byte[images.size() * c * s * s];
+        for (int i = 0; i < images.size(); i++) {
+            ImageFolder.toPixels(images.get(i), c, s, s, px, i * c * s * s);
+        }
+        return DataLoader.all(new Dataset("images", px, new int[images.size()], c, s, s, classes), mean, std);
+    }
+
+    /** A class and the probability the model gives it. */
+    public record Prediction(String label, float probability) {}
+
+    /** The {@code k} most probable classes of each image of a batch, most probable first (ties: lower index first). */
+    public List<List<Prediction>> top(Tensor batch, int k) {
+        Tensor p = dev.vcnn.engine.autograd.Autograd.noGrad(() -> dev.vcnn.engine.autograd.Functional.softmax(
+                model.forward(dev.vcnn.engine.autograd.Variable.constant(batch)), 1)).value();
+        int n = p.shape().dim(0);
+        int classCount = p.shape().dim(1);
+        float[] v = p.toArray();
+        List<List<Prediction>> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int row = i * classCount;
+            Integer[] order = new Integer[classCount];
+            for (int j = 0; j < classCount; j++) {
+                order[j] = j;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(v[row + b], v[row + a]));
+            List<Prediction> best = new java.util.ArrayList<>();
+            for (int j = 0; j < Math.min(k, classCount); j++) {
+                best.add(new Prediction(classes.get(order[j]), v[row + order[j]]));
+            }
+            out.add(List.copyOf(best));
+        }
+        return out;
+    }
+
+    /** One JSON line: {@code {"path": …, "top": [{"label": …, "probability": …}, …]}}. */
+    public static String jsonLine(String path, List<Prediction> top) {
+        var o = new com.google.gson.JsonObject();
+        o.addProperty("path", path);
+        var a = new com.google.gson.JsonArray();
+        for (Prediction p : top) {
+            var e = new com.google.gson.JsonObject();
+            e.addProperty("label", p.label());
+            e.addProperty("probability", p.probability());
+            a.add(e);
+        }
+        o.add("top", a);
+        return o.toString();
+    }
+
     /**
      * This run, if its model is a classifier.
      *
