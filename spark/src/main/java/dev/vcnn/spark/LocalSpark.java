@@ -12,15 +12,23 @@ public final class LocalSpark {
      * the web UI and the console progress bar off and the driver bound to the loopback address.
      */
     public static JavaSparkContext context(String master, String appName) {
+        return new JavaSparkContext(conf(master, appName));
+    }
+
+    /** A session on an embedded master, configured as {@link #context}. */
+    public static org.apache.spark.sql.SparkSession session(String master, String appName) {
+        return org.apache.spark.sql.SparkSession.builder().config(conf(master, appName)).getOrCreate();
+    }
+
+    private static SparkConf conf(String master, String appName) {
         if (!master.startsWith("local")) {
             throw new IllegalArgumentException("spark: an embedded master must be local[N] or local[N,F] but was '" + master
                     + "'; submit to a cluster with spark-submit");
         }
-        SparkConf conf = new SparkConf().setMaster(master).setAppName(appName)
+        return new SparkConf().setMaster(master).setAppName(appName)
                 .set("spark.ui.enabled", "false")
                 .set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1");
-        return new JavaSparkContext(conf);
     }
 }

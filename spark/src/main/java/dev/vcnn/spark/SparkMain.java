@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code vcnn spark}: vcnn on Apache Spark, on an embedded local master or under {@code spark-submit}. */
 @Command(name = "vcnn spark", mixinStandardHelpOptions = true, version = "vcnn 0.1.0",
-        description = "Data-parallel training on Apache Spark.",
-        subcommands = {SparkMain.Train.class, CommandLine.HelpCommand.class})
+        description = "Data-parallel training and batch inference on Apache Spark.",
+        subcommands = {SparkMain.Train.class, SparkMain.Predict.class, CommandLine.HelpCommand.class})
 public final class SparkMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,9 +27,14 @@ public final class SparkMain implements Runnable {
     public static void main(String[] args) {
         var cl = new CommandLine(new SparkMain());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof java.io.IOException) {
-                cmd.getErr().println("vcnn spark: " + e.getMessage());
-                return 1;
+            // Expected failures (a missing folder, an image that does not decode, even inside a failed Spark job) print
+            // their own message, not a stack trace.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException || t instanceof java.io.IOException
+                        || t instanceof java.io.UncheckedIOException || t instanceof org.apache.spark.sql.AnalysisException) {
+                    cmd.getErr().println("vcnn spark: " + t.getMessage());
+                    return 1;
+                }
             }
             throw e;
         });
@@ -156,6 +161,63 @@ public final class SparkMain implements Runnable {
             if (!ok) {
                 throw new CommandLine.ParameterException(spec.commandLine(), message);
             }
+        }
+    }
+
+    /** {@code vcnn spark predict}: every image of a folder through a run's model, as JSON lines or Parquet. */
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = {"Classifies every image under --images (PNG, JPEG, BMP or GIF; sub-folders too) with a trained run, "
+                    + "in batches on each executor.", "Writes a folder of part files: one JSON line per image, "
+                    + "{\"path\": ..., \"top\": [{\"label\": ..., \"probability\": ...}, ...]} (vcnn predict --json's format), "
+                    + "or with --format parquet the same columns in Parquet."})
+    static final class Predict implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--run", required = true, description = "a run directory (vcnn train, vcnn spark train or vcnn onnx "
+                + "import) every executor can read")
+        Path run;
+
+        @Option(names = "--images", required = true, description = "folder of images (a path or URI every executor can read)")
+        String images;
+
+        @Option(names = "--out", required = true, description = "output folder; must not exist")
+        Path out;
+
+        @Option(names = "--format", defaultValue = "json", description = "json or parquet (default: ${DEFAULT-VALUE})")
+        String format;
+
+        @Option(names = "--top", defaultValue = "5", description = "classes per image (default: ${DEFAULT-VALUE})")
+        int top;
+
+        @Option(names = "--batch-size", defaultValue = "32", description = "images per forward pass (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(names = "--master", defaultValue = "local[2]", description = "Spark master of the embedded driver "
+                + "(default: ${DEFAULT-VALUE}); under spark-submit the submitted master is used")
+        String master;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!format.equals("json") && !format.equals("parquet")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--format must be json or parquet but was '" + format + "'");
+            }
+            if (top < 1 || batchSize < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--top and --batch-size must be >= 1 but were "
+                        + top + " and " + batchSize);
+            }
+            if (java.nio.file.Files.exists(out)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " exists: name a new folder");
+            }
+            dev.vcnn.models.train.TrainedRun.open(run).requireClassifier("spark predict"); // fail here, not on an executor
+            boolean submitted = System.getProperty("spark.master") != null;
+            try (var session = submitted ? org.apache.spark.sql.SparkSession.builder().appName("vcnn spark predict").getOrCreate()
+                    : LocalSpark.session(master, "vcnn spark predict")) {
+                session.sparkContext().setLogLevel("WARN");
+                long n = BatchInference.write(session, run.toString(), images, out.toString(), format, top, batchSize);
+                System.out.printf("%d images classified into %s (%s)%n", n, out, format);
+            }
+            return 0;
         }
     }
 }
