@@ -29,6 +29,9 @@ public final class LocalSpark {
                 .set("spark.ui.enabled", "false")
                 .set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1");
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                // Gradients come back as task results of a few MB: sent directly rather than through the block
+                // manager (CIFAR CNN, 2 partitions: 702 -> 865 images/s).
+                .set("spark.task.maxDirectResultSize", String.valueOf(256 << 20));
     }
 }

@@ -88,6 +88,12 @@ public final class SparkMain implements Runnable {
         @Option(names = "--out", description = "run directory (default: runs/MODEL-DATASET-spark-TIME)")
         Path out;
 
+        @Option(names = "--backbone", paramLabel = "RUN_DIR", description = "transfer learning, featurize-once: the frozen "
+                + "model of this run (vcnn train or vcnn onnx import) computes every training image's features in one "
+                + "distributed pass, cached on the executors; then only a new linear head trains (Adam 1e-3, 5 epochs "
+                + "unless given)")
+        Path backbone;
+
         @Option(names = "--master", description = "Spark master of the embedded driver (default: local[P], one task thread "
                 + "a partition); under spark-submit the submitted master is used")
         String master;
@@ -108,7 +114,13 @@ public final class SparkMain implements Runnable {
             require(syncEvery >= 1, "--sync-every must be >= 1 but was " + syncEvery);
             TrainConfig c;
             try {
-                c = TrainConfig.recipe(model, dataset);
+                if (backbone != null) {
+                    TrainConfig b = dev.vcnn.models.train.TrainedRun.config(backbone);
+                    c = TrainConfig.recipe(b.model(), dataset).withOptimizer("adam", 1e-3f).withEpochs(5).withAugment(false)
+                            .withBackbone(backbone.toString(), b.model(), b.channels(), b.size());
+                } else {
+                    c = TrainConfig.recipe(model, dataset);
+                }
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
             }
@@ -147,7 +159,8 @@ public final class SparkMain implements Runnable {
                     ? new JavaSparkContext(new org.apache.spark.SparkConf().setAppName("vcnn spark train"))
                     : LocalSpark.context(master != null ? master : "local[" + partitions + "]", "vcnn spark train")) {
                 sc.setLogLevel("WARN");
-                var r = new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).run();
+                var r = backbone != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
+                        : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).run();
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
                         r.test().count(), r.test().loss());
                 System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step%n",

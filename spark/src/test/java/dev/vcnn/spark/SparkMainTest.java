@@ -47,4 +47,47 @@ class SparkMainTest {
         assertEquals(2, run(err, "train", "--model", "nope"));
         assertTrue(err.toString().contains("nope"), err.toString());
     }
+
+    /**
+     * Featurize-once transfer: with a backbone trained on classes 0-4, a head on 5-9 follows what vcnn train
+     * --backbone does in one JVM (the same batches; the epoch losses agree to 1e-3, relative), keeps the backbone's
+     * weights, and gives the same bits on one or two task threads.
+     */
+    @Test
+    void featurizeOnceTrainsAHeadOnAFrozenBackbone() throws Exception {
+        Path backbone = dir.resolve("backbone");
+        var err = new StringWriter();
+        assertEquals(0, run(err, "train", "--epochs", "2", "--synthetic-size", "1500,200", "--classes", "0,1,2,3,4",
+                "--optimizer", "adam", "--lr", "0.002", "--out", backbone.toString()), err.toString());
+        Path[] heads = {dir.resolve("head-2"), dir.resolve("head-1")};
+        String[] masters = {"local[2]", "local[1]"};
+        for (int i = 0; i < 2; i++) {
+            assertEquals(0, run(err, "train", "--backbone", backbone.toString(), "--classes", "5,6,7,8,9", "--epochs", "3",
+                    "--synthetic-size", "1500,200", "--partitions", "2", "--master", masters[i], "--out", heads[i].toString()),
+                    err.toString());
+        }
+        var m = JsonFiles.read(heads[0].resolve(Trainer.METRICS));
+        assertEquals(84 * 5 + 5, m.get("trainable_parameters").getAsLong());
+        var config = dev.vcnn.models.train.TrainConfig.fromJson(JsonFiles.read(heads[0].resolve(Trainer.CONFIG)), "head");
+        Path single = dir.resolve("single");
+        new Trainer(config, single, 1, new java.io.PrintStream(new java.io.ByteArrayOutputStream())).run(false);
+        var spark = m.getAsJsonArray("epochs");
+        var one = JsonFiles.read(single.resolve(Trainer.METRICS)).getAsJsonArray("epochs");
+        for (int e = 0; e < 3; e++) {
+            double x = spark.get(e).getAsJsonObject().get("train_loss").getAsDouble();
+            double y = one.get(e).getAsJsonObject().get("train_loss").getAsDouble();
+            assertEquals(y, x, 1e-3 * y, "epoch " + (e + 1) + " training loss");
+        }
+        double first = spark.get(0).getAsJsonObject().get("train_loss").getAsDouble();
+        double last = spark.get(2).getAsJsonObject().get("train_loss").getAsDouble();
+        assertTrue(last < 0.95 * first, "training loss " + first + " -> " + last); // a weak backbone: 2 epochs, 675 images
+        var a = dev.vcnn.engine.io.SafeTensors.read(heads[0].resolve(Trainer.MODEL));
+        var b = dev.vcnn.engine.io.SafeTensors.read(heads[1].resolve(Trainer.MODEL));
+        var before = dev.vcnn.engine.io.SafeTensors.read(backbone.resolve(Trainer.MODEL));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before.get("0.weight").toArray(), a.get("backbone.0.weight").toArray());
+        for (String k : a.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(k).toArray(), b.get(k).toArray(), 0f, k);
+        }
+        assertEquals(5, TrainedRun.open(heads[0]).classes().size());
+    }
 }

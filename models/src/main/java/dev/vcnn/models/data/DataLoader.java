@@ -168,6 +168,15 @@ public final class DataLoader implements AutoCloseable {
         return make(order, batch * batchSize + from, batch * batchSize + to, SplitMix64.mix(seed, epoch));
     }
 
+    /** The dataset indices of batch {@code batch} of epoch {@code epoch}, in the batch's row order. */
+    public int[] indices(int epoch, int batch) {
+        if (batch < 0 || batch >= batches()) {
+            throw Checks.mismatch("data loader", "batch", "in [0, " + batches() + ")", batch);
+        }
+        int[] order = cachedOrder(epoch);
+        return java.util.Arrays.copyOfRange(order, batch * batchSize, Math.min(order.length, (batch + 1) * batchSize));
+    }
+
     private int cachedEpoch = -1;
     private int[] cachedOrder;
 
