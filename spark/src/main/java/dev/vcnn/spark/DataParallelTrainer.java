@@ -11,6 +11,7 @@ import dev.vcnn.engine.tensor.Tensor;
 import dev.vcnn.models.Models;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.JsonFiles;
+import dev.vcnn.models.train.RunState;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.Trainer;
 import dev.vcnn.models.viz.Charts;
@@ -51,6 +52,17 @@ public final class DataParallelTrainer {
     private final PrintStream out;
     private StepTask.Hook hook;
     private int syncEvery = 1;
+    private Trainer.Checkpoints checkpoints = Trainer.Checkpoints.DEFAULT;
+    private long stopAfterStep = -1;
+
+    /** Thrown by a run told to stop after a step (tests of resume). */
+    static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped(long step) {
+            super("stopped after step " + step);
+        }
+    }
 
     /** What one run measured, besides the run directory's files. */
     public record Result(Evaluation test, long steps, long bytesBroadcastPerStep, long bytesCollectedPerStep,
@@ -90,20 +102,42 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /** When to checkpoint inside an epoch (it always does at epoch ends), as {@code vcnn train}. */
+    public DataParallelTrainer checkpoints(Trainer.Checkpoints policy) {
+        this.checkpoints = policy;
+        return this;
+    }
+
+    /** Stops the run (throwing {@link Stopped}) once this many steps are done: a kill point for tests. */
+    DataParallelTrainer stopAfterStep(long step) {
+        this.stopAfterStep = step;
+        return this;
+    }
+
     /** A hook every task calls before its step: tests make an attempt fail through it. */
     DataParallelTrainer hook(StepTask.Hook h) {
         this.hook = h;
         return this;
     }
 
+    /** Runs the training from the start. */
     public Result run() throws IOException {
+        return run(false);
+    }
+
+    /**
+     * Runs the training; with {@code resume}, from the run directory's checkpoint when there is one. A resumed run
+     * finishes with the weights and metrics of a run never stopped, bit for bit.
+     *
+     * @throws IllegalArgumentException when the checkpoint belongs to other settings (config, partitions, sync-every)
+     */
+    public Result run(boolean resume) throws IOException {
         long wallStart = System.nanoTime();
         Files.createDirectories(runDir);
         Trainer.Data data = Trainer.data(config);
         Module model = Trainer.model(config, data.train().classes().size());
         Optimizer optimizer = Trainer.optimizer(config, model);
         LrSchedule schedule = Trainer.schedule(config);
-        Trainer.writeConfig(runDir, config, data);
         List<Variable> trainable = model.parameters().stream().filter(Variable::requiresGrad).toList();
         List<Tensor> buffers = List.copyOf(model.namedBuffers().values());
         String json = config.toJson().toString();
@@ -113,99 +147,112 @@ public final class DataParallelTrainer {
         long stateBytes = 4L * model.stateDict().values().stream().mapToLong(Tensor::numel).sum();
         long gradBytes = 4L * (trainable.stream().mapToLong(v -> v.value().numel()).sum()
                 + buffers.stream().mapToLong(Tensor::numel).sum());
+        JsonArray epochs = new JsonArray();
+        JsonArray steps = new JsonArray();
+        Path checkpoint = runDir.resolve(Trainer.CHECKPOINT);
+        Map<String, String> identity = Map.of("spark_partitions", String.valueOf(partitions),
+                "spark_sync_every", String.valueOf(syncEvery));
+        RunState at = new RunState();
+        if (resume && Files.exists(checkpoint)) {
+            Map<String, String> meta = dev.vcnn.engine.io.Checkpoint.read(checkpoint).metadata();
+            for (var e : identity.entrySet()) {
+                if (!e.getValue().equals(meta.get(e.getKey()))) {
+                    throw new IllegalArgumentException("resume: " + e.getKey().replace("spark_", "--").replace('_', '-')
+                            + " must be " + meta.get(e.getKey()) + " as in the checkpoint but was " + e.getValue()
+                            + " (file=" + checkpoint + ")");
+                }
+            }
+            at = RunState.restore(checkpoint, config, model, optimizer, epochs, steps);
+            out.printf("resuming at epoch %d of %d, batch %d of %d, from %s%n", at.epoch + 1, config.epochs(), at.batch + 1,
+                    batches, checkpoint);
+        }
+        Trainer.writeConfig(runDir, config, data);
         out.printf("%s on %s, data-parallel over %d partitions: %d train images, batch %d (%d a partition), %,d parameters; "
                         + "%,d bytes broadcast and %,d collected a step%n", config.model(), config.dataset(), partitions, size,
                 config.batchSize(), config.batchSize() / partitions, model.parameterCount(), stateBytes, gradBytes * partitions);
-        JsonArray epochs = new JsonArray();
-        JsonArray steps = new JsonArray();
-        long step = 0;
+        long lastCheckpoint = System.nanoTime();
         double trainSeconds = 0;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+        long stepsRun = 0;
+        while (at.epoch < config.epochs()) {
+            int epoch = at.epoch;
             float lr = schedule.lr(config.lr(), epoch);
             optimizer.lr(lr);
             long t0 = System.nanoTime();
-            double lossSum = 0;
-            long right = 0;
-            long seen = 0;
-            double windowLoss = 0;
-            int windowBatches = 0;
-            for (int b = 0; b < batches; ) { // b and step advance by one step, or by K local steps
+            while (at.batch < batches) { // one step, or K local steps
+                int b = at.batch;
+                int k = syncEvery > 1 ? Math.min(syncEvery, batches - b) : 1;
+                long count;
+                double loss;
                 if (syncEvery > 1) {
-                    int k = Math.min(syncEvery, batches - b);
-                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, step, lr, model, optimizer, indices);
-                    long count = locals.stream().mapToLong(StepTask.Local::count).sum();
-                    double roundLoss = locals.stream().mapToDouble(StepTask.Local::lossSum).sum();
-                    right += locals.stream().mapToLong(StepTask.Local::correct).sum();
-                    if (!Double.isFinite(roundLoss)) {
-                        throw new IllegalStateException("spark train: loss became " + roundLoss + " at epoch " + (epoch + 1)
-                                + "; lower --lr (was " + lr + ")");
+                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, at.step, lr, model, optimizer, indices);
+                    count = locals.stream().mapToLong(StepTask.Local::count).sum();
+                    loss = locals.stream().mapToDouble(StepTask.Local::lossSum).sum();
+                    at.right += locals.stream().mapToLong(StepTask.Local::correct).sum();
+                } else {
+                    Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
+                    List<StepTask.Part> parts;
+                    try {
+                        parts = new ArrayList<>(sc.parallelize(indices, partitions)
+                                .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook), true)
+                                .collect());
+                    } finally {
+                        state.destroy();
                     }
-                    lossSum += roundLoss;
-                    seen += count;
-                    windowLoss += roundLoss / count * k;
-                    windowBatches += k;
-                    boolean crossed = false; // a curve point falls inside this round: record it at the round's end
-                    for (int i = 0; i < k; i++, b++, step++) {
-                        crossed |= (long) (b + 1) * Trainer.STEPS_PER_EPOCH / batches > (long) b * Trainer.STEPS_PER_EPOCH / batches;
+                    parts.sort(Comparator.comparingInt(StepTask.Part::partition));
+                    count = parts.stream().mapToLong(StepTask.Part::count).sum();
+                    loss = parts.stream().mapToDouble(StepTask.Part::lossSum).sum();
+                    at.right += parts.stream().mapToLong(StepTask.Part::correct).sum();
+                    if (Double.isFinite(loss)) {
+                        applyGradients(trainable, parts, count);
+                        averageBuffers(buffers, parts);
+                        optimizer.step();
                     }
-                    if (crossed) {
-                        var point = new JsonArray();
-                        point.add((long) epoch * size + seen);
-                        point.add(windowLoss / windowBatches);
-                        steps.add(point);
-                        windowLoss = 0;
-                        windowBatches = 0;
-                    }
-                    continue;
                 }
-                Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
-                List<StepTask.Part> parts;
-                try {
-                    parts = new ArrayList<>(sc.parallelize(indices, partitions)
-                            .mapPartitionsWithIndex(new StepTask(json, epoch, b, step, partitions, state, hook), true)
-                            .collect());
-                } finally {
-                    state.destroy();
-                }
-                parts.sort(Comparator.comparingInt(StepTask.Part::partition));
-                long count = parts.stream().mapToLong(StepTask.Part::count).sum();
-                double batchLoss = 0;
-                for (StepTask.Part p : parts) {
-                    batchLoss += p.lossSum();
-                    right += p.correct();
-                }
-                float mean = (float) (batchLoss / count);
-                if (!Float.isFinite(mean)) {
-                    throw new IllegalStateException("spark train: loss became " + mean + " at epoch " + (epoch + 1)
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("spark train: loss became " + loss + " at epoch " + (epoch + 1)
                             + "; lower --lr (was " + lr + ")");
                 }
-                applyGradients(trainable, parts, count);
-                averageBuffers(buffers, parts);
-                optimizer.step();
-                lossSum += batchLoss;
-                seen += count;
-                windowLoss += mean;
-                windowBatches++;
-                if ((long) (b + 1) * Trainer.STEPS_PER_EPOCH / batches > (long) b * Trainer.STEPS_PER_EPOCH / batches) {
-                    var point = new JsonArray();
-                    point.add((long) epoch * size + seen);
-                    point.add(windowLoss / windowBatches);
-                    steps.add(point);
-                    windowLoss = 0;
-                    windowBatches = 0;
+                at.lossSum += loss;
+                at.seen += count;
+                at.windowLoss += loss / count * k;
+                at.windowBatches += k;
+                boolean point = false; // a curve point falls inside these steps: record it after them
+                for (int i = 0; i < k; i++) {
+                    point |= (long) (b + i + 1) * Trainer.STEPS_PER_EPOCH / batches > (long) (b + i) * Trainer.STEPS_PER_EPOCH / batches;
                 }
-                b++;
-                step++;
+                if (point) {
+                    var p = new JsonArray();
+                    p.add((long) epoch * size + at.seen);
+                    p.add(at.windowLoss / at.windowBatches);
+                    steps.add(p);
+                    at.windowLoss = 0;
+                    at.windowBatches = 0;
+                }
+                at.batch += k;
+                at.step += k;
+                stepsRun += k;
+                long now = System.nanoTime();
+                if (at.batch < batches && checkpoints.due(at.step, now - lastCheckpoint)) {
+                    at.seconds += (now - t0) / 1e9;
+                    trainSeconds += (now - t0) / 1e9;
+                    t0 = now;
+                    at.write(checkpoint, config, model, optimizer, epochs, steps, identity);
+                    lastCheckpoint = System.nanoTime();
+                }
+                if (stopAfterStep >= 0 && at.step >= stopAfterStep) {
+                    throw new Stopped(at.step);
+                }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            at.seconds += seconds;
             trainSeconds += seconds;
             var e = new JsonObject();
             e.addProperty("epoch", epoch + 1);
             e.addProperty("lr", lr);
-            e.addProperty("train_loss", lossSum / seen);
-            e.addProperty("train_accuracy", (double) right / seen);
-            e.addProperty("images_per_second", seen / seconds);
-            e.addProperty("seconds", seconds);
+            e.addProperty("train_loss", at.lossSum / at.seen);
+            e.addProperty("train_accuracy", (double) at.right / at.seen);
+            e.addProperty("images_per_second", at.seen / at.seconds);
+            e.addProperty("seconds", at.seconds);
             String val = "";
             if (data.validation() != null) {
                 Evaluation v = Evaluation.of(model, data.validation(), data.mean(), data.std(), Models.Task.CLASSIFY,
@@ -216,13 +263,16 @@ public final class DataParallelTrainer {
             }
             epochs.add(e);
             out.printf("epoch %d/%d: lr %.4g, train loss %.4f acc %.2f%%%s, %.0f img/s, %.1f s%n", epoch + 1, config.epochs(),
-                    lr, lossSum / seen, 100.0 * right / seen, val, seen / seconds, seconds);
+                    lr, at.lossSum / at.seen, 100.0 * at.right / at.seen, val, at.seen / at.seconds, at.seconds);
             JsonObject metrics = new JsonObject();
             metrics.add("epochs", epochs);
             metrics.add("steps", steps);
             JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
             Images.writePng(Charts.curves(config.model() + " on " + config.dataset() + " (Spark, " + partitions
                     + " partitions)", metrics), runDir.resolve(RunPictures.CURVES));
+            at.nextEpoch();
+            at.write(checkpoint, config, model, optimizer, epochs, steps, identity);
+            lastCheckpoint = System.nanoTime();
         }
         Evaluation test = Evaluation.of(model, data.test(), data.mean(), data.std(), Models.Task.CLASSIFY, config.batchSize());
         JsonObject metrics = new JsonObject();
@@ -238,8 +288,8 @@ public final class DataParallelTrainer {
         JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
         Images.writePng(Charts.confusion(String.format("%s: test confusion (accuracy %.2f%%)", config.model(),
                 100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
-        long imagesTrained = (long) size * config.epochs();
-        return new Result(test, step, stateBytes, gradBytes * partitions, trainSeconds, imagesTrained / trainSeconds);
+        double imagesPerSecond = stepsRun == 0 ? 0 : stepsRun * (double) config.batchSize() / trainSeconds;
+        return new Result(test, at.step, stateBytes, gradBytes * partitions, trainSeconds, imagesPerSecond);
     }
 
     /** One round of local steps; the driver's model and optimizer take the partitions' averages. */

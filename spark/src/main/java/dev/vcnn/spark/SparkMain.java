@@ -88,6 +88,20 @@ public final class SparkMain implements Runnable {
         @Option(names = "--out", description = "run directory (default: runs/MODEL-DATASET-spark-TIME)")
         Path out;
 
+        @Option(names = "--resume", description = "continue the run in --out from its last checkpoint with the settings "
+                + "it started with (its config.json, --partitions and --sync-every): it finishes with the weights and "
+                + "metrics of a run never stopped. Options that define the run may not be given with it.")
+        boolean resume;
+
+        @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
+                description = "also checkpoint inside an epoch every STEPS steps; 0: only at epoch ends and by time "
+                        + "(default: ${DEFAULT-VALUE})")
+        int checkpointEvery;
+
+        @Option(names = "--checkpoint-minutes", paramLabel = "MINUTES", defaultValue = "5",
+                description = "also checkpoint once this much time has passed since the last one (default: ${DEFAULT-VALUE})")
+        double checkpointMinutes;
+
         @Option(names = "--backbone", paramLabel = "RUN_DIR", description = "transfer learning, featurize-once: the frozen "
                 + "model of this run (vcnn train or vcnn onnx import) computes every training image's features in one "
                 + "distributed pass, cached on the executors; then only a new linear head trains (Adam 1e-3, 5 epochs "
@@ -112,6 +126,11 @@ public final class SparkMain implements Runnable {
         public Integer call() throws Exception {
             require(partitions >= 1, "--partitions must be >= 1 but was " + partitions);
             require(syncEvery >= 1, "--sync-every must be >= 1 but was " + syncEvery);
+            require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 but was " + checkpointEvery);
+            require(checkpointMinutes > 0, "--checkpoint-minutes must be > 0 but was " + checkpointMinutes);
+            if (resume) {
+                return resume();
+            }
             TrainConfig c;
             try {
                 if (backbone != null) {
@@ -160,12 +179,46 @@ public final class SparkMain implements Runnable {
                     : LocalSpark.context(master != null ? master : "local[" + partitions + "]", "vcnn spark train")) {
                 sc.setLogLevel("WARN");
                 var r = backbone != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
-                        : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).run();
+                        : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery)
+                                .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
+                                .run();
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
                         r.test().count(), r.test().loss());
                 System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step%n",
                         r.steps(), r.imagesPerSecond(), r.bytesBroadcastPerStep(), r.bytesCollectedPerStep());
                 System.out.println("run directory: " + dir);
+            }
+            return 0;
+        }
+
+        /** The options that define a run, which --resume takes from the run directory instead. */
+        private static final List<String> RUN_OPTIONS = List.of("--model", "--dataset", "--epochs", "--batch-size",
+                "--optimizer", "--lr", "--augment", "--seed", "--classes", "--synthetic-size", "--backbone");
+
+        private Integer resume() throws Exception {
+            var parsed = spec.commandLine().getParseResult();
+            for (String o : RUN_OPTIONS) {
+                require(!parsed.hasMatchedOption(o), o + " may not be given with --resume: the run continues with the "
+                        + "settings in its config.json; start a new run (another --out) to change them");
+            }
+            require(out != null && java.nio.file.Files.isRegularFile(out.resolve(dev.vcnn.models.train.Trainer.CONFIG)),
+                    "--resume needs --out naming an earlier run directory with config.json (was " + out + ")");
+            Path file = out.resolve(dev.vcnn.models.train.Trainer.CONFIG);
+            TrainConfig c = TrainConfig.fromJson(dev.vcnn.models.train.JsonFiles.read(file), file.toString());
+            if (dataDir != null) {
+                c = c.withDataDir(dataDir.toString());
+            }
+            require(c.backbone() == null, "--resume continues data-parallel runs; a featurize-once run (--backbone) "
+                    + "starts again instead");
+            try (JavaSparkContext sc = LocalSpark.context(master != null ? master : "local[" + partitions + "]",
+                    "vcnn spark train")) {
+                sc.setLogLevel("WARN");
+                var r = new DataParallelTrainer(sc, c, partitions, out, System.out).syncEvery(syncEvery)
+                        .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
+                        .run(true);
+                System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
+                        r.test().count(), r.test().loss());
+                System.out.println("run directory: " + out);
             }
             return 0;
         }

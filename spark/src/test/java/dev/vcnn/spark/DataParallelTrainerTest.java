@@ -157,4 +157,38 @@ class DataParallelTrainerTest {
             assertEquals(y, x, 1e-3 * Math.abs(y), "epoch " + (e + 1) + " training loss");
         }
     }
+
+    /**
+     * A run killed inside its second epoch of three (after step 30; checkpoints every 4 steps, so the last is at step
+     * 28) and resumed finishes with the straight run's weights and metrics, bit for bit, for the dropout MLP.
+     */
+    @Test
+    void aKilledRunResumesToTheSameBits() throws Exception {
+        TrainConfig three = DROPOUT.withEpochs(3);
+        Path straight = dir.resolve("straight");
+        try (JavaSparkContext sc = LocalSpark.context("local[2]", "vcnn-test")) {
+            new DataParallelTrainer(sc, three, 2, straight, new PrintStream(new ByteArrayOutputStream())).run();
+            Path killed = dir.resolve("killed");
+            var policy = new Trainer.Checkpoints(4, 3600);
+            var stopped = org.junit.jupiter.api.Assertions.assertThrows(DataParallelTrainer.Stopped.class, () ->
+                    new DataParallelTrainer(sc, three, 2, killed, new PrintStream(new ByteArrayOutputStream()))
+                            .checkpoints(policy).stopAfterStep(30).run());
+            assertTrue(stopped.getMessage().contains("30"), stopped.getMessage());
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
+                    new DataParallelTrainer(sc, three, 3, killed, new PrintStream(new ByteArrayOutputStream())).run(true));
+            assertTrue(e.getMessage().contains("--partitions must be 2 as in the checkpoint but was 3"), e.getMessage());
+            var out = new ByteArrayOutputStream();
+            new DataParallelTrainer(sc, three, 2, killed, new PrintStream(out)).checkpoints(policy).run(true);
+            assertTrue(out.toString().contains("resuming at epoch 2 of 3, batch"), out.toString());
+            assertSameWeights(straight, killed);
+            var a = metrics(straight);
+            var b = metrics(killed);
+            assertEquals(a.get("steps"), b.get("steps"));
+            assertEquals(a.get("test_accuracy"), b.get("test_accuracy"));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(a.getAsJsonArray("epochs").get(i).getAsJsonObject().get("train_loss"),
+                        b.getAsJsonArray("epochs").get(i).getAsJsonObject().get("train_loss"));
+            }
+        }
+    }
 }

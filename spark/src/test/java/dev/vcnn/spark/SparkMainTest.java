@@ -33,6 +33,16 @@ class SparkMainTest {
         assertEquals(2, JsonFiles.read(out.resolve(Trainer.METRICS)).get("partitions").getAsInt());
         var run = TrainedRun.open(out);
         assertEquals(61_706, run.model().parameterCount(), "lenet5 for 10 classes");
+
+        // --resume continues from the run's checkpoint with its own settings; run-defining options are refused.
+        err = new StringWriter();
+        assertEquals(2, run(err, "train", "--resume", "--epochs", "3", "--out", out.toString()));
+        assertTrue(err.toString().contains("--epochs may not be given with --resume"), err.toString());
+        err = new StringWriter();
+        assertEquals(1, run(err, "train", "--resume", "--partitions", "3", "--sync-every", "2", "--out", out.toString()));
+        assertTrue(err.toString().contains("--partitions must be 2 as in the checkpoint but was 3"), err.toString());
+        assertEquals(0, run(err, "train", "--resume", "--partitions", "2", "--sync-every", "2", "--out", out.toString()),
+                err.toString());
     }
 
     @Test

@@ -23,24 +23,24 @@ import java.util.TreeSet;
  * metrics so far and the settings, which a resume must repeat. A checkpoint holds all of it, so a resumed run
  * repeats nothing and skips nothing.
  */
-final class RunState {
+public final class RunState {
     /** Keys a checkpoint's metadata must hold, besides one {@code dropout.<path>} per dropout layer. */
     static final List<String> CHECKPOINT_KEYS = List.of("config", "epoch", "batch", "step",
             "epoch_loss_sum", "epoch_correct", "epoch_seen", "window_loss", "window_batches", "epoch_seconds",
             "metrics_epochs", "metrics_steps");
 
-    int epoch;
-    int batch;
-    long step;
-    double lossSum;
-    long right;
-    long seen;
-    double windowLoss;
-    int windowBatches;
-    double seconds;
+    public int epoch;
+    public int batch;
+    public long step;
+    public double lossSum;
+    public long right;
+    public long seen;
+    public double windowLoss;
+    public int windowBatches;
+    public double seconds;
 
     /** Moves to the start of the next epoch. */
-    void nextEpoch() {
+    public void nextEpoch() {
         epoch++;
         batch = 0;
         lossSum = 0;
@@ -52,9 +52,18 @@ final class RunState {
     }
 
     /** Writes the checkpoint of a run of {@code config} standing here (atomically, checksummed). */
-    void write(Path file, TrainConfig config, Module model, Optimizer optimizer, JsonArray epochs, JsonArray steps)
+    public void write(Path file, TrainConfig config, Module model, Optimizer optimizer, JsonArray epochs, JsonArray steps)
             throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
+        write(file, config, model, optimizer, epochs, steps, Map.of());
+    }
+
+    /**
+     * As {@link #write(Path, TrainConfig, Module, Optimizer, JsonArray, JsonArray)}, with more settings of the run
+     * ({@code extra}, such as a data-parallel run's partition count) that a resume must repeat as well.
+     */
+    public void write(Path file, TrainConfig config, Module model, Optimizer optimizer, JsonArray epochs, JsonArray steps,
+                      Map<String, String> extra) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("config", resumeIdentity(config).toString());
         meta.put("epoch", String.valueOf(epoch));
         meta.put("batch", String.valueOf(batch));
@@ -90,8 +99,8 @@ final class RunState {
      * @throws IllegalArgumentException naming the file and the key when a piece is missing or malformed, or the
      *     setting that differs from the checkpoint's
      */
-    static RunState restore(Path file, TrainConfig config, Module model, Optimizer optimizer, JsonArray epochs,
-                            JsonArray steps) throws IOException {
+    public static RunState restore(Path file, TrainConfig config, Module model, Optimizer optimizer, JsonArray epochs,
+                                   JsonArray steps) throws IOException {
         Checkpoint ck = Checkpoint.read(file);
         Map<String, String> meta = ck.metadata();
         for (String key : CHECKPOINT_KEYS) {

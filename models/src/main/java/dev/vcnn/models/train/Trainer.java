@@ -339,7 +339,7 @@ public final class Trainer {
             }
         }
 
-        boolean due(long step, long nanosSinceLast) {
+        public boolean due(long step, long nanosSinceLast) {
             return (everySteps > 0 && step % everySteps == 0) || nanosSinceLast >= everySeconds * 1e9;
         }
     }
