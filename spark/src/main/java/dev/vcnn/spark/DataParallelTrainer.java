@@ -66,7 +66,23 @@ public final class DataParallelTrainer {
 
     /** What one run measured, besides the run directory's files. */
     public record Result(Evaluation test, long steps, long bytesBroadcastPerStep, long bytesCollectedPerStep,
-                         double trainSeconds, double imagesPerSecond) {}
+                         double trainSeconds, double imagesPerSecond, Timing timing) {}
+
+    /**
+     * Where the synchronisations of this JVM's steps went, in seconds: making the weights' broadcast, the Spark job
+     * (shipping, the partitions' work, returning their results) and the driver's part (adding, averaging, the
+     * optimizer step, freeing the broadcast).
+     */
+    public record Timing(long syncs, double broadcast, double job, double driver) {
+        static final Timing NONE = new Timing(0, 0, 0, 0);
+
+        /** Milliseconds a synchronisation, as text. */
+        public String perSync() {
+            return syncs == 0 ? "no synchronisations" : String.format(java.util.Locale.ROOT,
+                    "a synchronisation: %.1f ms broadcast, %.1f ms job, %.1f ms driver", 1e3 * broadcast / syncs,
+                    1e3 * job / syncs, 1e3 * driver / syncs);
+        }
+    }
 
     public DataParallelTrainer(JavaSparkContext sc, TrainConfig config, int partitions, Path runDir, PrintStream out) {
         if (partitions < 1) {
@@ -173,6 +189,7 @@ public final class DataParallelTrainer {
         long lastCheckpoint = System.nanoTime();
         double trainSeconds = 0;
         long stepsRun = 0;
+        long[] nanos = new long[4]; // syncs, broadcast, job, driver
         while (at.epoch < config.epochs()) {
             int epoch = at.epoch;
             float lr = schedule.lr(config.lr(), epoch);
@@ -184,17 +201,21 @@ public final class DataParallelTrainer {
                 long count;
                 double loss;
                 if (syncEvery > 1) {
-                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, at.step, lr, model, optimizer, indices);
+                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, at.step, lr, model, optimizer, indices, nanos);
                     count = locals.stream().mapToLong(StepTask.Local::count).sum();
                     loss = locals.stream().mapToDouble(StepTask.Local::lossSum).sum();
                     at.right += locals.stream().mapToLong(StepTask.Local::correct).sum();
                 } else {
+                    long n0 = System.nanoTime();
                     Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
+                    long n1 = System.nanoTime();
                     List<StepTask.Part> parts;
+                    long n2;
                     try {
                         parts = new ArrayList<>(sc.parallelize(indices, partitions)
                                 .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook), true)
                                 .collect());
+                        n2 = System.nanoTime();
                     } finally {
                         state.destroy();
                     }
@@ -207,6 +228,11 @@ public final class DataParallelTrainer {
                         averageBuffers(buffers, parts);
                         optimizer.step();
                     }
+                    long n3 = System.nanoTime();
+                    nanos[0]++;
+                    nanos[1] += n1 - n0;
+                    nanos[2] += n2 - n1;
+                    nanos[3] += n3 - n2;
                 }
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("spark train: loss became " + loss + " at epoch " + (epoch + 1)
@@ -289,20 +315,25 @@ public final class DataParallelTrainer {
         Images.writePng(Charts.confusion(String.format("%s: test confusion (accuracy %.2f%%)", config.model(),
                 100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
         double imagesPerSecond = stepsRun == 0 ? 0 : stepsRun * (double) config.batchSize() / trainSeconds;
-        return new Result(test, at.step, stateBytes, gradBytes * partitions, trainSeconds, imagesPerSecond);
+        return new Result(test, at.step, stateBytes, gradBytes * partitions, trainSeconds, imagesPerSecond,
+                new Timing(nanos[0], nanos[1] / 1e9, nanos[2] / 1e9, nanos[3] / 1e9));
     }
 
     /** One round of local steps; the driver's model and optimizer take the partitions' averages. */
     private List<StepTask.Local> localSteps(String json, int epoch, int firstBatch, int k, long firstStep, float lr,
-                                            Module model, Optimizer optimizer, List<Integer> indices) {
+                                            Module model, Optimizer optimizer, List<Integer> indices, long[] nanos) {
+        long n0 = System.nanoTime();
         Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
         Broadcast<Map<String, Weights.Flat>> opt = sc.broadcast(Weights.of(optimizer));
+        long n1 = System.nanoTime();
         List<StepTask.Local> locals;
+        long n2;
         try {
             locals = new ArrayList<>(sc.parallelize(indices, partitions)
                     .mapPartitionsWithIndex(new StepTask.LocalSteps(json, epoch, firstBatch, k, firstStep, partitions, lr,
                             state, opt, hook), true)
                     .collect());
+            n2 = System.nanoTime();
         } finally {
             state.destroy();
             opt.destroy();
@@ -317,6 +348,10 @@ public final class DataParallelTrainer {
             averaged.put(key, new Weights.Flat(m[0], first.get(key).dims()));
         }
         Weights.load(optimizer, averaged);
+        nanos[0]++;
+        nanos[1] += n1 - n0;
+        nanos[2] += n2 - n1;
+        nanos[3] += System.nanoTime() - n2;
         return locals;
     }
 

@@ -199,7 +199,7 @@ public final class FeaturizedTransfer {
                 100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
         long bytes = 4L * (head.weight().value().numel() + head.bias().value().numel());
         return new DataParallelTrainer.Result(test, step, bytes, bytes * partitions, trainSeconds,
-                (double) n * config.epochs() / trainSeconds);
+                (double) n * config.epochs() / trainSeconds, DataParallelTrainer.Timing.NONE);
     }
 
     /** The gradient sums of all shares (partition order), over the batch's count, as a tensor. */

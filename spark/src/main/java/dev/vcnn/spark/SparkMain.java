@@ -184,8 +184,9 @@ public final class SparkMain implements Runnable {
                                 .run();
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
                         r.test().count(), r.test().loss());
-                System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step%n",
-                        r.steps(), r.imagesPerSecond(), r.bytesBroadcastPerStep(), r.bytesCollectedPerStep());
+                System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step; %s%n",
+                        r.steps(), r.imagesPerSecond(), r.bytesBroadcastPerStep(), r.bytesCollectedPerStep(),
+                        r.timing().perSync());
                 System.out.println("run directory: " + dir);
             }
             return 0;
