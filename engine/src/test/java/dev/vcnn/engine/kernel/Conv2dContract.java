@@ -297,6 +297,19 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * The lanes-as-channels weight gradient (K = 16 at 512 bits) with 13 to 24 taps, so that its second tile of
+     * twelve taps is cut short at every length from 1 to 12: each tap a short tile keeps, and only those, is stored.
+     */
+    @Test
+    void laneChannelWeightGradientCutsItsLastTileAtEveryLength() {
+        for (int taps = 13; taps <= 24; taps++) {
+            var g = new Conv2dGeometry(2, 1, taps + 2, 9, 16, taps, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1);
+            exercises(g, Pass.WEIGHT_GRADIENT, ConvPath.LANE_CHANNELS, 512);
+            checkCase(new Case(g, false, 90 + taps));
+        }
+    }
+
+    /**
      * Stride-1 layers with few input channels and narrow rows, where the SIMD weight gradient runs over
      * flattened positions (a vector across row ends): rows of 9 with 6 channels and 100 taps at every
      * width; at 512 bits also short channel and tap tiles (K = 7, 13; 18 and 27 taps), dilation, and 90
