@@ -35,6 +35,11 @@ public final class GemmPacking {
                         ap[base + p * MR + r] = r < valid ? a[src + r * lda + p] : 0f;
                     }
                 }
+            } else if (valid == MR) {
+                // op(A) = Aᵀ: each k's MR values are already contiguous in A.
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(a, src + p * lda, ap, base + p * MR, MR);
+                }
             } else {
                 for (int p = 0; p < kc; p++) {
                     for (int r = 0; r < MR; r++) {
