@@ -297,6 +297,17 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * The input gradient of strided layers with small output planes, Wᵀ · gradOut for blocks of images side by
+     * side and col2im from each image's columns: 45 images of 4×4 (one block of 40 and a short one of 5) and 3
+     * images of 17×17 (two to a block, a last block of one).
+     */
+    @Test
+    void inputGradientOfSmallStridedPlanesInImageBlocks() {
+        checkCase(new Case(new Conv2dGeometry(45, 5, 8, 8, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), true, 61));
+        checkCase(new Case(new Conv2dGeometry(3, 2, 33, 33, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), false, 62));
+    }
+
+    /**
      * The lanes-as-channels weight gradient (K = 16 at 512 bits) with 13 to 24 taps, so that its second tile of
      * twelve taps is cut short at every length from 1 to 12: each tap a short tile keeps, and only those, is stored.
      */

@@ -352,6 +352,10 @@ public final class SimdConv2d implements Conv2d {
         int crs = g.taps();
         int hw = g.inPlane();
         boolean pointwise = ConvPlanner.inputGradientOnGemm(g) == ConvPath.POINTWISE;
+        if (!pointwise && g.groups() == 1 && g.batch() >= 2 && 2 * pq <= BLOCK_COLUMNS) {
+            backwardInputOnImageBlocks(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism);
+            return;
+        }
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
             int goBase = goOff + (n * g.outChannels() + gi * kg) * pq;
@@ -359,7 +363,50 @@ public final class SimdConv2d implements Conv2d {
             gemm.sgemm(true, false, crs, pq, kg, 1f, weight, wOff + gi * kg * crs, crs,
                     gradOut, goBase, pq, 0f, pointwise ? gradIn : col, pointwise ? inBase : 0, pq, inner);
             if (!pointwise) {
-                col2im(g, col, cg, gradIn, inBase);
+                col2im(g, col, 0, pq, cg, gradIn, inBase);
+            }
+        });
+    }
+
+    /**
+     * Wᵀ · gradOut + col2im for small output planes (stride-2 layers late in a network: 256 → 512 at 8 → 4, where
+     * one GEMM per image has N = 16 and copies all of Wᵀ into its packed panels for each image), for blocks of
+     * about {@link #BLOCK_COLUMNS} columns of images side by side: gradOut of the block gathered as [K × nb·PQ], one
+     * GEMM, then col2im of each image from its columns. Each column is the dot product one image's GEMM computes,
+     * in the same order, so the results are those of the per-image GEMMs bit for bit. Blocks run in parallel, each
+     * GEMM on its task's thread; the blocking depends on the geometry only.
+     */
+    private void backwardInputOnImageBlocks(Conv2dGeometry g, float[] gradOut, int goOff, float[] weight, int wOff,
+                                            float[] gradIn, int giOff, Parallelism parallelism) {
+        int kk = g.outChannels();
+        int cc = g.inChannels();
+        int pq = g.outPlane();
+        int crs = g.taps();
+        int hw = g.inPlane();
+        int nb = Math.max(1, Math.min(g.batch(), BLOCK_COLUMNS / pq));
+        int blocks = (g.batch() + nb - 1) / nb;
+        parallelism.forRange(blocks, 1, (b0, b1) -> {
+            float[] gathered = columns.take(kk * nb * pq);
+            float[] col = columns.take(crs * nb * pq);
+            try {
+                for (int block = b0; block < b1; block++) {
+                    int n0 = block * nb;
+                    int images = Math.min(nb, g.batch() - n0);
+                    int ld = images * pq;
+                    for (int i = 0; i < images; i++) {
+                        for (int k = 0; k < kk; k++) {
+                            System.arraycopy(gradOut, goOff + ((n0 + i) * kk + k) * pq, gathered, k * ld + i * pq, pq);
+                        }
+                    }
+                    gemm.sgemm(true, false, crs, ld, kk, 1f, weight, wOff, crs, gathered, 0, ld, 0f, col, 0, ld,
+                            Parallelism.sequential());
+                    for (int i = 0; i < images; i++) {
+                        col2im(g, col, i * pq, ld, cc, gradIn, giOff + (n0 + i) * cc * hw);
+                    }
+                }
+            } finally {
+                columns.give(col);
+                columns.give(gathered);
             }
         });
     }
@@ -713,7 +760,8 @@ public final class SimdConv2d implements Conv2d {
     }
 
     /** gradIn[c, h, w] = Σ of col entries that im2col read from (c, h, w); gradIn is overwritten. */
-    private static void col2im(Conv2dGeometry g, float[] col, int cg, float[] gradIn, int inBase) {
+    /** gradIn (zeroed first) = the column matrix folded back: tap t's row of P·Q values from col[colOff + t·ld]. */
+    private static void col2im(Conv2dGeometry g, float[] col, int colOff, int ld, int cg, float[] gradIn, int inBase) {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int hh = g.height();
@@ -726,7 +774,7 @@ public final class SimdConv2d implements Conv2d {
                     int wShift = s * g.dilationW() - g.padLeft();
                     int qLo = wShift >= 0 ? 0 : Math.min(qq, (-wShift + g.strideW() - 1) / g.strideW());
                     int qHi = ww - 1 - wShift < 0 ? qLo : Math.max(qLo, Math.min(qq, (ww - 1 - wShift) / g.strideW() + 1));
-                    int src = row * pp * qq;
+                    int src = colOff + row * ld;
                     for (int p = 0; p < pp; p++, src += qq) {
                         int h = p * g.strideH() - g.padTop() + r * g.dilationH();
                         if (h < 0 || h >= hh) {
