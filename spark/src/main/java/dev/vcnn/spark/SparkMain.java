@@ -89,8 +89,8 @@ public final class SparkMain implements Runnable {
         Path out;
 
         @Option(names = "--resume", description = "continue the run in --out from its last checkpoint with the settings "
-                + "it started with (its config.json, --partitions and --sync-every): it finishes with the weights and "
-                + "metrics of a run never stopped. Options that define the run may not be given with it.")
+                + "it started with (its config.json, --partitions and --sync-every, which default to the run's): it finishes "
+                + "with the weights and metrics of a run never stopped. Options that define the run may not be given with it.")
         boolean resume;
 
         @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
@@ -211,6 +211,17 @@ public final class SparkMain implements Runnable {
             }
             require(c.backbone() == null, "--resume continues data-parallel runs; a featurize-once run (--backbone) "
                     + "starts again instead");
+            // --partitions and --sync-every default to the checkpoint's; given, they must repeat them.
+            Path checkpoint = out.resolve(dev.vcnn.models.train.Trainer.CHECKPOINT);
+            if (java.nio.file.Files.isRegularFile(checkpoint)) {
+                var meta = dev.vcnn.engine.io.Checkpoint.read(checkpoint).metadata();
+                if (!parsed.hasMatchedOption("--partitions") && meta.containsKey("spark_partitions")) {
+                    partitions = Integer.parseInt(meta.get("spark_partitions"));
+                }
+                if (!parsed.hasMatchedOption("--sync-every") && meta.containsKey("spark_sync_every")) {
+                    syncEvery = Integer.parseInt(meta.get("spark_sync_every"));
+                }
+            }
             try (JavaSparkContext sc = LocalSpark.context(master != null ? master : "local[" + partitions + "]",
                     "vcnn spark train")) {
                 sc.setLogLevel("WARN");

@@ -43,6 +43,8 @@ class SparkMainTest {
         assertTrue(err.toString().contains("--partitions must be 2 as in the checkpoint but was 3"), err.toString());
         assertEquals(0, run(err, "train", "--resume", "--partitions", "2", "--sync-every", "2", "--out", out.toString()),
                 err.toString());
+        assertEquals(0, run(err, "train", "--resume", "--out", out.toString()), "the run's own partitions and sync-every: "
+                + err);
     }
 
     @Test
