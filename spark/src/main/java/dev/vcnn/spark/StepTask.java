@@ -89,12 +89,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         int to = (int) ((long) (p + 1) * size / partitions);
         Weights.load(model, state.value());
         model.train();
-        long position = step * partitions + p;
-        model.namedModules().values().forEach(m -> {
-            if (m instanceof Dropout d) {
-                d.calls(position);
-            }
-        });
+        placeDropout(model, step * partitions + p);
         List<Variable> trainable = model.parameters().stream().filter(Variable::requiresGrad).toList();
         trainable.forEach(Variable::zeroGrad);
         float[][] grads = new float[trainable.size()][];
@@ -186,12 +181,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
                             if (from == to) {
                                 continue;
                             }
-                            long position = (firstStep + s) * partitions + p;
-                            m.namedModules().values().forEach(x -> {
-                                if (x instanceof Dropout d) {
-                                    d.calls(position);
-                                }
-                            });
+                            placeDropout(m, (firstStep + s) * partitions + p);
                             DataLoader.Batch b = w.loader.rows(epoch, batch, from, to);
                             optimizer.zeroGrad();
                             Variable y = m.forward(Variable.constant(b.images()));
@@ -219,6 +209,15 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     /** A partition's result after its local steps: its weights and buffers, its optimizer's state, its loss sum. */
     record Local(int partition, int count, double lossSum, long correct, float[][] state, Map<String, Weights.Flat> optimizer)
             implements Serializable {}
+
+    /** Places every dropout layer's random stream at {@code position} (step·P + partition): masks follow the step. */
+    static void placeDropout(Module model, long position) {
+        model.namedModules().values().forEach(m -> {
+            if (m instanceof Dropout d) {
+                d.calls(position);
+            }
+        });
+    }
 
     /** What an executor JVM keeps between tasks of one run: the data, its loader, and a pool of models (one per task thread). */
     static final class Worker {
