@@ -52,6 +52,7 @@ public final class DataParallelTrainer {
     private final PrintStream out;
     private StepTask.Hook hook;
     private int syncEvery = 1;
+    private boolean sharded;
     private Trainer.Checkpoints checkpoints = Trainer.Checkpoints.DEFAULT;
     private long stopAfterStep = -1;
 
@@ -118,6 +119,24 @@ public final class DataParallelTrainer {
         return this;
     }
 
+    /**
+     * Sharded data: partition p trains on its own record range [p·n/P, (p+1)·n/P) of the training set, as PyTorch's
+     * DistributedSampler shards a dataset, and its executor keeps only that range once loaded. Each epoch every
+     * partition shuffles its range (seeded by the seed, the epoch and p) and each step takes B/P images from it; an
+     * epoch is as many steps as the smallest range fills with whole batches. Unsharded (the default), every
+     * partition takes its rows of one JVM's global batches, so the run follows one JVM's.
+     *
+     * @throws IllegalArgumentException when the batch size is not a multiple of the partition count
+     */
+    public DataParallelTrainer sharded(boolean on) {
+        if (on && config.batchSize() % partitions != 0) {
+            throw new IllegalArgumentException("spark: with sharded data the batch size (" + config.batchSize()
+                    + ") must be a multiple of the partitions (" + partitions + ")");
+        }
+        this.sharded = on;
+        return this;
+    }
+
     /** When to checkpoint inside an epoch (it always does at epoch ends), as {@code vcnn train}. */
     public DataParallelTrainer checkpoints(Trainer.Checkpoints policy) {
         this.checkpoints = policy;
@@ -159,7 +178,13 @@ public final class DataParallelTrainer {
         String json = config.toJson().toString();
         List<Integer> indices = IntStream.range(0, partitions).boxed().toList();
         int size = data.train().size();
-        int batches = (size + config.batchSize() - 1) / config.batchSize();
+        int batches = sharded ? IntStream.range(0, partitions).map(p -> StepTask.fullBatches(
+                (int) ((long) (p + 1) * size / partitions - (long) p * size / partitions), config.batchSize(), partitions))
+                .min().orElse(0) : (size + config.batchSize() - 1) / config.batchSize();
+        if (batches == 0) {
+            throw new IllegalArgumentException("spark: each partition's share of the " + size + " training images must "
+                    + "fill a batch of " + config.batchSize() / partitions + " but does not; use fewer partitions");
+        }
         long stateBytes = 4L * model.stateDict().values().stream().mapToLong(Tensor::numel).sum();
         long gradBytes = 4L * (trainable.stream().mapToLong(v -> v.value().numel()).sum()
                 + buffers.stream().mapToLong(Tensor::numel).sum());
@@ -167,13 +192,14 @@ public final class DataParallelTrainer {
         JsonArray steps = new JsonArray();
         Path checkpoint = runDir.resolve(Trainer.CHECKPOINT);
         Map<String, String> identity = Map.of("spark_partitions", String.valueOf(partitions),
-                "spark_sync_every", String.valueOf(syncEvery));
+                "spark_sync_every", String.valueOf(syncEvery), "spark_sharded", String.valueOf(sharded));
         RunState at = new RunState();
         if (resume && Files.exists(checkpoint)) {
             Map<String, String> meta = dev.vcnn.engine.io.Checkpoint.read(checkpoint).metadata();
             for (var e : identity.entrySet()) {
                 if (!e.getValue().equals(meta.get(e.getKey()))) {
-                    throw new IllegalArgumentException("resume: " + e.getKey().replace("spark_", "--").replace('_', '-')
+                    throw new IllegalArgumentException("resume: " + (e.getKey().equals("spark_sharded") ? "--shard-data"
+                            : e.getKey().replace("spark_", "--").replace('_', '-'))
                             + " must be " + meta.get(e.getKey()) + " as in the checkpoint but was " + e.getValue()
                             + " (file=" + checkpoint + ")");
                 }
@@ -213,7 +239,7 @@ public final class DataParallelTrainer {
                     long n2;
                     try {
                         parts = new ArrayList<>(sc.parallelize(indices, partitions)
-                                .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook), true)
+                                .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook, sharded), true)
                                 .collect());
                         n2 = System.nanoTime();
                     } finally {
@@ -331,7 +357,7 @@ public final class DataParallelTrainer {
         try {
             locals = new ArrayList<>(sc.parallelize(indices, partitions)
                     .mapPartitionsWithIndex(new StepTask.LocalSteps(json, epoch, firstBatch, k, firstStep, partitions, lr,
-                            state, opt, hook), true)
+                            state, opt, hook, sharded), true)
                     .collect());
             n2 = System.nanoTime();
         } finally {

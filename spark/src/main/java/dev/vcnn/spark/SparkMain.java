@@ -88,6 +88,13 @@ public final class SparkMain implements Runnable {
         @Option(names = "--out", description = "run directory (default: runs/MODEL-DATASET-spark-TIME)")
         Path out;
 
+        @Option(names = "--shard-data", description = {"each partition trains on its own record range of the training "
+                + "set (as PyTorch's DistributedSampler shards one), and its executor keeps only that range once loaded: "
+                + "every epoch a partition shuffles its range and each step takes --batch-size / --partitions images "
+                + "from it. Without it every partition takes its rows of one JVM's batches, and the run follows one "
+                + "JVM's."})
+        boolean shardData;
+
         @Option(names = "--resume", description = "continue the run in --out from its last checkpoint with the settings "
                 + "it started with (its config.json, --partitions and --sync-every, which default to the run's): it finishes "
                 + "with the weights and metrics of a run never stopped. Options that define the run may not be given with it.")
@@ -179,7 +186,7 @@ public final class SparkMain implements Runnable {
                     : LocalSpark.context(master != null ? master : "local[" + partitions + "]", "vcnn spark train")) {
                 sc.setLogLevel("WARN");
                 var r = backbone != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
-                        : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery)
+                        : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).sharded(shardData)
                                 .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
                                 .run();
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
@@ -221,11 +228,14 @@ public final class SparkMain implements Runnable {
                 if (!parsed.hasMatchedOption("--sync-every") && meta.containsKey("spark_sync_every")) {
                     syncEvery = Integer.parseInt(meta.get("spark_sync_every"));
                 }
+                if (!parsed.hasMatchedOption("--shard-data") && meta.containsKey("spark_sharded")) {
+                    shardData = Boolean.parseBoolean(meta.get("spark_sharded"));
+                }
             }
             try (JavaSparkContext sc = LocalSpark.context(master != null ? master : "local[" + partitions + "]",
                     "vcnn spark train")) {
                 sc.setLogLevel("WARN");
-                var r = new DataParallelTrainer(sc, c, partitions, out, System.out).syncEvery(syncEvery)
+                var r = new DataParallelTrainer(sc, c, partitions, out, System.out).syncEvery(syncEvery).sharded(shardData)
                         .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
                         .run(true);
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -52,8 +53,10 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     private final int partitions;
     private final Broadcast<float[][]> state;
     private final Hook hook;
+    private final boolean sharded;
 
-    StepTask(String config, int epoch, int batch, long step, int partitions, Broadcast<float[][]> state, Hook hook) {
+    StepTask(String config, int epoch, int batch, long step, int partitions, Broadcast<float[][]> state, Hook hook,
+             boolean sharded) {
         this.config = config;
         this.epoch = epoch;
         this.batch = batch;
@@ -61,6 +64,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         this.partitions = partitions;
         this.state = state;
         this.hook = hook;
+        this.sharded = sharded;
     }
 
     @Override
@@ -68,7 +72,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         if (hook != null) {
             hook.beforeStep(step, partition);
         }
-        Worker w = Worker.of(config);
+        Worker w = sharded ? Worker.shard(config, partition, partitions) : Worker.of(config);
         Module model = w.models.poll();
         try {
             if (model == null) {
@@ -83,23 +87,19 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     }
 
     private Part run(Worker w, Module model, int p) {
-        DataLoader loader = w.loader;
-        int size = Math.min(w.config.batchSize(), w.data.train().size() - batch * w.config.batchSize());
-        int from = (int) ((long) p * size / partitions);
-        int to = (int) ((long) (p + 1) * size / partitions);
         Weights.load(model, state.value());
         model.train();
         placeDropout(model, step * partitions + p);
         List<Variable> trainable = model.parameters().stream().filter(Variable::requiresGrad).toList();
         trainable.forEach(Variable::zeroGrad);
         float[][] grads = new float[trainable.size()][];
-        if (from == to) {
+        DataLoader.Batch b = w.rows(epoch, batch, p, partitions);
+        if (b == null) {
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = new float[(int) trainable.get(i).value().numel()];
             }
             return new Part(p, 0, 0, 0, grads, Weights.buffers(model));
         }
-        DataLoader.Batch b = loader.rows(epoch, batch, from, to);
         try (Parallelism one = Parallelism.of(1)) {
             return new Context(Kernels.defaults(), one).call(() -> {
                 Variable y = model.forward(Variable.constant(b.images()));
@@ -126,6 +126,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
      */
     static final class LocalSteps implements Function2<Integer, Iterator<Integer>, Iterator<Local>> {
         private static final long serialVersionUID = 1L;
+        private final boolean sharded;
         private final String config;
         private final int epoch;
         private final int firstBatch;
@@ -138,7 +139,9 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         private final Hook hook;
 
         LocalSteps(String config, int epoch, int firstBatch, int steps, long firstStep, int partitions, float lr,
-                   Broadcast<float[][]> state, Broadcast<Map<String, Weights.Flat>> optimizerState, Hook hook) {
+                   Broadcast<float[][]> state, Broadcast<Map<String, Weights.Flat>> optimizerState, Hook hook,
+                   boolean sharded) {
+            this.sharded = sharded;
             this.config = config;
             this.epoch = epoch;
             this.firstBatch = firstBatch;
@@ -156,7 +159,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
             if (hook != null) {
                 hook.beforeStep(firstStep, p);
             }
-            Worker w = Worker.of(config);
+            Worker w = sharded ? Worker.shard(config, p, partitions) : Worker.of(config);
             Module model = w.models.poll();
             try {
                 if (model == null) {
@@ -174,15 +177,11 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
                         long right = 0;
                         int count = 0;
                         for (int s = 0; s < steps; s++) {
-                            int batch = firstBatch + s;
-                            int size = Math.min(w.config.batchSize(), w.data.train().size() - batch * w.config.batchSize());
-                            int from = (int) ((long) p * size / partitions);
-                            int to = (int) ((long) (p + 1) * size / partitions);
-                            if (from == to) {
+                            DataLoader.Batch b = w.rows(epoch, firstBatch + s, p, partitions);
+                            if (b == null) {
                                 continue;
                             }
                             placeDropout(m, (firstStep + s) * partitions + p);
-                            DataLoader.Batch b = w.loader.rows(epoch, batch, from, to);
                             optimizer.zeroGrad();
                             Variable y = m.forward(Variable.constant(b.images()));
                             Variable loss = Functional.crossEntropy(y, b.labels());
@@ -226,21 +225,54 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         final TrainConfig config;
         final Trainer.Data data;
         final DataLoader loader;
+        /** Sharded: the record range [from, to) of the training set this worker holds (else the whole set). */
+        final int from;
+        final int to;
+        private final boolean sharded;
         final ConcurrentLinkedQueue<Module> models = new ConcurrentLinkedQueue<>();
 
-        private Worker(String json) {
+        private Worker(String json, int partition, int partitions) {
             try {
                 config = TrainConfig.fromJson(com.google.gson.JsonParser.parseString(json).getAsJsonObject(), "the driver's config");
-                data = Trainer.data(config);
+                Trainer.Data all = Trainer.data(config);
+                sharded = partition >= 0;
+                int n = all.train().size();
+                from = sharded ? (int) ((long) partition * n / partitions) : 0;
+                to = sharded ? (int) ((long) (partition + 1) * n / partitions) : n;
+                // A shard keeps only its records; the rest of the set is dropped once it is loaded.
+                data = !sharded ? all : new Trainer.Data(all.train().subset(all.train().name() + "[" + from + ", " + to + ")",
+                        IntStream.range(from, to).toArray()), all.validation(), all.test(), all.mean(), all.std());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            loader = new DataLoader(data.train(), config.batchSize(), true, config.seed(), data.mean(), data.std(),
-                    Trainer.augment(config));
+            // A shard's batches are its share of the global batch, from its own seeded order.
+            int batch = sharded ? config.batchSize() / partitions : config.batchSize();
+            long seed = sharded ? dev.vcnn.engine.tensor.SplitMix64.mix(config.seed(), partition) : config.seed();
+            loader = new DataLoader(data.train(), batch, true, seed, data.mean(), data.std(), Trainer.augment(config));
         }
 
         static Worker of(String json) {
-            return BY_CONFIG.computeIfAbsent(json, Worker::new);
+            return BY_CONFIG.computeIfAbsent(json, j -> new Worker(j, -1, 0));
+        }
+
+        /** The worker of partition p's record range (one per partition and run in a JVM). */
+        static Worker shard(String json, int p, int partitions) {
+            return BY_CONFIG.computeIfAbsent(p + "/" + partitions + " " + json, k -> new Worker(json, p, partitions));
+        }
+
+        /**
+         * Partition p's images of a step: rows [p·B/P, (p+1)·B/P) of the global batch, or, sharded, batch
+         * {@code batch} of its own range's order (whole batches only); null when it has none.
+         */
+        DataLoader.Batch rows(int epoch, int batch, int p, int partitions) {
+            if (sharded) {
+                return batch < fullBatches(to - from, config.batchSize(), partitions)
+                        ? loader.rows(epoch, batch, 0, config.batchSize() / partitions) : null;
+            }
+            int size = Math.min(config.batchSize(), data.train().size() - batch * config.batchSize());
+            int lo = (int) ((long) p * size / partitions);
+            int hi = (int) ((long) (p + 1) * size / partitions);
+            return lo == hi ? null : loader.rows(epoch, batch, lo, hi);
         }
 
         Module newModel() {
@@ -250,5 +282,10 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /** Whole batches of B/P images that a range of {@code records} fills: a sharded epoch's steps for it. */
+    static int fullBatches(int records, int batchSize, int partitions) {
+        return records / (batchSize / partitions);
     }
 }

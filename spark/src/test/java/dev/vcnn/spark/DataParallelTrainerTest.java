@@ -191,4 +191,39 @@ class DataParallelTrainerTest {
             }
         }
     }
+
+    /**
+     * Sharded data: a worker holds only its partition's record range; three shards learn, and give the same bits on
+     * one or two task threads.
+     */
+    @Test
+    void shardsHoldTheirRangeAndGiveTheSameBitsOnAnyThreadCount() throws Exception {
+        TrainConfig c = CONFIG.toBuilder().batchSize(63).build();
+        String json = c.toJson().toString();
+        int n = Trainer.data(c).train().size();
+        var all = Trainer.data(c).train();
+        for (int p = 0; p < 3; p++) {
+            var w = StepTask.Worker.shard(json, p, 3);
+            int from = p * n / 3;
+            int to = (p + 1) * n / 3;
+            assertEquals(to - from, w.data.train().size(), "partition " + p);
+            assertArrayEquals(java.util.Arrays.copyOfRange(all.labels(), from, to), w.data.train().labels());
+        }
+        Path two = dir.resolve("shards-two");
+        Path one = dir.resolve("shards-one");
+        long steps = -1;
+        for (Path out : new Path[] {two, one}) {
+            try (JavaSparkContext sc = LocalSpark.context(out == two ? "local[2]" : "local[1]", "vcnn-test")) {
+                steps = new DataParallelTrainer(sc, c, 3, out, new PrintStream(new ByteArrayOutputStream())).sharded(true)
+                        .run().steps();
+            }
+        }
+        // The smallest range, n / 3 rounded down, fills whole batches of 63 / 3 = 21 images; the rest is dropped.
+        assertEquals(2L * ((n / 3) / 21), steps);
+        assertSameWeights(two, one);
+        var epochs = metrics(two).getAsJsonArray("epochs");
+        double first = epochs.get(0).getAsJsonObject().get("train_loss").getAsDouble();
+        double last = epochs.get(1).getAsJsonObject().get("train_loss").getAsDouble();
+        assertTrue(last < 0.8 * first, "training loss " + first + " -> " + last);
+    }
 }
