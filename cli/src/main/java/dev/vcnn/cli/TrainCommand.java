@@ -3,7 +3,6 @@ package dev.vcnn.cli;
 import com.google.gson.JsonObject;
 import dev.vcnn.models.train.Evaluation;
 import dev.vcnn.models.train.TrainConfig;
-import dev.vcnn.models.train.TrainedRun;
 import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.Trainer;
 import java.nio.file.Files;
@@ -23,34 +22,9 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "lenet5",
-            description = "mlp, lenet5, cifar-cnn, cifar-cnn-bn, vgg11, vgg11-bn, vgg16, vgg16-bn, linear-ae, conv-ae (default: ${DEFAULT-VALUE})")
-    String model;
+    @CommandLine.Mixin
+    RunOptions run;
 
-    @Option(names = "--dataset", defaultValue = "synthetic",
-            description = "synthetic, mnist, fashion-mnist, cifar10, folder (default: ${DEFAULT-VALUE})")
-    String dataset;
-
-    @Option(names = "--data-dir", description = "folder with the dataset's files (not needed for synthetic)")
-    Path dataDir;
-
-    @Option(names = "--epochs", description = "epochs (default: the model's recipe)")
-    Integer epochs;
-
-    @Option(names = "--batch-size", description = "images per step (default: the model's recipe)")
-    Integer batchSize;
-
-    @Option(names = "--lr", description = "base learning rate (default: the model's recipe)")
-    Float lr;
-
-    @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the model's recipe)")
-    String optimizer;
-
-    @Option(names = "--augment", negatable = true, description = "random flip/crop or shift/rotation (default: the recipe's)")
-    Boolean augment;
-
-    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, data order, augmentation, dropout (default: ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--threads", description = "threads (default: all cores)")
     Integer threads;
@@ -76,31 +50,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "train into an existing --out, replacing its files")
     boolean overwrite;
 
-    @Option(names = "--backbone", paramLabel = "RUN_DIR",
-            description = "transfer learning: freeze the model of this finished run and train a new linear head on --dataset")
-    Path backbone;
-
-    @Option(names = "--unfreeze", paramLabel = "N", description = "with --backbone: also fine-tune the backbone's last N "
-            + "weight layers (convolution, batch norm or linear layers; in an imported ONNX graph, the nodes that take "
-            + "weights), counted back from the head. Batch norm keeps its running statistics. (default: 0, the head alone)")
-    Integer unfreeze;
-
-    @Option(names = "--init", description = "weight initialisation: default (PyTorch's per layer), zeros, constant, uniform, "
-            + "normal, xavier or kaiming")
-    String init;
-
-    @Option(names = "--classes", split = ",", paramLabel = "I,J,...",
-            description = "train and test on these class indices only, relabelled 0..k-1 in this order")
-    java.util.List<Integer> classes;
-
-    @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST",
-            description = "synthetic dataset sizes (default: 12000,2000)")
-    int[] syntheticSize;
 
     @Override
     public Integer call() throws Exception {
         int t = Usage.threads(spec, threads);
-        Path dir = out != null ? out : Path.of("runs", model + "-" + dataset + "-"
+        Path dir = out != null ? out : Path.of("runs", run.model + "-" + run.dataset + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainConfig config;
         if (resume) {
@@ -111,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
             JsonObject saved = JsonFiles.read(dir.resolve(Trainer.CONFIG));
             config = TrainConfig.fromJson(saved, dir.resolve(Trainer.CONFIG).toString());
             refuseChangesOnResume(config, dir.resolve(Trainer.CONFIG));
-            if (dataDir != null) {
-                config = config.withDataDir(dataDir.toString());
+            if (run.dataDir != null) {
+                config = config.withDataDir(run.dataDir.toString());
             }
         } else {
             if (Files.isDirectory(dir) && !overwrite) {
@@ -123,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }
             }
-            config = configFromOptions();
+            config = run.config();
         }
         require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 but was " + checkpointEvery);
         require(checkpointMinutes > 0, "--checkpoint-minutes must be > 0 but was " + checkpointMinutes);
@@ -139,31 +93,16 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The options that decide a run's result, and the setting each one sets. */
-    private static final java.util.Map<String, java.util.function.Function<TrainConfig, Object>> RESULT_OPTIONS =
-            java.util.Map.ofEntries(
-                    java.util.Map.entry("--model", TrainConfig::model),
-                    java.util.Map.entry("--dataset", TrainConfig::dataset),
-                    java.util.Map.entry("--epochs", TrainConfig::epochs),
-                    java.util.Map.entry("--batch-size", TrainConfig::batchSize),
-                    java.util.Map.entry("--lr", TrainConfig::lr),
-                    java.util.Map.entry("--optimizer", TrainConfig::optimizer),
-                    java.util.Map.entry("--augment", TrainConfig::augment),
-                    java.util.Map.entry("--seed", TrainConfig::seed),
-                    java.util.Map.entry("--backbone", TrainConfig::backbone),
-                    java.util.Map.entry("--unfreeze", TrainConfig::unfreeze),
-                    java.util.Map.entry("--init", TrainConfig::init),
-                    java.util.Map.entry("--classes", TrainConfig::classSubset),
-                    java.util.Map.entry("--synthetic-size", c -> c.syntheticTrain() + "," + c.syntheticTest()));
+
 
     /** A resumed run keeps its settings: an option given with --resume must repeat the saved value. */
     private void refuseChangesOnResume(TrainConfig saved, Path file) {
         var parsed = spec.commandLine().getParseResult();
-        if (RESULT_OPTIONS.keySet().stream().noneMatch(parsed::hasMatchedOption)) {
+        if (RunOptions.RESULT_OPTIONS.keySet().stream().noneMatch(parsed::hasMatchedOption)) {
             return;
         }
-        TrainConfig given = configFromOptions();
-        for (var e : new java.util.TreeMap<>(RESULT_OPTIONS).entrySet()) {
+        TrainConfig given = run.config();
+        for (var e : new java.util.TreeMap<>(RunOptions.RESULT_OPTIONS).entrySet()) {
             Object was = e.getValue().apply(saved);
             Object now = e.getValue().apply(given);
             if (parsed.hasMatchedOption(e.getKey()) && !java.util.Objects.equals(was, now)) {
@@ -174,62 +113,6 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private TrainConfig configFromOptions() {
-        Usage.dataset(spec, dataset);
-        TrainConfig c;
-        try {
-            if (backbone != null) {
-                TrainConfig b = TrainedRun.config(backbone);
-                // The head's recipe: Adam, a few epochs, no augmentation (the features are fixed).
-                c = TrainConfig.recipe(b.model(), dataset).withOptimizer("adam", 1e-3f).withEpochs(5).withAugment(false)
-                        .withBackbone(backbone.toString(), b.model(), b.channels(), b.size());
-            } else {
-                c = TrainConfig.recipe(model, dataset);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        c = c.withSeed(seed).withDataDir(dataDir == null ? null : dataDir.toString());
-        if (epochs != null) {
-            require(epochs >= 1, "--epochs must be >= 1 but was " + epochs);
-            c = c.withEpochs(epochs);
-        }
-        if (batchSize != null) {
-            require(batchSize >= 1, "--batch-size must be >= 1 but was " + batchSize);
-            c = c.withBatchSize(batchSize);
-        }
-        if (optimizer != null || lr != null) {
-            String o = optimizer != null ? optimizer : c.optimizer();
-            require(o.equals("sgd") || o.equals("adam") || o.equals("adamw"), "--optimizer must be sgd, adam or adamw but was '" + o + "'");
-            float rate = lr != null ? lr : o.equals(c.optimizer()) ? c.lr() : o.equals("sgd") ? 0.05f : 1e-3f;
-            require(rate > 0 && Float.isFinite(rate), "--lr must be a positive number but was " + rate);
-            c = c.withOptimizer(o, rate);
-        }
-        if (augment != null) {
-            c = c.withAugment(augment);
-        }
-        if (init != null) {
-            require(dev.vcnn.models.Models.INITS.contains(init), "--init must be one of " + dev.vcnn.models.Models.INITS
-                    + " but was '" + init + "'");
-            c = c.toBuilder().init(init).build();
-        }
-        if (classes != null) {
-            require(classes.size() >= 2, "--classes must name at least two classes but named " + classes);
-            c = c.toBuilder().classSubset(classes).build();
-        }
-        if (syntheticSize != null) {
-            Usage.syntheticSize(spec, syntheticSize);
-            c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
-        }
-        if (unfreeze != null) {
-            require(backbone != null, "--unfreeze needs --backbone (it fine-tunes the backbone's last layers)");
-            require(unfreeze >= 0, "--unfreeze must be >= 0 but was " + unfreeze);
-            c = c.toBuilder().unfreeze(unfreeze).build();
-        }
-        return c;
-    }
 
     private void require(boolean ok, String message) {
         Usage.require(spec, ok, message);

@@ -4,7 +4,6 @@ import dev.vcnn.models.train.TrainConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
@@ -46,44 +45,15 @@ public final class SparkMain implements Runnable {
             description = {"Trains a classifier data-parallel on Spark: each step the weights are broadcast, every partition "
                     + "computes the gradient of its share of the batch, and the driver adds them in partition order. The "
                     + "result depends on --partitions and --seed only, not on the executors, their threads or retried tasks.",
+                    "With --backbone, featurize once: the frozen backbone computes every training image's features in one "
+                    + "distributed pass, cached on the executors, and only the new linear head trains.",
                     "Writes the run directory vcnn train writes: vcnn eval, predict and visualize take it."})
     static final class Train implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", defaultValue = "lenet5", description = "model (default: ${DEFAULT-VALUE})")
-        String model;
-
-        @Option(names = "--dataset", defaultValue = "synthetic",
-                description = "synthetic, mnist, fashion-mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
-        String dataset;
-
-        @Option(names = "--data-dir", description = "the dataset's folder: a path every executor can read")
-        Path dataDir;
-
-        @Option(names = "--epochs", description = "epochs (default: the model's recipe)")
-        Integer epochs;
-
-        @Option(names = "--batch-size", description = "the global batch, shared among the partitions (default: the recipe's)")
-        Integer batchSize;
-
-        @Option(names = "--optimizer", description = "sgd, adam or adamw (default: the recipe's)")
-        String optimizer;
-
-        @Option(names = "--lr", description = "learning rate (default: the recipe's)")
-        Float lr;
-
-        @Option(names = "--augment", arity = "1", description = "true or false (default: the recipe's)")
-        Boolean augment;
-
-        @Option(names = "--seed", defaultValue = "1", description = "seed (default: ${DEFAULT-VALUE})")
-        long seed;
-
-        @Option(names = "--classes", split = ",", paramLabel = "I,J,...", description = "train on these classes only")
-        List<Integer> classes;
-
-        @Option(names = "--synthetic-size", split = ",", paramLabel = "TRAIN,TEST", description = "synthetic sizes (default: 12000,2000)")
-        int[] syntheticSize;
+        @CommandLine.Mixin
+        dev.vcnn.cli.RunOptions run;
 
         @Option(names = "--out", description = "run directory (default: runs/MODEL-DATASET-spark-TIME)")
         Path out;
@@ -109,12 +79,6 @@ public final class SparkMain implements Runnable {
                 description = "also checkpoint once this much time has passed since the last one (default: ${DEFAULT-VALUE})")
         double checkpointMinutes;
 
-        @Option(names = "--backbone", paramLabel = "RUN_DIR", description = "transfer learning, featurize-once: the frozen "
-                + "model of this run (vcnn train or vcnn onnx import) computes every training image's features in one "
-                + "distributed pass, cached on the executors; then only a new linear head trains (Adam 1e-3, 5 epochs "
-                + "unless given)")
-        Path backbone;
-
         @Option(names = "--master", description = "Spark master of the embedded driver (default: local[P], one task thread "
                 + "a partition); under spark-submit the submitted master is used")
         String master;
@@ -138,54 +102,17 @@ public final class SparkMain implements Runnable {
             if (resume) {
                 return resume();
             }
-            TrainConfig c;
-            try {
-                if (backbone != null) {
-                    TrainConfig b = dev.vcnn.models.train.TrainedRun.config(backbone);
-                    c = TrainConfig.recipe(b.model(), dataset).withOptimizer("adam", 1e-3f).withEpochs(5).withAugment(false)
-                            .withBackbone(backbone.toString(), b.model(), b.channels(), b.size());
-                } else {
-                    c = TrainConfig.recipe(model, dataset);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
-            }
-            c = c.withSeed(seed).withDataDir(dataDir == null ? null : dataDir.toString());
-            if (epochs != null) {
-                require(epochs >= 1, "--epochs must be >= 1 but was " + epochs);
-                c = c.withEpochs(epochs);
-            }
-            if (batchSize != null) {
-                require(batchSize >= partitions, "--batch-size must be >= --partitions (" + partitions + ") but was " + batchSize);
-                c = c.withBatchSize(batchSize);
-            }
-            if (optimizer != null || lr != null) {
-                String o = optimizer != null ? optimizer : c.optimizer();
-                require(List.of("sgd", "adam", "adamw").contains(o), "--optimizer must be sgd, adam or adamw but was '" + o + "'");
-                float rate = lr != null ? lr : o.equals(c.optimizer()) ? c.lr() : o.equals("sgd") ? 0.05f : 1e-3f;
-                require(rate > 0 && Float.isFinite(rate), "--lr must be a positive number but was " + rate);
-                c = c.withOptimizer(o, rate);
-            }
-            if (augment != null) {
-                c = c.withAugment(augment);
-            }
-            if (classes != null) {
-                require(classes.size() >= 2, "--classes must name at least two classes but named " + classes);
-                c = c.toBuilder().classSubset(classes).build();
-            }
-            if (syntheticSize != null) {
-                require(syntheticSize.length == 2 && syntheticSize[0] >= 1 && syntheticSize[1] >= 1,
-                        "--synthetic-size must be TRAIN,TEST with both >= 1");
-                c = c.withSynthetic(syntheticSize[0], syntheticSize[1]);
-            }
-            Path dir = out != null ? out : Path.of("runs", model + "-" + dataset + "-spark-"
+            TrainConfig c = run.config();
+            require(c.batchSize() >= partitions, "--batch-size must be >= --partitions (" + partitions + ") but was "
+                    + c.batchSize());
+            Path dir = out != null ? out : Path.of("runs", run.model() + "-" + run.dataset() + "-spark-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             boolean submitted = System.getProperty("spark.master") != null;
             try (JavaSparkContext sc = submitted && master == null
                     ? new JavaSparkContext(new org.apache.spark.SparkConf().setAppName("vcnn spark train"))
                     : LocalSpark.context(master != null ? master : "local[" + partitions + "]", "vcnn spark train")) {
                 sc.setLogLevel("WARN");
-                var r = backbone != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
+                var r = run.backbone() != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
                         : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).sharded(shardData)
                                 .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
                                 .run();
@@ -199,13 +126,9 @@ public final class SparkMain implements Runnable {
             return 0;
         }
 
-        /** The options that define a run, which --resume takes from the run directory instead. */
-        private static final List<String> RUN_OPTIONS = List.of("--model", "--dataset", "--epochs", "--batch-size",
-                "--optimizer", "--lr", "--augment", "--seed", "--classes", "--synthetic-size", "--backbone");
-
         private Integer resume() throws Exception {
             var parsed = spec.commandLine().getParseResult();
-            for (String o : RUN_OPTIONS) {
+            for (String o : new java.util.TreeSet<>(dev.vcnn.cli.RunOptions.RESULT_OPTIONS.keySet())) {
                 require(!parsed.hasMatchedOption(o), o + " may not be given with --resume: the run continues with the "
                         + "settings in its config.json; start a new run (another --out) to change them");
             }
@@ -213,8 +136,8 @@ public final class SparkMain implements Runnable {
                     "--resume needs --out naming an earlier run directory with config.json (was " + out + ")");
             Path file = out.resolve(dev.vcnn.models.train.Trainer.CONFIG);
             TrainConfig c = TrainConfig.fromJson(dev.vcnn.models.train.JsonFiles.read(file), file.toString());
-            if (dataDir != null) {
-                c = c.withDataDir(dataDir.toString());
+            if (run.dataDir() != null) {
+                c = c.withDataDir(run.dataDir().toString());
             }
             require(c.backbone() == null, "--resume continues data-parallel runs; a featurize-once run (--backbone) "
                     + "starts again instead");
