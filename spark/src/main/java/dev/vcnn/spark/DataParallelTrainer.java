@@ -1,22 +1,16 @@
 package dev.vcnn.spark;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.vcnn.engine.autograd.Variable;
-import dev.vcnn.engine.io.SafeTensors;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.optim.LrSchedule;
 import dev.vcnn.engine.optim.Optimizer;
 import dev.vcnn.engine.tensor.Tensor;
 import dev.vcnn.models.Models;
 import dev.vcnn.models.train.Evaluation;
-import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.RunState;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.Trainer;
-import dev.vcnn.models.viz.Charts;
-import dev.vcnn.models.viz.Images;
-import dev.vcnn.models.viz.RunPictures;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -209,6 +203,8 @@ public final class DataParallelTrainer {
                     batches, checkpoint);
         }
         Trainer.writeConfig(runDir, config, data);
+        var files = new RunFiles(config, data, runDir, out, config.model() + " on " + config.dataset() + " (Spark, "
+                + partitions + " partitions)");
         out.printf("%s on %s, data-parallel over %d partitions: %d train images, batch %d (%d a partition), %,d parameters; "
                         + "%,d bytes broadcast and %,d collected a step%n", config.model(), config.dataset(), partitions, size,
                 config.batchSize(), config.batchSize() / partitions, model.parameterCount(), stateBytes, gradBytes * partitions);
@@ -298,48 +294,12 @@ public final class DataParallelTrainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             at.seconds += seconds;
             trainSeconds += seconds;
-            var e = new JsonObject();
-            e.addProperty("epoch", epoch + 1);
-            e.addProperty("lr", lr);
-            e.addProperty("train_loss", at.lossSum / at.seen);
-            e.addProperty("train_accuracy", (double) at.right / at.seen);
-            e.addProperty("images_per_second", at.seen / at.seconds);
-            e.addProperty("seconds", at.seconds);
-            String val = "";
-            if (data.validation() != null) {
-                Evaluation v = Evaluation.of(model, data.validation(), data.mean(), data.std(), Models.Task.CLASSIFY,
-                        config.batchSize());
-                e.addProperty("val_loss", v.loss());
-                e.addProperty("val_accuracy", v.accuracy());
-                val = String.format(", val loss %.4f acc %.2f%%", v.loss(), 100 * v.accuracy());
-            }
-            epochs.add(e);
-            out.printf("epoch %d/%d: lr %.4g, train loss %.4f acc %.2f%%%s, %.0f img/s, %.1f s%n", epoch + 1, config.epochs(),
-                    lr, at.lossSum / at.seen, 100.0 * at.right / at.seen, val, at.seen / at.seconds, at.seconds);
-            JsonObject metrics = new JsonObject();
-            metrics.add("epochs", epochs);
-            metrics.add("steps", steps);
-            JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
-            Images.writePng(Charts.curves(config.model() + " on " + config.dataset() + " (Spark, " + partitions
-                    + " partitions)", metrics), runDir.resolve(RunPictures.CURVES));
+            files.endEpoch(model, epoch, lr, at.lossSum, at.right, at.seen, at.seconds, epochs, steps);
             at.nextEpoch();
             at.write(checkpoint, config, model, optimizer, epochs, steps, identity);
             lastCheckpoint = System.nanoTime();
         }
-        Evaluation test = Evaluation.of(model, data.test(), data.mean(), data.std(), Models.Task.CLASSIFY, config.batchSize());
-        JsonObject metrics = new JsonObject();
-        metrics.add("epochs", epochs);
-        metrics.add("steps", steps);
-        test.addTo(metrics, "test_");
-        metrics.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-        metrics.addProperty("train_images", size);
-        metrics.addProperty("parameters", model.parameterCount());
-        metrics.addProperty("trainable_parameters", trainable.stream().mapToLong(v -> v.value().numel()).sum());
-        metrics.addProperty("partitions", partitions);
-        SafeTensors.write(runDir.resolve(Trainer.MODEL), model.stateDict(), Map.of("model", config.model()));
-        JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
-        Images.writePng(Charts.confusion(String.format("%s: test confusion (accuracy %.2f%%)", config.model(),
-                100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
+        Evaluation test = files.finish(model, epochs, steps, wallStart, Map.of("partitions", partitions));
         double imagesPerSecond = stepsRun == 0 ? 0 : stepsRun * (double) config.batchSize() / trainSeconds;
         return new Result(test, at.step, stateBytes, gradBytes * partitions, trainSeconds, imagesPerSecond,
                 new Timing(nanos[0], nanos[1] / 1e9, nanos[2] / 1e9, nanos[3] / 1e9));
@@ -399,20 +359,11 @@ public final class DataParallelTrainer {
 
     /** Each trainable parameter's gradient: the partitions' sums added in partition order, over the batch's count. */
     private static void applyGradients(List<Variable> trainable, List<StepTask.Part> parts, long count) {
-        float inv = 1f / count;
         for (int i = 0; i < trainable.size(); i++) {
+            int index = i;
             Variable v = trainable.get(i);
-            float[] sum = parts.getFirst().gradients()[i].clone();
-            for (int p = 1; p < parts.size(); p++) {
-                float[] g = parts.get(p).gradients()[i];
-                for (int j = 0; j < sum.length; j++) {
-                    sum[j] += g[j];
-                }
-            }
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] *= inv;
-            }
-            v.grad(Tensor.of(sum, v.shape().toArray()));
+            v.grad(Tensor.of(RunFiles.sumInOrder(parts.stream().map(p -> p.gradients()[index]).toList(), 1f / count),
+                    v.shape().toArray()));
         }
     }
 

@@ -1,40 +1,28 @@
 package dev.vcnn.spark;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.vcnn.engine.autograd.Autograd;
-import dev.vcnn.engine.autograd.Context;
 import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
-import dev.vcnn.engine.io.SafeTensors;
-import dev.vcnn.engine.kernel.Kernels;
 import dev.vcnn.engine.kernel.Losses.Reduction;
 import dev.vcnn.engine.nn.Linear;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.optim.LrSchedule;
 import dev.vcnn.engine.optim.Optimizer;
-import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.tensor.Tensor;
-import dev.vcnn.models.Models;
 import dev.vcnn.models.TransferModel;
 import dev.vcnn.models.data.DataLoader;
 import dev.vcnn.models.data.Dataset;
 import dev.vcnn.models.train.Evaluation;
-import dev.vcnn.models.train.JsonFiles;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.Trainer;
-import dev.vcnn.models.viz.Charts;
-import dev.vcnn.models.viz.Images;
-import dev.vcnn.models.viz.RunPictures;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -92,6 +80,7 @@ public final class FeaturizedTransfer {
         Optimizer optimizer = Trainer.optimizer(config, model);
         LrSchedule schedule = Trainer.schedule(config);
         Trainer.writeConfig(runDir, config, data);
+        var files = new RunFiles(config, data, runDir, out, config.model() + " (transfer) on " + config.dataset() + " (Spark)");
         String json = config.toJson().toString();
         int n = data.train().size();
 
@@ -154,49 +143,13 @@ public final class FeaturizedTransfer {
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 trainSeconds += seconds;
-                var e = new JsonObject();
-                e.addProperty("epoch", epoch + 1);
-                e.addProperty("lr", lr);
-                e.addProperty("train_loss", lossSum / seen);
-                e.addProperty("train_accuracy", (double) right / seen);
-                e.addProperty("images_per_second", seen / seconds);
-                e.addProperty("seconds", seconds);
-                String val = "";
-                if (data.validation() != null) {
-                    Evaluation v = Evaluation.of(model, data.validation(), data.mean(), data.std(), Models.Task.CLASSIFY,
-                            config.batchSize());
-                    e.addProperty("val_loss", v.loss());
-                    e.addProperty("val_accuracy", v.accuracy());
-                    val = String.format(", val loss %.4f acc %.2f%%", v.loss(), 100 * v.accuracy());
-                }
-                epochs.add(e);
-                out.printf("epoch %d/%d: lr %.4g, train loss %.4f acc %.2f%%%s, %.0f img/s, %.1f s%n", epoch + 1,
-                        config.epochs(), lr, lossSum / seen, 100.0 * right / seen, val, seen / seconds, seconds);
-                JsonObject metrics = new JsonObject();
-                metrics.add("epochs", epochs);
-                metrics.add("steps", steps);
-                JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
-                Images.writePng(Charts.curves(config.model() + " (transfer) on " + config.dataset() + " (Spark)", metrics),
-                        runDir.resolve(RunPictures.CURVES));
+                files.endEpoch(model, epoch, lr, lossSum, right, seen, seconds, epochs, steps);
             }
         } finally {
             blocks.unpersist(false);
         }
-        Evaluation test = Evaluation.of(model, data.test(), data.mean(), data.std(), Models.Task.CLASSIFY, config.batchSize());
-        JsonObject metrics = new JsonObject();
-        metrics.add("epochs", epochs);
-        metrics.add("steps", steps);
-        test.addTo(metrics, "test_");
-        metrics.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-        metrics.addProperty("featurize_seconds", featurizeSeconds);
-        metrics.addProperty("train_images", n);
-        metrics.addProperty("parameters", model.parameterCount());
-        metrics.addProperty("trainable_parameters", head.weight().value().numel() + head.bias().value().numel());
-        metrics.addProperty("partitions", partitions);
-        SafeTensors.write(runDir.resolve(Trainer.MODEL), model.stateDict(), Map.of("model", config.model()));
-        JsonFiles.write(runDir.resolve(Trainer.METRICS), metrics);
-        Images.writePng(Charts.confusion(String.format("%s (transfer): test confusion (accuracy %.2f%%)", config.model(),
-                100 * test.accuracy()), test.confusion(), test.classes()), runDir.resolve(RunPictures.CONFUSION));
+        Evaluation test = files.finish(model, epochs, steps, wallStart, Map.of("featurize_seconds", featurizeSeconds,
+                "partitions", partitions));
         long bytes = 4L * (head.weight().value().numel() + head.bias().value().numel());
         return new DataParallelTrainer.Result(test, step, bytes, bytes * partitions, trainSeconds,
                 (double) n * config.epochs() / trainSeconds, DataParallelTrainer.Timing.NONE);
@@ -204,18 +157,7 @@ public final class FeaturizedTransfer {
 
     /** The gradient sums of all shares (partition order), over the batch's count, as a tensor. */
     private static Tensor sum(List<float[]> parts, long count, int[] dims) {
-        float[] s = parts.getFirst().clone();
-        for (int p = 1; p < parts.size(); p++) {
-            float[] g = parts.get(p);
-            for (int j = 0; j < s.length; j++) {
-                s[j] += g[j];
-            }
-        }
-        float inv = 1f / count;
-        for (int j = 0; j < s.length; j++) {
-            s[j] *= inv;
-        }
-        return Tensor.of(s, dims);
+        return Tensor.of(RunFiles.sumInOrder(parts, 1f / count), dims);
     }
 
     /** On an executor: the backbone's features of this partition's record range, computed in eval mode. */
@@ -233,8 +175,8 @@ public final class FeaturizedTransfer {
         int[] labels = java.util.Arrays.copyOfRange(train.labels(), from, to);
         var loader = new DataLoader(train, w.config.batchSize(), false, 0, w.data.mean(), w.data.std(),
                 dev.vcnn.models.data.Augment.NONE);
-        try (Parallelism one = Parallelism.of(1); loader) {
-            new Context(Kernels.defaults(), one).run(() -> {
+        try (loader) {
+            StepTask.oneThread().run(() -> {
                 int b0 = w.config.batchSize();
                 for (int at = from; at < to; ) {
                     int batch = at / b0;
@@ -269,20 +211,18 @@ public final class FeaturizedTransfer {
             System.arraycopy(k.features(), local * width, x, r * width, width);
             y[r] = k.labels()[local];
         }
-        try (Parallelism one = Parallelism.of(1)) {
-            return new Context(Kernels.defaults(), one).call(() -> {
-                Variable w = Variable.parameter(Tensor.of(weights[0].clone(), classes, width));
-                Variable b = Variable.parameter(Tensor.of(weights[1].clone(), classes));
-                Variable logits = Functional.linear(Variable.constant(Tensor.of(x, rows.size(), width)), w, b);
-                Variable loss = Functional.crossEntropy(logits, y, Reduction.SUM, 0f);
-                loss.backward();
-                int[] pred = Functional.argmax(logits.value());
-                long right = 0;
-                for (int i = 0; i < pred.length; i++) {
-                    right += pred[i] == y[i] ? 1 : 0;
-                }
-                return new Share(k.partition(), rows.size(), loss.item(), right, w.grad().toArray(), b.grad().toArray());
-            });
-        }
+        return StepTask.oneThread().call(() -> {
+            Variable w = Variable.parameter(Tensor.of(weights[0].clone(), classes, width));
+            Variable b = Variable.parameter(Tensor.of(weights[1].clone(), classes));
+            Variable logits = Functional.linear(Variable.constant(Tensor.of(x, rows.size(), width)), w, b);
+            Variable loss = Functional.crossEntropy(logits, y, Reduction.SUM, 0f);
+            loss.backward();
+            int[] pred = Functional.argmax(logits.value());
+            long right = 0;
+            for (int i = 0; i < pred.length; i++) {
+                right += pred[i] == y[i] ? 1 : 0;
+            }
+            return new Share(k.partition(), rows.size(), loss.item(), right, w.grad().toArray(), b.grad().toArray());
+        });
     }
 }

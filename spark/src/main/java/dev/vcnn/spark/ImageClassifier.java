@@ -1,8 +1,5 @@
 package dev.vcnn.spark;
 
-import dev.vcnn.engine.kernel.Kernels;
-import dev.vcnn.engine.autograd.Context;
-import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.models.data.ImageFolder;
 import dev.vcnn.models.train.TrainedRun;
 import java.awt.image.BufferedImage;
@@ -241,9 +238,7 @@ public final class ImageClassifier extends Transformer {
                 }
             }
             List<List<TrainedRun.Prediction>> best;
-            try (Parallelism one = Parallelism.of(1)) {
-                best = new Context(Kernels.defaults(), one).call(() -> r.top(r.inputs(images), top));
-            }
+            best = StepTask.oneThread().call(() -> r.top(r.inputs(images), top));
             for (int i = 0; i < batch.size(); i++) {
                 Row row = batch.get(i);
                 List<Row> structs = best.get(i).stream()

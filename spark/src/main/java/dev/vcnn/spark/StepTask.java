@@ -100,23 +100,21 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
             }
             return new Part(p, 0, 0, 0, grads, Weights.buffers(model));
         }
-        try (Parallelism one = Parallelism.of(1)) {
-            return new Context(Kernels.defaults(), one).call(() -> {
-                Variable y = model.forward(Variable.constant(b.images()));
-                Variable loss = Functional.crossEntropy(y, b.labels(), Reduction.SUM, 0f);
-                loss.backward();
-                for (int i = 0; i < grads.length; i++) {
-                    Tensor g = trainable.get(i).grad();
-                    grads[i] = g == null ? new float[(int) trainable.get(i).value().numel()] : g.toArray();
-                }
-                int[] pred = Functional.argmax(y.value());
-                long right = 0;
-                for (int i = 0; i < pred.length; i++) {
-                    right += pred[i] == b.labels()[i] ? 1 : 0;
-                }
-                return new Part(p, b.size(), loss.item(), right, grads, Weights.buffers(model));
-            });
-        }
+        return oneThread().call(() -> {
+            Variable y = model.forward(Variable.constant(b.images()));
+            Variable loss = Functional.crossEntropy(y, b.labels(), Reduction.SUM, 0f);
+            loss.backward();
+            for (int i = 0; i < grads.length; i++) {
+                Tensor g = trainable.get(i).grad();
+                grads[i] = g == null ? new float[(int) trainable.get(i).value().numel()] : g.toArray();
+            }
+            int[] pred = Functional.argmax(y.value());
+            long right = 0;
+            for (int i = 0; i < pred.length; i++) {
+                right += pred[i] == b.labels()[i] ? 1 : 0;
+            }
+            return new Part(p, b.size(), loss.item(), right, grads, Weights.buffers(model));
+        });
     }
 
     /**
@@ -171,32 +169,30 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
                 var optimizer = Trainer.optimizer(w.config, m);
                 Weights.load(optimizer, optimizerState.value());
                 optimizer.lr(lr);
-                try (Parallelism one = Parallelism.of(1)) {
-                    return new Context(Kernels.defaults(), one).call(() -> {
-                        double lossSum = 0;
-                        long right = 0;
-                        int count = 0;
-                        for (int s = 0; s < steps; s++) {
-                            DataLoader.Batch b = w.rows(epoch, firstBatch + s, p, partitions);
-                            if (b == null) {
-                                continue;
-                            }
-                            placeDropout(m, (firstStep + s) * partitions + p);
-                            optimizer.zeroGrad();
-                            Variable y = m.forward(Variable.constant(b.images()));
-                            Variable loss = Functional.crossEntropy(y, b.labels());
-                            loss.backward();
-                            optimizer.step();
-                            lossSum += (double) loss.item() * b.size();
-                            count += b.size();
-                            int[] pred = Functional.argmax(y.value());
-                            for (int i = 0; i < pred.length; i++) {
-                                right += pred[i] == b.labels()[i] ? 1 : 0;
-                            }
+                return oneThread().call(() -> {
+                    double lossSum = 0;
+                    long right = 0;
+                    int count = 0;
+                    for (int s = 0; s < steps; s++) {
+                        DataLoader.Batch b = w.rows(epoch, firstBatch + s, p, partitions);
+                        if (b == null) {
+                            continue;
                         }
-                        return List.of(new Local(p, count, lossSum, right, Weights.of(m), Weights.of(optimizer))).iterator();
-                    });
-                }
+                        placeDropout(m, (firstStep + s) * partitions + p);
+                        optimizer.zeroGrad();
+                        Variable y = m.forward(Variable.constant(b.images()));
+                        Variable loss = Functional.crossEntropy(y, b.labels());
+                        loss.backward();
+                        optimizer.step();
+                        lossSum += (double) loss.item() * b.size();
+                        count += b.size();
+                        int[] pred = Functional.argmax(y.value());
+                        for (int i = 0; i < pred.length; i++) {
+                            right += pred[i] == b.labels()[i] ? 1 : 0;
+                        }
+                    }
+                    return List.of(new Local(p, count, lossSum, right, Weights.of(m), Weights.of(optimizer))).iterator();
+                });
             } finally {
                 if (model != null) {
                     w.models.add(model);
@@ -208,6 +204,17 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     /** A partition's result after its local steps: its weights and buffers, its optimizer's state, its loss sum. */
     record Local(int partition, int count, double lossSum, long correct, float[][] state, Map<String, Weights.Flat> optimizer)
             implements Serializable {}
+
+    /**
+     * The context a task runs vcnn on: one thread, and the spare gradient buffers of this executor thread, kept
+     * from step to step (Spark reuses its task threads) rather than made anew for every task.
+     */
+    private static final ThreadLocal<Context> ONE_THREAD =
+            ThreadLocal.withInitial(() -> new Context(Kernels.defaults(), Parallelism.sequential()));
+
+    static Context oneThread() {
+        return ONE_THREAD.get();
+    }
 
     /** Places every dropout layer's random stream at {@code position} (step·P + partition): masks follow the step. */
     static void placeDropout(Module model, long position) {
