@@ -76,6 +76,17 @@ public abstract class GemmContract {
     }
 
     /**
+     * A linear layer over a batch (M ≤ 256, 512 ≤ N < 1024, B transposed or not): on two threads, two
+     * or three column chunks of at least 256 columns, the last one short.
+     */
+    @Test
+    void batchLinearLayersCrossNarrowColumnChunks() {
+        qt().withExamples(6).forAll(Generate.pick(List.of(512, 520, 600, 785, 1000)), integers().between(33, 80),
+                        booleans().all(), Gens.seeds())
+                .checkAssert((n, m, transB, seed) -> checkCase(new Case(false, transB, m, n, 70, 1f, 0.5f, 3, 5, seed)));
+    }
+
+    /**
      * M past the panel-by-panel limit (256) and N beyond the column block (for K = 341 the packed-B
      * budget of 2²⁰ floats leaves the 3072-column minimum), so the shared packed B is used block by block.
      */
@@ -169,7 +180,7 @@ public abstract class GemmContract {
 
     @Test
     void resultsAreBitIdenticalForOneAndTwoThreadsInEveryTransposition() {
-        int[][] shapes = {{300, 500, 400}, {7, 2000, 300}, {500, 13, 200}, {1, 3100, 50}, {149, 145, 193}};
+        int[][] shapes = {{300, 500, 400}, {7, 2000, 300}, {500, 13, 200}, {1, 3100, 50}, {149, 145, 193}, {64, 600, 300}};
         try (var one = Parallelism.of(1)) {
             for (int[] s : shapes) {
                 for (int op = 0; op < 4; op++) {

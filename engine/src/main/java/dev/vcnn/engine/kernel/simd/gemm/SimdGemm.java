@@ -82,6 +82,11 @@ public final class SimdGemm implements Gemm {
     static final double SERIAL_FLOP = 4e6;
     /** Narrowest column chunk, in NR panels: 512 columns at 512 bits, so packing A costs under ~3%. */
     static final int MIN_CHUNK_PANELS = Math.max(2, 512 / NR);
+    /**
+     * Narrowest column chunk where wider ones would leave threads idle, in NR panels: 256 columns, so
+     * packing A again costs under ~6%.
+     */
+    static final int NARROW_CHUNK_PANELS = Math.max(1, MIN_CHUNK_PANELS / 2);
 
     /** Most rows for the panel-by-panel paths: their packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
     public static final int PANEL_BY_PANEL_MAX_M = 256;
@@ -119,9 +124,13 @@ public final class SimdGemm implements Gemm {
             panelByPanel.run(transA, transB, m, n, k, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        if (m <= PANEL_BY_PANEL_MAX_M && n >= 2 * MIN_CHUNK_PANELS * NR) {
-            columnChunks.run(transA, transB, m, n, k, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
-            return;
+        if (m <= PANEL_BY_PANEL_MAX_M) {
+            int chunks = ColumnChunkGemm.chunks(n, Math.min(par.threads(), mBlocks));
+            if (chunks >= 2) {
+                columnChunks.run(transA, transB, m, n, k, chunks, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c,
+                        cOff, ldc, par);
+                return;
+            }
         }
         packed.run(transA, transB, m, n, k, mc, mBlocks, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
     }
