@@ -114,8 +114,9 @@ public final class DataParallelTrainer {
     }
 
     /**
-     * Sharded data: partition p trains on its own record range [p·n/P, (p+1)·n/P) of the training set, as PyTorch's
-     * DistributedSampler shards a dataset, and its executor keeps only that range once loaded. Each epoch every
+     * Sharded data: partition p trains on the training images among records [p·N/P, (p+1)·N/P) of the dataset's N,
+     * as PyTorch's DistributedSampler shards a dataset, and its executor reads only those records where the format
+     * allows it ({@link Trainer#trainShard}), normalising with the driver's statistics. Each epoch every
      * partition shuffles its range (seeded by the seed, the epoch and p) and each step takes B/P images from it; an
      * epoch is as many steps as the smallest range fills with whole batches. Unsharded (the default), every
      * partition takes its rows of one JVM's global batches, so the run follows one JVM's.
@@ -172,9 +173,10 @@ public final class DataParallelTrainer {
         String json = config.toJson().toString();
         List<Integer> indices = IntStream.range(0, partitions).boxed().toList();
         int size = data.train().size();
-        int batches = sharded ? IntStream.range(0, partitions).map(p -> StepTask.fullBatches(
-                (int) ((long) (p + 1) * size / partitions - (long) p * size / partitions), config.batchSize(), partitions))
-                .min().orElse(0) : (size + config.batchSize() - 1) / config.batchSize();
+        StepTask.Shards shards = sharded ? new StepTask.Shards(data.mean(), data.std()) : null;
+        int batches = sharded ? java.util.Arrays.stream(Trainer.trainShardSizes(config, partitions))
+                .map(n -> StepTask.fullBatches(n, config.batchSize(), partitions)).min().orElse(0)
+                : (size + config.batchSize() - 1) / config.batchSize();
         if (batches == 0) {
             throw new IllegalArgumentException("spark: each partition's share of the " + size + " training images must "
                     + "fill a batch of " + config.batchSize() / partitions + " but does not; use fewer partitions");
@@ -223,7 +225,7 @@ public final class DataParallelTrainer {
                 long count;
                 double loss;
                 if (syncEvery > 1) {
-                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, at.step, lr, model, optimizer, indices, nanos);
+                    List<StepTask.Local> locals = localSteps(json, epoch, b, k, at.step, lr, model, optimizer, indices, shards, nanos);
                     count = locals.stream().mapToLong(StepTask.Local::count).sum();
                     loss = locals.stream().mapToDouble(StepTask.Local::lossSum).sum();
                     at.right += locals.stream().mapToLong(StepTask.Local::correct).sum();
@@ -235,7 +237,7 @@ public final class DataParallelTrainer {
                     long n2;
                     try {
                         parts = new ArrayList<>(sc.parallelize(indices, partitions)
-                                .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook, sharded), true)
+                                .mapPartitionsWithIndex(new StepTask(json, epoch, b, at.step, partitions, state, hook, shards), true)
                                 .collect());
                         n2 = System.nanoTime();
                     } finally {
@@ -307,7 +309,8 @@ public final class DataParallelTrainer {
 
     /** One round of local steps; the driver's model and optimizer take the partitions' averages. */
     private List<StepTask.Local> localSteps(String json, int epoch, int firstBatch, int k, long firstStep, float lr,
-                                            Module model, Optimizer optimizer, List<Integer> indices, long[] nanos) {
+                                            Module model, Optimizer optimizer, List<Integer> indices,
+                                            StepTask.Shards shards, long[] nanos) {
         long n0 = System.nanoTime();
         Broadcast<float[][]> state = sc.broadcast(Weights.of(model));
         Broadcast<Map<String, Weights.Flat>> opt = sc.broadcast(Weights.of(optimizer));
@@ -317,7 +320,7 @@ public final class DataParallelTrainer {
         try {
             locals = new ArrayList<>(sc.parallelize(indices, partitions)
                     .mapPartitionsWithIndex(new StepTask.LocalSteps(json, epoch, firstBatch, k, firstStep, partitions, lr,
-                            state, opt, hook, sharded), true)
+                            state, opt, hook, shards), true)
                     .collect());
             n2 = System.nanoTime();
         } finally {

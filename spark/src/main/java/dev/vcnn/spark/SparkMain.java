@@ -59,10 +59,10 @@ public final class SparkMain implements Runnable {
         Path out;
 
         @Option(names = "--shard-data", description = {"each partition trains on its own record range of the training "
-                + "set (as PyTorch's DistributedSampler shards one), and its executor keeps only that range once loaded: "
-                + "every epoch a partition shuffles its range and each step takes --batch-size / --partitions images "
-                + "from it. Without it every partition takes its rows of one JVM's batches, and the run follows one "
-                + "JVM's."})
+                + "set (as PyTorch's DistributedSampler shards one), and its executor reads only that range (MNIST and "
+                + "CIFAR-10 files, train/ image folders; other sets are read whole, then cut): every epoch a partition "
+                + "shuffles its range and each step takes --batch-size / --partitions images from it. Without it every "
+                + "partition takes its rows of one JVM's batches, and the run follows one JVM's."})
         boolean shardData;
 
         @Option(names = "--resume", description = "continue the run in --out from its last checkpoint with the settings "

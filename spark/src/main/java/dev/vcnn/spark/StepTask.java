@@ -41,6 +41,12 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     record Part(int partition, int count, double lossSum, long correct, float[][] gradients, float[][] buffers)
             implements Serializable {}
 
+    /**
+     * Sharded data ({@code --shard-data}): the driver's per-channel statistics of the whole training set, with
+     * which every shard normalises, since a shard's own records cannot give them.
+     */
+    record Shards(float[] mean, float[] std) implements Serializable {}
+
     /** A test's way into a task (through Spark's own task context); null in production. */
     interface Hook extends Serializable {
         void beforeStep(long step, int partition);
@@ -53,10 +59,10 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
     private final int partitions;
     private final Broadcast<float[][]> state;
     private final Hook hook;
-    private final boolean sharded;
+    private final Shards shards;
 
     StepTask(String config, int epoch, int batch, long step, int partitions, Broadcast<float[][]> state, Hook hook,
-             boolean sharded) {
+             Shards shards) {
         this.config = config;
         this.epoch = epoch;
         this.batch = batch;
@@ -64,7 +70,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         this.partitions = partitions;
         this.state = state;
         this.hook = hook;
-        this.sharded = sharded;
+        this.shards = shards;
     }
 
     @Override
@@ -72,7 +78,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         if (hook != null) {
             hook.beforeStep(step, partition);
         }
-        Worker w = sharded ? Worker.shard(config, partition, partitions) : Worker.of(config);
+        Worker w = Worker.of(config, partition, partitions, shards);
         Module model = w.models.poll();
         try {
             if (model == null) {
@@ -124,7 +130,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
      */
     static final class LocalSteps implements Function2<Integer, Iterator<Integer>, Iterator<Local>> {
         private static final long serialVersionUID = 1L;
-        private final boolean sharded;
+        private final Shards shards;
         private final String config;
         private final int epoch;
         private final int firstBatch;
@@ -138,8 +144,8 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
 
         LocalSteps(String config, int epoch, int firstBatch, int steps, long firstStep, int partitions, float lr,
                    Broadcast<float[][]> state, Broadcast<Map<String, Weights.Flat>> optimizerState, Hook hook,
-                   boolean sharded) {
-            this.sharded = sharded;
+                   Shards shards) {
+            this.shards = shards;
             this.config = config;
             this.epoch = epoch;
             this.firstBatch = firstBatch;
@@ -157,7 +163,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
             if (hook != null) {
                 hook.beforeStep(firstStep, p);
             }
-            Worker w = sharded ? Worker.shard(config, p, partitions) : Worker.of(config);
+            Worker w = Worker.of(config, p, partitions, shards);
             Module model = w.models.poll();
             try {
                 if (model == null) {
@@ -232,23 +238,17 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
         final TrainConfig config;
         final Trainer.Data data;
         final DataLoader loader;
-        /** Sharded: the record range [from, to) of the training set this worker holds (else the whole set). */
-        final int from;
-        final int to;
         private final boolean sharded;
         final ConcurrentLinkedQueue<Module> models = new ConcurrentLinkedQueue<>();
 
-        private Worker(String json, int partition, int partitions) {
+        private Worker(String json, int partition, int partitions, Shards shards) {
             try {
                 config = TrainConfig.fromJson(com.google.gson.JsonParser.parseString(json).getAsJsonObject(), "the driver's config");
-                Trainer.Data all = Trainer.data(config);
-                sharded = partition >= 0;
-                int n = all.train().size();
-                from = sharded ? (int) ((long) partition * n / partitions) : 0;
-                to = sharded ? (int) ((long) (partition + 1) * n / partitions) : n;
-                // A shard keeps only its records; the rest of the set is dropped once it is loaded.
-                data = !sharded ? all : new Trainer.Data(all.train().subset(all.train().name() + "[" + from + ", " + to + ")",
-                        IntStream.range(from, to).toArray()), all.validation(), all.test(), all.mean(), all.std());
+                sharded = shards != null;
+                // A shard reads only its records (Trainer.trainShard), and normalises with the driver's statistics.
+                data = !sharded ? Trainer.data(config)
+                        : new Trainer.Data(Trainer.trainShard(config, partition, partitions), null, null, shards.mean(),
+                                shards.std());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -258,13 +258,15 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
             loader = new DataLoader(data.train(), batch, true, seed, data.mean(), data.std(), Trainer.augment(config));
         }
 
+        /** The worker of a run, holding its whole data (one per run in a JVM). */
         static Worker of(String json) {
-            return BY_CONFIG.computeIfAbsent(json, j -> new Worker(j, -1, 0));
+            return of(json, -1, 0, null);
         }
 
-        /** The worker of partition p's record range (one per partition and run in a JVM). */
-        static Worker shard(String json, int p, int partitions) {
-            return BY_CONFIG.computeIfAbsent(p + "/" + partitions + " " + json, k -> new Worker(json, p, partitions));
+        /** The worker of a run (one per JVM), or sharded, of partition p's shard (one per partition and run in a JVM). */
+        static Worker of(String json, int p, int partitions, Shards shards) {
+            return shards == null ? BY_CONFIG.computeIfAbsent(json, j -> new Worker(j, -1, 0, null))
+                    : BY_CONFIG.computeIfAbsent(p + "/" + partitions + " " + json, k -> new Worker(json, p, partitions, shards));
         }
 
         /**
@@ -273,7 +275,7 @@ final class StepTask implements Function2<Integer, Iterator<Integer>, Iterator<S
          */
         DataLoader.Batch rows(int epoch, int batch, int p, int partitions) {
             if (sharded) {
-                return batch < fullBatches(to - from, config.batchSize(), partitions)
+                return batch < fullBatches(data.train().size(), config.batchSize(), partitions)
                         ? loader.rows(epoch, batch, 0, config.batchSize() / partitions) : null;
             }
             int size = Math.min(config.batchSize(), data.train().size() - batch * config.batchSize());

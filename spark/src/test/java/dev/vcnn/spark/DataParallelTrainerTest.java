@@ -193,22 +193,26 @@ class DataParallelTrainerTest {
     }
 
     /**
-     * Sharded data: a worker holds only its partition's record range; three shards learn, and give the same bits on
-     * one or two task threads.
+     * Sharded data: a worker holds only its partition's shard of the training set, normalised with the driver's
+     * statistics; three shards learn, and give the same bits on one or two task threads.
      */
     @Test
     void shardsHoldTheirRangeAndGiveTheSameBitsOnAnyThreadCount() throws Exception {
         TrainConfig c = CONFIG.toBuilder().batchSize(63).build();
         String json = c.toJson().toString();
-        int n = Trainer.data(c).train().size();
-        var all = Trainer.data(c).train();
+        var data = Trainer.data(c);
+        var shards = new StepTask.Shards(data.mean(), data.std());
+        int[] sizes = Trainer.trainShardSizes(c, 3);
+        int held = 0;
         for (int p = 0; p < 3; p++) {
-            var w = StepTask.Worker.shard(json, p, 3);
-            int from = p * n / 3;
-            int to = (p + 1) * n / 3;
-            assertEquals(to - from, w.data.train().size(), "partition " + p);
-            assertArrayEquals(java.util.Arrays.copyOfRange(all.labels(), from, to), w.data.train().labels());
+            var w = StepTask.Worker.of(json, p, 3, shards);
+            assertEquals(sizes[p], w.data.train().size(), "partition " + p);
+            assertArrayEquals(Trainer.trainShard(c, p, 3).labels(), w.data.train().labels());
+            assertArrayEquals(data.mean(), w.data.mean());
+            held += sizes[p];
         }
+        assertEquals(data.train().size(), held);
+        int smallest = java.util.Arrays.stream(sizes).min().orElseThrow();
         Path two = dir.resolve("shards-two");
         Path one = dir.resolve("shards-one");
         long steps = -1;
@@ -218,8 +222,8 @@ class DataParallelTrainerTest {
                         .run().steps();
             }
         }
-        // The smallest range, n / 3 rounded down, fills whole batches of 63 / 3 = 21 images; the rest is dropped.
-        assertEquals(2L * ((n / 3) / 21), steps);
+        // The smallest shard fills whole batches of 63 / 3 = 21 images; the rest is dropped.
+        assertEquals(2L * (smallest / 21), steps);
         assertSameWeights(two, one);
         var epochs = metrics(two).getAsJsonArray("epochs");
         double first = epochs.get(0).getAsJsonObject().get("train_loss").getAsDouble();

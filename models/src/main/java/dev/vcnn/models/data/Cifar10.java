@@ -23,11 +23,18 @@ public final class Cifar10 {
     /** Training and test sets from a folder. */
     public static Dataset.Split read(Path dir) throws IOException {
         Path base = Files.isDirectory(dir.resolve("cifar-10-batches-bin")) ? dir.resolve("cifar-10-batches-bin") : dir;
+        return new Dataset.Split(readFiles("cifar10 train", trainFiles(dir)),
+                readFiles("cifar10 test", List.of(base.resolve("test_batch.bin"))));
+    }
+
+    /** The training set's record files in a folder (or its {@code cifar-10-batches-bin} sub-folder). */
+    public static List<Path> trainFiles(Path dir) {
+        Path base = Files.isDirectory(dir.resolve("cifar-10-batches-bin")) ? dir.resolve("cifar-10-batches-bin") : dir;
         List<Path> train = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
             train.add(base.resolve("data_batch_" + i + ".bin"));
         }
-        return new Dataset.Split(readFiles("cifar10 train", train), readFiles("cifar10 test", List.of(base.resolve("test_batch.bin"))));
+        return train;
     }
 
     /**
@@ -37,36 +44,78 @@ public final class Cifar10 {
      *     not a whole number of records, or a label outside 0–9
      */
     public static Dataset readFiles(String name, List<Path> files) throws IOException {
+        return readFiles(name, files, 0, -1);
+    }
+
+    /** How many records the files hold, from their sizes (checked as {@link #readFiles(String, List)} does). */
+    public static int count(List<Path> files) throws IOException {
         long total = 0;
         for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("cifar10: file must exist but was missing (file=" + f + ")");
-            }
-            long size = Files.size(f);
-            if (size == 0 || size % RECORD != 0) {
-                throw new IllegalArgumentException("cifar10: file size must be a positive multiple of " + RECORD
-                        + " bytes but was " + size + " (file=" + f + ", byte offset=" + (size - size % RECORD) + ")");
-            }
-            total += size / RECORD;
+            total += records(f);
         }
         if (total * (RECORD - 1) > MAX_BYTES) {
             throw new IllegalArgumentException("cifar10: pixels must fit in " + MAX_BYTES + " bytes but " + total
                     + " records take " + total * (RECORD - 1) + " (files=" + files + ")");
         }
-        int n = (int) total;
+        return (int) total;
+    }
+
+    private static long records(Path f) throws IOException {
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("cifar10: file must exist but was missing (file=" + f + ")");
+        }
+        long size = Files.size(f);
+        if (size == 0 || size % RECORD != 0) {
+            throw new IllegalArgumentException("cifar10: file size must be a positive multiple of " + RECORD
+                    + " bytes but was " + size + " (file=" + f + ", byte offset=" + (size - size % RECORD) + ")");
+        }
+        return size / RECORD;
+    }
+
+    /**
+     * Records [from, to) of the files taken one after another ({@code to} = −1 for all), reading only
+     * those.
+     *
+     * @throws IllegalArgumentException as {@link #readFiles(String, List)}, and for a range outside the records
+     */
+    public static Dataset readFiles(String name, List<Path> files, int from, int to) throws IOException {
+        int total = count(files);
+        int end = to < 0 ? total : to;
+        if (from < 0 || from > end || end > total) {
+            throw new IllegalArgumentException("cifar10: record range must lie in [0, " + total + "] but was [" + from
+                    + ", " + end + ") (files=" + files + ")");
+        }
+        int n = end - from;
         byte[] pixels = new byte[n * (RECORD - 1)];
         int[] labels = new int[n];
         int at = 0;
+        long first = 0; // the first record of file f, counted over all files
         for (Path f : files) {
-            byte[] b = Files.readAllBytes(f);
-            for (int r = 0; r < b.length / RECORD; r++, at++) {
-                labels[at] = b[r * RECORD] & 0xFF;
-                if (labels[at] > 9) {
-                    throw new IllegalArgumentException("cifar10: label must be in [0, 10) but was " + labels[at]
-                            + " (file=" + f + ", byte offset=" + (long) r * RECORD + ")");
+            long inFile = records(f);
+            long lo = Math.max(from, first);
+            long hi = Math.min(end, first + inFile);
+            if (lo < hi) {
+                byte[] b = new byte[(int) ((hi - lo) * RECORD)];
+                try (var ch = java.nio.channels.FileChannel.open(f)) {
+                    var buf = java.nio.ByteBuffer.wrap(b);
+                    long position = (lo - first) * RECORD;
+                    while (buf.hasRemaining()) {
+                        if (ch.read(buf, position + buf.position()) < 0) {
+                            throw new IllegalArgumentException("cifar10: file must hold " + inFile + " records but ended at byte "
+                                    + (position + buf.position()) + " (file=" + f + ")");
+                        }
+                    }
                 }
-                System.arraycopy(b, r * RECORD + 1, pixels, at * (RECORD - 1), RECORD - 1);
+                for (int r = 0; r < hi - lo; r++, at++) {
+                    labels[at] = b[r * RECORD] & 0xFF;
+                    if (labels[at] > 9) {
+                        throw new IllegalArgumentException("cifar10: label must be in [0, 10) but was " + labels[at]
+                                + " (file=" + f + ", byte offset=" + ((lo - first + r) * RECORD) + ")");
+                    }
+                    System.arraycopy(b, r * RECORD + 1, pixels, at * (RECORD - 1), RECORD - 1);
+                }
             }
+            first += inFile;
         }
         return new Dataset(name, pixels, labels, 3, 32, 32, CLASSES);
     }

@@ -35,6 +35,86 @@ public final class Datasets {
         };
     }
 
+    /** A training set's records in file order, of which a range can be read without the rest. */
+    public interface TrainRecords {
+        /** How many records there are. */
+        int count();
+
+        /**
+         * Records [from, to), read (where the format allows it) without reading the others.
+         *
+         * @throws IllegalArgumentException for bad files, naming them, or a range outside [0, count]
+         */
+        Dataset range(int from, int to) throws IOException;
+    }
+
+    /**
+     * The training set {@link #load} would return, as records a range of which can be read alone: IDX
+     * files read past the records before it, CIFAR-10 files are read from its first record, a
+     * {@code train/} image folder decodes only its images. A synthetic set is generated whole, and so is a
+     * folder split 80/20 by seed (its training set is not a range of files).
+     */
+    public static TrainRecords trainRecords(String name, Path dataDir, int channels, int size, long seed,
+                                            int syntheticTrain, int syntheticTest) throws IOException {
+        switch (name) {
+            case "mnist", "fashion-mnist" -> {
+                Path dir = require(name, dataDir);
+                Path images = find(dir, "train-images-idx3-ubyte");
+                Path labels = find(dir, "train-labels-idx1-ubyte");
+                List<String> classes = name.equals("mnist") ? DIGITS : FASHION_CLASSES;
+                int n = Idx.count(images);
+                return records(n, (from, to) -> Idx.read(name + " train", images, labels, classes, from, to));
+            }
+            case "cifar10" -> {
+                List<Path> files = Cifar10.trainFiles(require(name, dataDir));
+                return records(Cifar10.count(files), (from, to) -> Cifar10.readFiles("cifar10 train", files, from, to));
+            }
+            case "folder" -> {
+                Path dir = require(name, dataDir);
+                if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
+                    List<Path> classDirs = ImageFolder.classDirs(dir.resolve("train"));
+                    List<String> classes = classDirs.stream().map(p -> p.getFileName().toString()).toList();
+                    ImageFolder.Listing listing = ImageFolder.list(classes, classDirs);
+                    return records(listing.files().size(), (from, to) ->
+                            ImageFolder.read("folder train", classes, listing, channels, size, size, from, to));
+                }
+                return inMemory(load(name, dataDir, channels, size, seed, syntheticTrain, syntheticTest).train());
+            }
+            default -> {
+                return inMemory(load(name, dataDir, channels, size, seed, syntheticTrain, syntheticTest).train());
+            }
+        }
+    }
+
+    /** Records held in memory already: a range is a subset. */
+    public static TrainRecords inMemory(Dataset d) {
+        return records(d.size(), (from, to) -> {
+            if (from < 0 || from > to || to > d.size()) {
+                throw new IllegalArgumentException(d.name() + ": record range must lie in [0, " + d.size() + "] but was ["
+                        + from + ", " + to + ")");
+            }
+            return d.subset(d.name(), java.util.stream.IntStream.range(from, to).toArray());
+        });
+    }
+
+    private interface RangeReader {
+        Dataset read(int from, int to) throws IOException;
+    }
+
+    private static TrainRecords records(int n, RangeReader reader) {
+        return new TrainRecords() {
+            @Override
+            public int count() {
+                return n;
+            }
+
+            @Override
+            public Dataset range(int from, int to) throws IOException {
+                return reader.read(from, to);
+            }
+        };
+    }
+
     private static Path require(String name, Path dir) {
         if (dir == null) {
             throw new IllegalArgumentException("dataset " + name + " needs --data-dir: the folder with its files");

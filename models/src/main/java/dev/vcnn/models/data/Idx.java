@@ -44,8 +44,19 @@ public final class Idx {
      *     or disagree with the data, and corrupt or truncated gzip data
      */
     static Contents read(Path file, int expectedDims) throws IOException {
+        return read(file, expectedDims, 0, -1);
+    }
+
+    /**
+     * Records [from, to) of an IDX file (a record is one index of the first dimension; {@code to} = −1 for
+     * all): the bytes before them are read past, those after them read and dropped to check the file's
+     * size, so memory holds only the range. The returned dims are the file's.
+     *
+     * @throws IllegalArgumentException as {@link #read(Path, int)}, and for a range outside [0, N]
+     */
+    static Contents read(Path file, int expectedDims, long from, long to) throws IOException {
         try (InputStream in = open(file)) {
-            return read(in, file, expectedDims);
+            return read(in, file, expectedDims, from, to);
         } catch (EOFException e) {
             throw new IllegalArgumentException("idx: gzip data must be complete but was truncated (file=" + file + ")");
         } catch (ZipException e) {
@@ -54,7 +65,19 @@ public final class Idx {
         }
     }
 
-    private static Contents read(InputStream in, Path file, int expectedDims) throws IOException {
+    /** The sizes in an IDX file's header, without reading its data. */
+    static int[] dims(Path file, int expectedDims) throws IOException {
+        try (InputStream in = open(file)) {
+            return header(in, file, expectedDims);
+        } catch (EOFException e) {
+            throw new IllegalArgumentException("idx: gzip data must be complete but was truncated (file=" + file + ")");
+        } catch (ZipException e) {
+            throw new IllegalArgumentException("idx: gzip data must be valid but was corrupt: " + e.getMessage()
+                    + " (file=" + file + ")");
+        }
+    }
+
+    private static int[] header(InputStream in, Path file, int expectedDims) throws IOException {
         byte[] head = in.readNBytes(4);
         if (head.length < 4) {
             throw new IllegalArgumentException("idx: file must hold at least the 4-byte magic number but had "
@@ -88,11 +111,33 @@ public final class Idx {
                         + ", byte offset=" + (4 + 4 * i) + ")");
             }
         }
+        return dims;
+    }
+
+    private static Contents read(InputStream in, Path file, int expectedDims, long from, long to) throws IOException {
+        int[] dims = header(in, file, expectedDims);
+        long count = 1;
+        for (int d : dims) {
+            count *= d;
+        }
+        long records = dims[0];
+        long end = to < 0 ? records : to;
+        if (from < 0 || from > end || end > records) {
+            throw new IllegalArgumentException("idx: record range must lie in [0, " + records + "] but was [" + from + ", "
+                    + end + ") (file=" + file + ")");
+        }
+        long record = records == 0 ? 0 : count / records;
         int dataAt = 4 + 4 * expectedDims;
-        byte[] data = in.readNBytes((int) count); // grows with the bytes present, not with the claim
-        if (data.length < count) {
+        long before = skip(in, from * record);
+        // Grows with the bytes present, not with the claim.
+        byte[] data = before < from * record ? new byte[0] : in.readNBytes((int) ((end - from) * record));
+        long present = before + data.length;
+        if (data.length == (end - from) * record) {
+            present += skip(in, (records - end) * record);
+        }
+        if (present < count) {
             throw new IllegalArgumentException("idx: data size must be " + count + " bytes (sizes " + java.util.Arrays.toString(dims)
-                    + ") but was " + data.length + " (file=" + file + ", byte offset=" + (dataAt + data.length) + ")");
+                    + ") but was " + present + " (file=" + file + ", byte offset=" + (dataAt + present) + ")");
         }
         if (in.read() != -1) {
             throw new IllegalArgumentException("idx: data size must be " + count + " bytes (sizes " + java.util.Arrays.toString(dims)
@@ -101,26 +146,57 @@ public final class Idx {
         return new Contents(dims, data);
     }
 
+    /** Reads past up to n bytes, returning how many there were. */
+    private static long skip(InputStream in, long n) throws IOException {
+        byte[] scratch = new byte[(int) Math.min(n, 1 << 16)];
+        long done = 0;
+        while (done < n) {
+            int got = in.read(scratch, 0, (int) Math.min(scratch.length, n - done));
+            if (got < 0) {
+                break;
+            }
+            done += got;
+        }
+        return done;
+    }
+
     /**
      * An images file ([N, H, W]) and its labels file ([N]) as a 1-channel dataset.
      *
      * @throws IllegalArgumentException if either file is bad or their counts disagree
      */
     public static Dataset read(String name, Path images, Path labels, List<String> classes) throws IOException {
-        Contents img = read(images, 3);
-        Contents lab = read(labels, 1);
-        if (img.dims()[0] != lab.dims()[0]) {
+        return read(name, images, labels, classes, 0, -1);
+    }
+
+    /**
+     * Images [from, to) of an images file and its labels file ({@code to} = −1 for all), reading only
+     * those into memory (see {@link #read(Path, int, long, long)}).
+     *
+     * @throws IllegalArgumentException if either file is bad, their counts disagree or the range is outside them
+     */
+    public static Dataset read(String name, Path images, Path labels, List<String> classes, int from, int to)
+            throws IOException {
+        Contents img = read(images, 3, from, to);
+        int labelCount = dims(labels, 1)[0];
+        if (img.dims()[0] != labelCount) {
             throw new IllegalArgumentException("idx: label count must equal the image count " + img.dims()[0] + " but was "
-                    + lab.dims()[0] + " (images=" + images + ", labels=" + labels + ")");
+                    + labelCount + " (images=" + images + ", labels=" + labels + ")");
         }
-        int[] y = new int[lab.dims()[0]];
+        Contents lab = read(labels, 1, from, to);
+        int[] y = new int[lab.data().length];
         for (int i = 0; i < y.length; i++) {
             y[i] = lab.data()[i] & 0xFF;
             if (y[i] >= classes.size()) {
                 throw new IllegalArgumentException("idx: label must be in [0, " + classes.size() + ") but was " + y[i]
-                        + " (file=" + labels + ", byte offset=" + (8 + i) + ")");
+                        + " (file=" + labels + ", byte offset=" + (8L + from + i) + ")");
             }
         }
         return new Dataset(name, img.data(), y, 1, img.dims()[1], img.dims()[2], classes);
+    }
+
+    /** How many images an images file holds, from its header alone. */
+    public static int count(Path images) throws IOException {
+        return dims(images, 3)[0];
     }
 }

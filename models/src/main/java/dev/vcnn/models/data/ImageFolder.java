@@ -32,6 +32,16 @@ public final class ImageFolder {
      * @throws IllegalArgumentException if the folder has no class sub-folders or images, or an image does not decode
      */
     public static Dataset read(String name, Path dir, int channels, int height, int width) throws IOException {
+        List<Path> classDirs = classDirs(dir);
+        return read(name, classDirs.stream().map(p -> p.getFileName().toString()).toList(), classDirs, channels, height, width);
+    }
+
+    /**
+     * The class sub-folders of a folder, sorted by name.
+     *
+     * @throws IllegalArgumentException if it has none
+     */
+    static List<Path> classDirs(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("image folder: path must be a directory but was missing (dir=" + dir + ")");
         }
@@ -42,12 +52,24 @@ public final class ImageFolder {
         if (classDirs.isEmpty()) {
             throw new IllegalArgumentException("image folder: must hold one sub-folder per class but had none (dir=" + dir + ")");
         }
-        return read(name, classDirs.stream().map(p -> p.getFileName().toString()).toList(), classDirs, channels, height, width);
+        return classDirs;
     }
 
     /** Images of the given class folders, labelled by position in {@code classes}. */
     static Dataset read(String name, List<String> classes, List<Path> classDirs, int channels, int height, int width)
             throws IOException {
+        return read(name, classes, list(classes, classDirs), channels, height, width, 0, -1);
+    }
+
+    /** The image files of class folders in reading order (by class, then by name), with their labels. */
+    record Listing(List<Path> files, int[] labels) {}
+
+    /**
+     * Lists the images of the given class folders, labelled by position in {@code classes}.
+     *
+     * @throws IllegalArgumentException if a class folder is missing or none holds an image
+     */
+    static Listing list(List<String> classes, List<Path> classDirs) throws IOException {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
@@ -66,18 +88,36 @@ public final class ImageFolder {
             throw new IllegalArgumentException("image folder: must contain images (" + String.join(", ", EXTENSIONS)
                     + ") but had none (dirs=" + classDirs + ")");
         }
+        return new Listing(files, labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Images [from, to) of a listing ({@code to} = −1 for all), decoding only those.
+     *
+     * @throws IllegalArgumentException for a range outside the listing, pixels past {@link #MAX_BYTES}, or an
+     *     image that does not decode
+     */
+    static Dataset read(String name, List<String> classes, Listing listing, int channels, int height, int width,
+                        int from, int to) throws IOException {
+        int total = listing.files().size();
+        int end = to < 0 ? total : to;
+        if (from < 0 || from > end || end > total) {
+            throw new IllegalArgumentException("image folder: image range must lie in [0, " + total + "] but was [" + from
+                    + ", " + end + ")");
+        }
         int size = channels * height * width;
-        long bytes = (long) files.size() * size;
+        long bytes = (long) (end - from) * size;
         if (bytes > MAX_BYTES) {
             throw new IllegalArgumentException("image folder: resized pixels must fit in " + MAX_BYTES + " bytes but "
-                    + files.size() + " images of " + channels + "x" + height + "x" + width + " take " + bytes + " (dirs="
-                    + classDirs + ")");
+                    + (end - from) + " images of " + channels + "x" + height + "x" + width + " take " + bytes + " (first="
+                    + listing.files().get(from) + ")");
         }
         byte[] pixels = new byte[(int) bytes];
-        for (int i = 0; i < files.size(); i++) {
-            toPixels(load(files.get(i)), channels, height, width, pixels, i * size);
+        for (int i = from; i < end; i++) {
+            toPixels(load(listing.files().get(i)), channels, height, width, pixels, (i - from) * size);
         }
-        return new Dataset(name, pixels, labels.stream().mapToInt(Integer::intValue).toArray(), channels, height, width, classes);
+        return new Dataset(name, pixels, java.util.Arrays.copyOfRange(listing.labels(), from, end), channels, height, width,
+                classes);
     }
 
     private static boolean isImage(Path p) {

@@ -77,15 +77,61 @@ public final class Trainer {
         if (c.classSubset() != null) {
             split = new Dataset.Split(split.train().selectClasses(c.classSubset()), split.test().selectClasses(c.classSubset()));
         }
-        if (split.train().channels() != c.channels() || split.train().height() != c.size() || split.train().width() != c.size()) {
-            throw new IllegalArgumentException("train: model " + c.model() + " expects " + c.channels() + "x" + c.size() + "x" + c.size()
-                    + " images but dataset " + c.dataset() + " has " + split.train().channels() + "x" + split.train().height()
-                    + "x" + split.train().width());
-        }
+        checkImages(c, split.train());
         Dataset.Split tv = c.valFraction() > 0 ? Splits.split(split.train(), c.valFraction(), c.seed(), "train", "validation")
                 : new Dataset.Split(split.train(), null);
         float[][] stats = DataLoader.channelStats(tv.train());
         return new Data(tv.train(), tv.test(), split.test(), stats[0], stats[1]);
+    }
+
+    /**
+     * The training records of {@link #data} a shard holds: shard p of P takes the records
+     * [p·N/P, (p+1)·N/P) of the dataset's N (in file order) and leaves out those the validation split
+     * holds (known from N and the seed). Only that range is read where the format allows it (see
+     * {@link Datasets#trainRecords}); with a class subset the whole set is read first, since its records'
+     * positions depend on the labels of all. The shards together hold {@code data(c).train()}'s images.
+     */
+    public static Dataset trainShard(TrainConfig c, int p, int parts) throws IOException {
+        Datasets.TrainRecords records = trainRecords(c);
+        int n = records.count();
+        int from = (int) ((long) p * n / parts);
+        int to = (int) ((long) (p + 1) * n / parts);
+        Dataset range = records.range(from, to);
+        checkImages(c, range);
+        int[] keep = shardIndices(c, n, from, to);
+        return range.subset(range.name() + " shard " + p + " of " + parts, keep);
+    }
+
+    /** How many training images each of P shards holds ({@link #trainShard}), reading no images where the format allows it. */
+    public static int[] trainShardSizes(TrainConfig c, int parts) throws IOException {
+        int n = trainRecords(c).count();
+        int[] sizes = new int[parts];
+        for (int p = 0; p < parts; p++) {
+            sizes[p] = shardIndices(c, n, (int) ((long) p * n / parts), (int) ((long) (p + 1) * n / parts)).length;
+        }
+        return sizes;
+    }
+
+    private static Datasets.TrainRecords trainRecords(TrainConfig c) throws IOException {
+        if (c.classSubset() != null) {
+            return Datasets.inMemory(Datasets.load(c.dataset(), c.dataDir() == null ? null : Path.of(c.dataDir()), c.channels(),
+                    c.size(), c.seed(), c.syntheticTrain(), c.syntheticTest()).train().selectClasses(c.classSubset()));
+        }
+        return Datasets.trainRecords(c.dataset(), c.dataDir() == null ? null : Path.of(c.dataDir()), c.channels(), c.size(),
+                c.seed(), c.syntheticTrain(), c.syntheticTest());
+    }
+
+    private static void checkImages(TrainConfig c, Dataset d) {
+        if (d.channels() != c.channels() || d.height() != c.size() || d.width() != c.size()) {
+            throw new IllegalArgumentException("train: model " + c.model() + " expects " + c.channels() + "x" + c.size() + "x"
+                    + c.size() + " images but dataset " + c.dataset() + " has " + d.channels() + "x" + d.height() + "x" + d.width());
+        }
+    }
+
+    /** Positions within [from, to) of the records that are not held out for validation. */
+    private static int[] shardIndices(TrainConfig c, int n, int from, int to) {
+        boolean[] held = c.valFraction() > 0 ? Splits.inSecond(n, c.valFraction(), c.seed()) : new boolean[n];
+        return java.util.stream.IntStream.range(from, to).filter(i -> !held[i]).map(i -> i - from).toArray();
     }
 
     /**
