@@ -29,8 +29,9 @@ public final class SparkMain implements Runnable {
             // Expected failures (a missing folder, an image that does not decode, even inside a failed Spark job) print
             // their own message, not a stack trace.
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof IllegalArgumentException || t instanceof java.io.IOException
-                        || t instanceof java.io.UncheckedIOException || t instanceof org.apache.spark.sql.AnalysisException) {
+                if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
+                        || t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException
+                        || t instanceof org.apache.spark.sql.AnalysisException) {
                     cmd.getErr().println("vcnn spark: " + t.getMessage());
                     return 1;
                 }
