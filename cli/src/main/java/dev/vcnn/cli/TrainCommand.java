@@ -38,14 +38,8 @@ final class TrainCommand implements Callable<Integer> {
             + "value; --threads, --data-dir and the checkpoint options may differ."})
     boolean resume;
 
-    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
-            description = "also checkpoint inside an epoch every STEPS optimizer steps; 0: only at epoch ends and by time "
-                    + "(default: ${DEFAULT-VALUE})")
-    int checkpointEvery;
-
-    @Option(names = "--checkpoint-minutes", paramLabel = "MINUTES", defaultValue = "5",
-            description = "also checkpoint once this much time has passed since the last checkpoint (default: ${DEFAULT-VALUE})")
-    double checkpointMinutes;
+    @CommandLine.Mixin
+    CheckpointOptions checkpointing;
 
     @Option(names = "--overwrite", description = "train into an existing --out, replacing its files")
     boolean overwrite;
@@ -79,10 +73,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             config = run.config();
         }
-        require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 but was " + checkpointEvery);
-        require(checkpointMinutes > 0, "--checkpoint-minutes must be > 0 but was " + checkpointMinutes);
-        Evaluation test = new Trainer(config, dir, t, System.out)
-                .checkpoints(new Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60)).run(resume);
+        Evaluation test = new Trainer(config, dir, t, System.out).checkpoints(checkpointing.checkpoints()).run(resume);
         if (dev.vcnn.models.Models.spec(config.model()).task() == dev.vcnn.models.Models.Task.CLASSIFY) {
             System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * test.accuracy(), test.count(), test.loss());
             System.out.print(test.report());

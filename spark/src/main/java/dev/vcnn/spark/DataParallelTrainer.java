@@ -174,7 +174,7 @@ public final class DataParallelTrainer {
         List<Integer> indices = IntStream.range(0, partitions).boxed().toList();
         int size = data.train().size();
         StepTask.Shards shards = sharded ? new StepTask.Shards(data.mean(), data.std()) : null;
-        int batches = sharded ? java.util.Arrays.stream(Trainer.trainShardSizes(config, partitions))
+        int batches = sharded ? java.util.Arrays.stream(Trainer.trainShardSizes(config, data, partitions))
                 .map(n -> StepTask.fullBatches(n, config.batchSize(), partitions)).min().orElse(0)
                 : (size + config.batchSize() - 1) / config.batchSize();
         if (batches == 0) {

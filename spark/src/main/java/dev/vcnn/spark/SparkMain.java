@@ -71,14 +71,8 @@ public final class SparkMain implements Runnable {
                 + "with the weights and metrics of a run never stopped. Options that define the run may not be given with it.")
         boolean resume;
 
-        @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
-                description = "also checkpoint inside an epoch every STEPS steps; 0: only at epoch ends and by time "
-                        + "(default: ${DEFAULT-VALUE})")
-        int checkpointEvery;
-
-        @Option(names = "--checkpoint-minutes", paramLabel = "MINUTES", defaultValue = "5",
-                description = "also checkpoint once this much time has passed since the last one (default: ${DEFAULT-VALUE})")
-        double checkpointMinutes;
+        @CommandLine.Mixin
+        dev.vcnn.cli.CheckpointOptions checkpointing;
 
         @Option(names = "--master", description = "Spark master of the embedded driver (default: local[P], one task thread "
                 + "a partition); under spark-submit the submitted master is used")
@@ -98,10 +92,9 @@ public final class SparkMain implements Runnable {
         public Integer call() throws Exception {
             require(partitions >= 1, "--partitions must be >= 1 but was " + partitions);
             require(syncEvery >= 1, "--sync-every must be >= 1 but was " + syncEvery);
-            require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 but was " + checkpointEvery);
-            require(checkpointMinutes > 0, "--checkpoint-minutes must be > 0 but was " + checkpointMinutes);
+            var checkpoints = checkpointing.checkpoints();
             if (resume) {
-                return resume();
+                return resume(checkpoints);
             }
             TrainConfig c = run.config();
             require(c.batchSize() >= partitions, "--batch-size must be >= --partitions (" + partitions + ") but was "
@@ -115,8 +108,7 @@ public final class SparkMain implements Runnable {
                 sc.setLogLevel("WARN");
                 var r = run.backbone() != null ? new FeaturizedTransfer(sc, c, partitions, dir, System.out).run()
                         : new DataParallelTrainer(sc, c, partitions, dir, System.out).syncEvery(syncEvery).sharded(shardData)
-                                .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
-                                .run();
+                                .checkpoints(checkpoints).run();
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
                         r.test().count(), r.test().loss());
                 System.out.printf("%d steps, %.0f img/s in training; %,d bytes broadcast and %,d collected a step; %s%n",
@@ -127,7 +119,7 @@ public final class SparkMain implements Runnable {
             return 0;
         }
 
-        private Integer resume() throws Exception {
+        private Integer resume(dev.vcnn.models.train.Trainer.Checkpoints checkpoints) throws Exception {
             var parsed = spec.commandLine().getParseResult();
             for (String o : new java.util.TreeSet<>(dev.vcnn.cli.RunOptions.RESULT_OPTIONS.keySet())) {
                 require(!parsed.hasMatchedOption(o), o + " may not be given with --resume: the run continues with the "
@@ -160,8 +152,7 @@ public final class SparkMain implements Runnable {
                     "vcnn spark train")) {
                 sc.setLogLevel("WARN");
                 var r = new DataParallelTrainer(sc, c, partitions, out, System.out).syncEvery(syncEvery).sharded(shardData)
-                        .checkpoints(new dev.vcnn.models.train.Trainer.Checkpoints(checkpointEvery, checkpointMinutes * 60))
-                        .run(true);
+                        .checkpoints(checkpoints).run(true);
                 System.out.printf("test accuracy %.2f%% (%d images), test loss %.4f%n", 100 * r.test().accuracy(),
                         r.test().count(), r.test().loss());
                 System.out.println("run directory: " + out);

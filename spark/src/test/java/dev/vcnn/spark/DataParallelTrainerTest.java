@@ -202,7 +202,7 @@ class DataParallelTrainerTest {
         String json = c.toJson().toString();
         var data = Trainer.data(c);
         var shards = new StepTask.Shards(data.mean(), data.std());
-        int[] sizes = Trainer.trainShardSizes(c, 3);
+        int[] sizes = Trainer.trainShardSizes(c, data, 3);
         int held = 0;
         for (int p = 0; p < 3; p++) {
             var w = StepTask.Worker.of(json, p, 3, shards);

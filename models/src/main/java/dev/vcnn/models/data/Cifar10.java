@@ -49,27 +49,31 @@ public final class Cifar10 {
 
     /** How many records the files hold, from their sizes (checked as {@link #readFiles(String, List)} does). */
     public static int count(List<Path> files) throws IOException {
+        return (int) java.util.Arrays.stream(records(files)).sum();
+    }
+
+    /** Each file's record count, from its size; their pixels must fit {@link #MAX_BYTES}. */
+    private static long[] records(List<Path> files) throws IOException {
+        long[] records = new long[files.size()];
         long total = 0;
-        for (Path f : files) {
-            total += records(f);
+        for (int i = 0; i < records.length; i++) {
+            Path f = files.get(i);
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("cifar10: file must exist but was missing (file=" + f + ")");
+            }
+            long size = Files.size(f);
+            if (size == 0 || size % RECORD != 0) {
+                throw new IllegalArgumentException("cifar10: file size must be a positive multiple of " + RECORD
+                        + " bytes but was " + size + " (file=" + f + ", byte offset=" + (size - size % RECORD) + ")");
+            }
+            records[i] = size / RECORD;
+            total += records[i];
         }
         if (total * (RECORD - 1) > MAX_BYTES) {
             throw new IllegalArgumentException("cifar10: pixels must fit in " + MAX_BYTES + " bytes but " + total
                     + " records take " + total * (RECORD - 1) + " (files=" + files + ")");
         }
-        return (int) total;
-    }
-
-    private static long records(Path f) throws IOException {
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException("cifar10: file must exist but was missing (file=" + f + ")");
-        }
-        long size = Files.size(f);
-        if (size == 0 || size % RECORD != 0) {
-            throw new IllegalArgumentException("cifar10: file size must be a positive multiple of " + RECORD
-                    + " bytes but was " + size + " (file=" + f + ", byte offset=" + (size - size % RECORD) + ")");
-        }
-        return size / RECORD;
+        return records;
     }
 
     /**
@@ -79,19 +83,18 @@ public final class Cifar10 {
      * @throws IllegalArgumentException as {@link #readFiles(String, List)}, and for a range outside the records
      */
     public static Dataset readFiles(String name, List<Path> files, int from, int to) throws IOException {
-        int total = count(files);
+        long[] records = records(files);
+        int total = (int) java.util.Arrays.stream(records).sum();
         int end = to < 0 ? total : to;
-        if (from < 0 || from > end || end > total) {
-            throw new IllegalArgumentException("cifar10: record range must lie in [0, " + total + "] but was [" + from
-                    + ", " + end + ") (files=" + files + ")");
-        }
+        Datasets.checkRange("cifar10", from, end, total, "files=" + files);
         int n = end - from;
         byte[] pixels = new byte[n * (RECORD - 1)];
         int[] labels = new int[n];
         int at = 0;
         long first = 0; // the first record of file f, counted over all files
-        for (Path f : files) {
-            long inFile = records(f);
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            long inFile = records[i];
             long lo = Math.max(from, first);
             long hi = Math.min(end, first + inFile);
             if (lo < hi) {

@@ -35,17 +35,34 @@ public final class Datasets {
         };
     }
 
-    /** A training set's records in file order, of which a range can be read without the rest. */
-    public interface TrainRecords {
-        /** How many records there are. */
-        int count();
+    /** Reads records [from, to) of a training set. */
+    @FunctionalInterface
+    public interface RangeReader {
+        Dataset read(int from, int to) throws IOException;
+    }
 
+    /** A training set's {@code count} records in file order, of which a range can be read without the rest. */
+    public record TrainRecords(int count, RangeReader reader) {
         /**
          * Records [from, to), read (where the format allows it) without reading the others.
          *
          * @throws IllegalArgumentException for bad files, naming them, or a range outside [0, count]
          */
-        Dataset range(int from, int to) throws IOException;
+        public Dataset range(int from, int to) throws IOException {
+            return reader.read(from, to);
+        }
+    }
+
+    /**
+     * Checks that [from, to) lies in [0, total].
+     *
+     * @throws IllegalArgumentException "READER: record range must lie in [0, total] but was [from, to) (WHERE)"
+     */
+    static void checkRange(String reader, long from, long to, long total, String where) {
+        if (from < 0 || from > to || to > total) {
+            throw new IllegalArgumentException(reader + ": record range must lie in [0, " + total + "] but was [" + from + ", "
+                    + to + ") (" + where + ")");
+        }
     }
 
     /**
@@ -63,11 +80,11 @@ public final class Datasets {
                 Path labels = find(dir, "train-labels-idx1-ubyte");
                 List<String> classes = name.equals("mnist") ? DIGITS : FASHION_CLASSES;
                 int n = Idx.count(images);
-                return records(n, (from, to) -> Idx.read(name + " train", images, labels, classes, from, to));
+                return new TrainRecords(n, (from, to) -> Idx.read(name + " train", images, labels, classes, from, to));
             }
             case "cifar10" -> {
                 List<Path> files = Cifar10.trainFiles(require(name, dataDir));
-                return records(Cifar10.count(files), (from, to) -> Cifar10.readFiles("cifar10 train", files, from, to));
+                return new TrainRecords(Cifar10.count(files), (from, to) -> Cifar10.readFiles("cifar10 train", files, from, to));
             }
             case "folder" -> {
                 Path dir = require(name, dataDir);
@@ -75,7 +92,7 @@ public final class Datasets {
                     List<Path> classDirs = ImageFolder.classDirs(dir.resolve("train"));
                     List<String> classes = classDirs.stream().map(p -> p.getFileName().toString()).toList();
                     ImageFolder.Listing listing = ImageFolder.list(classes, classDirs);
-                    return records(listing.files().size(), (from, to) ->
+                    return new TrainRecords(listing.files().size(), (from, to) ->
                             ImageFolder.read("folder train", classes, listing, channels, size, size, from, to));
                 }
                 return inMemory(load(name, dataDir, channels, size, seed, syntheticTrain, syntheticTest).train());
@@ -88,31 +105,10 @@ public final class Datasets {
 
     /** Records held in memory already: a range is a subset. */
     public static TrainRecords inMemory(Dataset d) {
-        return records(d.size(), (from, to) -> {
-            if (from < 0 || from > to || to > d.size()) {
-                throw new IllegalArgumentException(d.name() + ": record range must lie in [0, " + d.size() + "] but was ["
-                        + from + ", " + to + ")");
-            }
+        return new TrainRecords(d.size(), (from, to) -> {
+            checkRange(d.name(), from, to, d.size(), "in memory");
             return d.subset(d.name(), java.util.stream.IntStream.range(from, to).toArray());
         });
-    }
-
-    private interface RangeReader {
-        Dataset read(int from, int to) throws IOException;
-    }
-
-    private static TrainRecords records(int n, RangeReader reader) {
-        return new TrainRecords() {
-            @Override
-            public int count() {
-                return n;
-            }
-
-            @Override
-            public Dataset range(int from, int to) throws IOException {
-                return reader.read(from, to);
-            }
-        };
     }
 
     private static Path require(String name, Path dir) {

@@ -122,10 +122,7 @@ public final class Idx {
         }
         long records = dims[0];
         long end = to < 0 ? records : to;
-        if (from < 0 || from > end || end > records) {
-            throw new IllegalArgumentException("idx: record range must lie in [0, " + records + "] but was [" + from + ", "
-                    + end + ") (file=" + file + ")");
-        }
+        Datasets.checkRange("idx", from, end, records, "file=" + file);
         long record = records == 0 ? 0 : count / records;
         int dataAt = 4 + 4 * expectedDims;
         long before = skip(in, from * record);

@@ -101,10 +101,7 @@ public final class ImageFolder {
                         int from, int to) throws IOException {
         int total = listing.files().size();
         int end = to < 0 ? total : to;
-        if (from < 0 || from > end || end > total) {
-            throw new IllegalArgumentException("image folder: image range must lie in [0, " + total + "] but was [" + from
-                    + ", " + end + ")");
-        }
+        Datasets.checkRange("image folder", from, end, total, "first=" + listing.files().get(0));
         int size = channels * height * width;
         long bytes = (long) (end - from) * size;
         if (bytes > MAX_BYTES) {

@@ -98,16 +98,20 @@ public final class Trainer {
         int to = (int) ((long) (p + 1) * n / parts);
         Dataset range = records.range(from, to);
         checkImages(c, range);
-        int[] keep = shardIndices(c, n, from, to);
+        int[] keep = shardIndices(heldOut(c, n), from, to);
         return range.subset(range.name() + " shard " + p + " of " + parts, keep);
     }
 
-    /** How many training images each of P shards holds ({@link #trainShard}), reading no images where the format allows it. */
-    public static int[] trainShardSizes(TrainConfig c, int parts) throws IOException {
-        int n = trainRecords(c).count();
+    /**
+     * How many training images each of P shards ({@link #trainShard}) of {@code data} holds, from its sizes
+     * alone: the dataset's N records are its training and validation images.
+     */
+    public static int[] trainShardSizes(TrainConfig c, Data data, int parts) {
+        int n = data.train().size() + (data.validation() == null ? 0 : data.validation().size());
+        boolean[] held = heldOut(c, n);
         int[] sizes = new int[parts];
         for (int p = 0; p < parts; p++) {
-            sizes[p] = shardIndices(c, n, (int) ((long) p * n / parts), (int) ((long) (p + 1) * n / parts)).length;
+            sizes[p] = shardIndices(held, (int) ((long) p * n / parts), (int) ((long) (p + 1) * n / parts)).length;
         }
         return sizes;
     }
@@ -128,9 +132,13 @@ public final class Trainer {
         }
     }
 
-    /** Positions within [from, to) of the records that are not held out for validation. */
-    private static int[] shardIndices(TrainConfig c, int n, int from, int to) {
-        boolean[] held = c.valFraction() > 0 ? Splits.inSecond(n, c.valFraction(), c.seed()) : new boolean[n];
+    /** Which of the dataset's n records the validation split holds. */
+    private static boolean[] heldOut(TrainConfig c, int n) {
+        return c.valFraction() > 0 ? Splits.inSecond(n, c.valFraction(), c.seed()) : new boolean[n];
+    }
+
+    /** Positions within [from, to) of the records that are not held out. */
+    private static int[] shardIndices(boolean[] held, int from, int to) {
         return java.util.stream.IntStream.range(from, to).filter(i -> !held[i]).map(i -> i - from).toArray();
     }
 

@@ -1,18 +1,18 @@
 package dev.vcnn.models.data;
 
+import static dev.vcnn.models.data.TestFiles.gzip;
+import static dev.vcnn.models.data.TestFiles.idx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,23 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadersTest {
     @TempDir
     Path dir;
-
-    private static byte[] idx(int magic, int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
-        b.putInt(magic);
-        for (int d : dims) {
-            b.putInt(d);
-        }
-        return b.put(data).array();
-    }
-
-    private static byte[] gzip(byte[] raw) throws IOException {
-        var out = new ByteArrayOutputStream();
-        try (var gz = new GZIPOutputStream(out)) {
-            gz.write(raw);
-        }
-        return out.toByteArray();
-    }
 
     private Path write(String name, byte[] bytes) throws IOException {
         Path p = dir.resolve(name);

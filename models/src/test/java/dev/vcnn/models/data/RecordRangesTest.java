@@ -1,5 +1,7 @@
 package dev.vcnn.models.data;
 
+import static dev.vcnn.models.data.TestFiles.gzip;
+import static dev.vcnn.models.data.TestFiles.idx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,15 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vcnn.models.train.TrainConfig;
 import dev.vcnn.models.train.Trainer;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,23 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RecordRangesTest {
     @TempDir
     Path dir;
-
-    private static byte[] idx(int magic, int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
-        b.putInt(magic);
-        for (int d : dims) {
-            b.putInt(d);
-        }
-        return b.put(data).array();
-    }
-
-    private static byte[] gzip(byte[] raw) throws IOException {
-        var out = new ByteArrayOutputStream();
-        try (var gz = new GZIPOutputStream(out)) {
-            gz.write(raw);
-        }
-        return out.toByteArray();
-    }
 
     private static byte[] ramp(int n, int step) {
         byte[] b = new byte[n];
@@ -152,7 +134,8 @@ class RecordRangesTest {
                 .build();
         boolean[] held = Splits.inSecond(n, 0.2, 11);
         List<Integer> union = new ArrayList<>();
-        int[] sizes = Trainer.trainShardSizes(c, 3);
+        Trainer.Data data = Trainer.data(c);
+        int[] sizes = Trainer.trainShardSizes(c, data, 3);
         for (int p = 0; p < 3; p++) {
             Dataset shard = Trainer.trainShard(c, p, 3);
             List<Integer> want = new ArrayList<>();
@@ -170,7 +153,7 @@ class RecordRangesTest {
             assertEquals(want.size(), sizes[p], "size of shard " + p);
             union.addAll(got);
         }
-        Dataset train = Trainer.data(c).train();
+        Dataset train = data.train();
         List<Integer> trainImages = new ArrayList<>();
         for (int i = 0; i < train.size(); i++) {
             trainImages.add((int) train.pixels()[i * 784]);
