@@ -65,6 +65,80 @@ public abstract class UpdatesContract {
         });
     }
 
+    /**
+     * Subnormal parameters and momenta come out as +0, in the reference and in the implementation alike,
+     * whatever the lane: with a zero gradient every update leaves p and m where they were, or scaled by
+     * β₁ or the momentum, so each would stay subnormal without the flush.
+     */
+    @Test
+    void subnormalParametersAndMomentaAreFlushedToZero() {
+        for (int n : new int[] {1, 7, 16, 17, 33, 100}) {
+            for (Updates u : new Updates[] {REFERENCE, impl()}) {
+                float[] p = subnormals(n, 1);
+                float[] buf = subnormals(n, 2);
+                u.sgd(p, 0, new float[n], 0, buf, 0, n, 0.05f, 0.9f, 0f, 0f, true, false);
+                assertAllZero(p, "sgd parameter, n = " + n + ", " + u.getClass().getSimpleName());
+                assertAllZero(buf, "sgd momentum buffer, n = " + n + ", " + u.getClass().getSimpleName());
+                p = subnormals(n, 3);
+                float[] m = subnormals(n, 4);
+                float[] v = new float[n];
+                u.adam(p, 0, new float[n], 0, m, 0, v, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, 5);
+                assertAllZero(p, "adam parameter, n = " + n + ", " + u.getClass().getSimpleName());
+                assertAllZero(m, "adam first moment, n = " + n + ", " + u.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** On values near the subnormal range the implementation flushes exactly where the reference does. */
+    @Test
+    void tinyStateMatchesTheReferenceBitForBit() {
+        cases().checkAssert(c -> {
+            boolean decay = (c.flags() & 1) != 0;
+            boolean decoupled = (c.flags() & 2) != 0;
+            float[][] expected = tiny(state(c, 4));
+            float[][] actual = tiny(state(c, 4));
+            REFERENCE.adam(expected[0], c.off(), expected[1], c.off(), expected[2], c.off(), expected[3], c.off(), c.n(),
+                    1e-3f, 0.9f, 0.999f, 1e-8f, decay ? 1e-2f : 0f, decoupled, 3);
+            impl().adam(actual[0], c.off(), actual[1], c.off(), actual[2], c.off(), actual[3], c.off(), c.n(),
+                    1e-3f, 0.9f, 0.999f, 1e-8f, decay ? 1e-2f : 0f, decoupled, 3);
+            assertSame(expected, actual, c);
+            expected = tiny(state(c, 3));
+            actual = tiny(state(c, 3));
+            REFERENCE.sgd(expected[0], c.off(), expected[1], c.off(), expected[2], c.off(), c.n(),
+                    0.05f, 0.9f, 0f, decay ? 1e-3f : 0f, decoupled, false);
+            impl().sgd(actual[0], c.off(), actual[1], c.off(), actual[2], c.off(), c.n(),
+                    0.05f, 0.9f, 0f, decay ? 1e-3f : 0f, decoupled, false);
+            assertSame(expected, actual, c);
+        });
+    }
+
+    /** Scales each array to straddle {@link Float#MIN_NORMAL}: |x| ≤ 4·MIN_NORMAL, many subnormal. */
+    private static float[][] tiny(float[][] s) {
+        for (float[] a : s) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = a[i] * (4 * Float.MIN_NORMAL);
+            }
+        }
+        for (int i = 0; i < s[s.length - 1].length; i++) {
+            s[s.length - 1][i] = Math.abs(s[s.length - 1][i]); // Adam's v is never negative
+        }
+        return s;
+    }
+
+    private static float[] subnormals(int n, int seed) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = ((i + seed) % 2 == 0 ? 1 : -1) * Float.MIN_VALUE * (1 + (i * 7919 + seed) % 100_000);
+        }
+        return a;
+    }
+
+    private static void assertAllZero(float[] a, String what) {
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(a[i]), what + ": element " + i + " = " + a[i]);
+        }
+    }
+
     private static float[][] state(Case c, int arrays) {
         float[][] s = new float[arrays][];
         for (int a = 0; a < arrays; a++) {

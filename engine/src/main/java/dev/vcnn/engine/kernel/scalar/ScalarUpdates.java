@@ -12,11 +12,11 @@ public final class ScalarUpdates implements Updates {
             float p = param[pOff + i];
             float d = weightDecay != 0f ? Math.fma(weightDecay, p, grad[gOff + i]) : grad[gOff + i];
             if (momentum != 0f) {
-                float b = first ? d : Math.fma(momentum, buf[bOff + i], keep * d);
+                float b = Updates.flush(first ? d : Math.fma(momentum, buf[bOff + i], keep * d));
                 buf[bOff + i] = b;
                 d = nesterov ? Math.fma(momentum, b, d) : b;
             }
-            param[pOff + i] = Math.fma(-lr, d, p);
+            param[pOff + i] = Updates.flush(Math.fma(-lr, d, p));
         }
     }
 
@@ -31,12 +31,12 @@ public final class ScalarUpdates implements Updates {
                 p = p * k.decay();
             }
             float g = coupledDecay ? Math.fma(weightDecay, p, grad[gOff + i]) : grad[gOff + i];
-            float mi = Math.fma(beta1, m[mOff + i], k.oneMinusBeta1() * g);
+            float mi = Updates.flush(Math.fma(beta1, m[mOff + i], k.oneMinusBeta1() * g));
             float vi = Math.fma(beta2, v[vOff + i], k.oneMinusBeta2() * g * g);
             m[mOff + i] = mi;
             v[vOff + i] = vi;
             float denom = (float) Math.sqrt(vi) / k.sqrtBias2() + eps;
-            param[pOff + i] = Math.fma(-k.stepSize(), mi / denom, p);
+            param[pOff + i] = Updates.flush(Math.fma(-k.stepSize(), mi / denom, p));
         }
     }
 }

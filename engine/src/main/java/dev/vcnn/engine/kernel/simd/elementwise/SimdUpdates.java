@@ -26,11 +26,11 @@ public final class SimdUpdates implements Updates {
                 d = p.fma(wd, d);
             }
             if (momentum != 0f) {
-                var b = first ? d : FloatVector.fromArray(F, buf, bOff + i).fma(mom, d.mul(keep));
+                var b = flush(first ? d : FloatVector.fromArray(F, buf, bOff + i).fma(mom, d.mul(keep)));
                 b.intoArray(buf, bOff + i);
                 d = nesterov ? b.fma(mom, d) : b;
             }
-            d.fma(negLr, p).intoArray(param, pOff + i);
+            flush(d.fma(negLr, p)).intoArray(param, pOff + i);
         }
         // The tail is the reference itself, so it cannot drift from the twin.
         TAIL.sgd(param, pOff + i, grad, gOff + i, buf, bOff + i, n - i, lr, momentum, dampening, weightDecay, nesterov, first);
@@ -55,14 +55,19 @@ public final class SimdUpdates implements Updates {
             if (coupledDecay) {
                 g = p.fma(wd, g);
             }
-            var mi = FloatVector.fromArray(F, m, mOff + i).fma(b1, g.mul(k.oneMinusBeta1()));
+            var mi = flush(FloatVector.fromArray(F, m, mOff + i).fma(b1, g.mul(k.oneMinusBeta1())));
             var vi = FloatVector.fromArray(F, v, vOff + i).fma(b2, g.mul(k.oneMinusBeta2()).mul(g));
             mi.intoArray(m, mOff + i);
             vi.intoArray(v, vOff + i);
             var denom = vi.sqrt().div(k.sqrtBias2()).add(eps);
-            mi.div(denom).fma(negStep, p).intoArray(param, pOff + i);
+            flush(mi.div(denom).fma(negStep, p)).intoArray(param, pOff + i);
         }
         TAIL.adam(param, pOff + i, grad, gOff + i, m, mOff + i, v, vOff + i, n - i, lr, beta1, beta2, eps, weightDecay,
                 decoupled, step);
+    }
+
+    /** {@link Updates#flush} lane by lane. */
+    private static FloatVector flush(FloatVector x) {
+        return x.blend(0f, x.abs().lt(Float.MIN_NORMAL));
     }
 }
