@@ -92,7 +92,7 @@ final class TorchRunner implements Runner {
     }
 
     /** vcnn's {@code Models.lenet5}: conv 5×5 pad 2 → 6, ReLU, max 2, conv 5×5 → 16, ReLU, max 2, 400-120-84-10. */
-    private static SequentialBlock lenet5() {
+    static SequentialBlock lenet5() {
         return new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(6).build())
                 .add(Activation::relu)
@@ -109,7 +109,7 @@ final class TorchRunner implements Runner {
     }
 
     /** vcnn's parameters into DJL's, in order (weight, bias per layer; same layouts as PyTorch). */
-    private static void copyWeights(List<Variable> from, List<Parameter> to) {
+    static void copyWeights(List<Variable> from, List<Parameter> to) {
         if (from.size() != to.size()) {
             throw new IllegalStateException("LeNet-5 has " + from.size() + " parameters in vcnn but " + to.size() + " in DJL");
         }
