@@ -757,7 +757,7 @@ public final class Functional {
                 return batchNormInferenceGraph(x, gamma, beta, runningMean, runningVar, eps);
             }
             BatchNorm.forwardInference(xv.data(), xv.offset(), n, c, spatial, g, bt, eps,
-                    runningMean.toArray(), runningVar.toArray(), y.data(), 0, par);
+                    runningMean.toArray(), runningVar.toArray(), y.data(), 0, kernels().blas1(), par);
             return Variable.constant(y);
         }
         float[] saveMean = new float[c];
@@ -765,7 +765,7 @@ public final class Functional {
         float[] rm = runningMean == null ? null : runningMean.toArray();
         float[] rv = runningVar == null ? null : runningVar.toArray();
         BatchNorm.forwardTraining(xv.data(), xv.offset(), n, c, spatial, g, bt, eps, momentum, rm, rv,
-                y.data(), 0, saveMean, saveInvStd, par);
+                y.data(), 0, saveMean, saveInvStd, kernels().blas1(), par);
         if (rm != null) {
             System.arraycopy(rm, 0, runningMean.data(), runningMean.offset(), c);
             System.arraycopy(rv, 0, runningVar.data(), runningVar.offset(), c);

@@ -26,7 +26,8 @@ public final class BatchNorm {
      */
     public static void forwardTraining(float[] x, int xOff, int n, int c, int s, float[] gamma, float[] beta,
                                        float eps, float momentum, float[] runningMean, float[] runningVar,
-                                       float[] y, int yOff, float[] saveMean, float[] saveInvStd, Parallelism parallelism) {
+                                       float[] y, int yOff, float[] saveMean, float[] saveInvStd, Blas1 blas1,
+                                       Parallelism parallelism) {
         int m = n * s;
         parallelism.forRange(c, grain(n, s), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
@@ -55,7 +56,7 @@ public final class BatchNorm {
                     runningMean[ch] = (float) ((1 - momentum) * runningMean[ch] + momentum * mean);
                     runningVar[ch] = (float) ((1 - momentum) * runningVar[ch] + momentum * unbiased);
                 }
-                normalize(x, xOff, n, c, s, ch, mean, invStd, gamma, beta, y, yOff);
+                normalize(x, xOff, n, c, s, ch, mean, invStd, gamma, beta, y, yOff, blas1);
             }
         });
     }
@@ -63,26 +64,22 @@ public final class BatchNorm {
     /** Inference forward with the running statistics. */
     public static void forwardInference(float[] x, int xOff, int n, int c, int s, float[] gamma, float[] beta,
                                         float eps, float[] runningMean, float[] runningVar,
-                                        float[] y, int yOff, Parallelism parallelism) {
+                                        float[] y, int yOff, Blas1 blas1, Parallelism parallelism) {
         parallelism.forRange(c, grain(n, s), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 normalize(x, xOff, n, c, s, ch, runningMean[ch], 1 / Math.sqrt(runningVar[ch] + (double) eps),
-                        gamma, beta, y, yOff);
+                        gamma, beta, y, yOff, blas1);
             }
         });
     }
 
     private static void normalize(float[] x, int xOff, int n, int c, int s, int ch, double mean, double invStd,
-                                  float[] gamma, float[] beta, float[] y, int yOff) {
+                                  float[] gamma, float[] beta, float[] y, int yOff, Blas1 blas1) {
         // (x − μ) first, in double: x·scale + (β − μ·scale) would cancel badly when |μ| ≫ σ.
         float scale = (float) (invStd * (gamma == null ? 1 : gamma[ch]));
         float shift = beta == null ? 0f : beta[ch];
         for (int i = 0; i < n; i++) {
-            int from = xOff + (i * c + ch) * s;
-            int to = yOff + (i * c + ch) * s;
-            for (int j = 0; j < s; j++) {
-                y[to + j] = Math.fma((float) (x[from + j] - mean), scale, shift);
-            }
+            blas1.normalize(x, xOff + (i * c + ch) * s, mean, scale, shift, y, yOff + (i * c + ch) * s, s);
         }
     }
 

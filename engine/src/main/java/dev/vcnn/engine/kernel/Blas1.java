@@ -41,6 +41,12 @@ public interface Blas1 {
      */
     void addBias(float[] x, int xOff, int n, int c, int s, float[] bias, int bOff);
 
+    /**
+     * Batch norm's per-channel map: {@code out[i] = fma((float) (x[i] − mean), scale, shift)}, the
+     * subtraction in double so that nothing cancels when |mean| ≫ σ. Bit-identical in every implementation.
+     */
+    void normalize(float[] x, int xOff, double mean, float scale, float shift, float[] out, int outOff, int n);
+
     /** {@code Σ x[i]·y[i]}; 0 for {@code n = 0}. */
     float dot(float[] x, int xOff, float[] y, int yOff, int n);
 

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class BatchNormTest {
     private static final Parallelism TWO = Parallelism.of(2);
+    /** The kernels the layers use: the Vector API ones where the module is readable. */
+    private static final Blas1 BLAS1 = Kernels.defaults().blas1();
 
     private static double[] forwardExact(double[] x, int n, int c, int s, float[] gamma, float[] beta, float eps) {
         double[] y = new double[x.length];
@@ -94,7 +96,7 @@ class BatchNormTest {
                     float[] y = new float[size];
                     float[] mean = new float[c];
                     float[] invStd = new float[c];
-                    BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, eps, 0.1f, runMean, runVar, y, 0, mean, invStd, TWO);
+                    BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, eps, 0.1f, runMean, runVar, y, 0, mean, invStd, BLAS1, TWO);
                     double[] xd = new double[size];
                     for (int i = 0; i < size; i++) {
                         xd[i] = x[i];
@@ -177,8 +179,8 @@ class BatchNormTest {
         float[] y1 = new float[x.length];
         float[] y2 = new float[x.length];
         try (var one = Parallelism.of(1); var two = Parallelism.of(2)) {
-            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y1, 0, one);
-            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y2, 0, two);
+            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y1, 0, BLAS1, one);
+            BatchNorm.forwardInference(x, 0, n, c, s, gamma, beta, 1e-5f, mean, var, y2, 0, BLAS1, two);
             assertEquals(c, two.splitChunks());
         }
         assertArrayEquals(y1, y2);
@@ -209,7 +211,7 @@ class BatchNormTest {
             float[] gradGamma = new float[c];
             float[] gradBeta = new float[c];
             try (var p = Parallelism.of(threads)) {
-                BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, p);
+                BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, BLAS1, p);
                 BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, p);
                 assertEquals(threads == 1 ? 0 : 2 * c, p.splitChunks(), threads + " threads");
             }

@@ -116,6 +116,27 @@ public abstract class Blas1Contract {
         });
     }
 
+    /**
+     * Batch norm's map, bit for bit against its definition, at means far from the data (where a float
+     * subtraction would round differently from the double one) and with special values.
+     */
+    @Test
+    void normalizeSubtractsTheMeanInDoubleThenFusesScaleAndShift() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            double mean = (c.seed() % 3 == 0 ? 1e4 : 0.3) + c.seed() % 7 * 1e-9;
+            float scale = 0.75f + c.seed() % 5;
+            float shift = -0.125f * (c.seed() % 11);
+            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            impl().normalize(x, c.xOff(), mean, scale, shift, out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                float expected = Math.fma((float) (x[c.xOff() + i] - mean), scale, shift);
+                assertSameFloat(expected, out[c.outOff() + i], c, i);
+            }
+            assertUntouched(out, c.outOff(), c.n(), c);
+        });
+    }
+
     @Test
     void reluBackwardPassesGradientWhereInputIsPositive() {
         cases().checkAssert(c -> {

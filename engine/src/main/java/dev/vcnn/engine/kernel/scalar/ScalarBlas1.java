@@ -79,6 +79,13 @@ public final class ScalarBlas1 implements Blas1 {
     }
 
     @Override
+    public void normalize(float[] x, int xOff, double mean, float scale, float shift, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = Math.fma((float) (x[xOff + i] - mean), scale, shift);
+        }
+    }
+
+    @Override
     public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         double acc = 0;
         for (int i = 0; i < n; i++) {

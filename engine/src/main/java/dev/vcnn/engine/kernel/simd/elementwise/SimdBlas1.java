@@ -4,9 +4,12 @@ import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
 
 import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.simd.Lanes;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link Blas1} on the Vector API. Elementwise kernels are bit-identical to {@code ScalarBlas1};
@@ -94,6 +97,24 @@ public final class SimdBlas1 implements Blas1 {
         }
         for (; i < n; i++) {
             out[outOff + i] = Math.max(x[xOff + i], 0f);
+        }
+    }
+
+    /** Floats of the same lane count as {@link #D}: half of {@code F}'s width. */
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
+
+    @Override
+    public void normalize(float[] x, int xOff, double mean, float scale, float shift, float[] out, int outOff, int n) {
+        int i = 0;
+        // Widening each float to double, subtracting and rounding back are exact lane by lane as in the twin.
+        for (int bound = HALF.loopBound(n); i < bound; i += HALF.length()) {
+            var wide = (DoubleVector) FloatVector.fromArray(HALF, x, xOff + i).convertShape(VectorOperators.F2D, D, 0);
+            var centred = (FloatVector) wide.sub(mean).convertShape(VectorOperators.D2F, HALF, 0);
+            centred.fma(scale, shift).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = Math.fma((float) (x[xOff + i] - mean), scale, shift);
         }
     }
 
