@@ -427,7 +427,8 @@ public abstract class Conv2dContract {
 
     /**
      * Depthwise layers (one channel per group), every pass plane by plane: MobileNetV2's 3×3 at stride 1 and 2
-     * with rows of several vectors and a tail at every width, a 5×5 at stride 2, and uneven strides, dilations
+     * with rows of several vectors and a tail at every width, a 5×5 at stride 2, rows of several stride-2 vector
+     * pairs from even and odd padding, and uneven strides, dilations
      * and padding with a kernel narrower than its stride (input columns no window reaches).
      */
     @Test
@@ -437,7 +438,10 @@ public abstract class Conv2dContract {
         var five = new Conv2dGeometry(1, 8, 17, 17, 8, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 8);
         var uneven = new Conv2dGeometry(3, 4, 11, 20, 4, 2, 3, 3, 2, 0, 1, 2, 0, 2, 1, 4);
         var gaps = new Conv2dGeometry(2, 3, 9, 26, 3, 1, 2, 2, 3, 0, 0, 1, 0, 1, 1, 3);
-        for (var g : List.of(mobile, strided, five, uneven, gaps)) {
+        // Rows of several vector pairs at stride 2, from an even and from an odd first padded column.
+        var wide = new Conv2dGeometry(1, 3, 7, 70, 3, 3, 3, 2, 2, 1, 1, 0, 1, 1, 1, 3);
+        var wideFive = new Conv2dGeometry(1, 2, 6, 67, 2, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 2);
+        for (var g : List.of(mobile, strided, five, uneven, gaps, wide, wideFive)) {
             for (var pass : Pass.values()) {
                 exercises(g, pass, ConvPath.DEPTHWISE, ALL_WIDTHS);
             }
@@ -447,6 +451,8 @@ public abstract class Conv2dContract {
         checkCase(new Case(five, false, 83));
         checkCase(new Case(uneven, true, 84));
         checkCase(new Case(gaps, true, 85));
+        checkCase(new Case(wide, true, 86));
+        checkCase(new Case(wideFive, false, 87));
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.vcnn.engine.kernel.simd;
 
+import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
+
+import jdk.incubator.vector.FloatVector;
+
 /**
  * A zero-padded plane laid out in {@code sw} column phases: phase j holds padded columns j, j + sw, j + 2·sw, …,
  * so that the columns c, c + sw, c + 2·sw, … a strided window reads for consecutive outputs are one contiguous
@@ -44,9 +48,10 @@ public record StridePhases(int sw, int rows, int width, int padTop, int padLeft)
             if (sw == 1) {
                 System.arraycopy(in, src, x, row * width + padLeft, inWidth);
             } else {
-                int phase = padLeft % sw;
-                int t = padLeft / sw;
-                for (int w = 0; w < inWidth; w++) {
+                int w = sw == 2 ? splitPairs(in, src, inWidth, row, x) : 0;
+                int phase = (padLeft + w) % sw;
+                int t = (padLeft + w) / sw;
+                for (; w < inWidth; w++) {
                     x[(phase * rows + row) * width + t] = in[src + w];
                     if (++phase == sw) {
                         phase = 0;
@@ -65,9 +70,10 @@ public record StridePhases(int sw, int rows, int width, int padTop, int padLeft)
             if (sw == 1) {
                 System.arraycopy(x, row * width + padLeft, out, dst, inWidth);
             } else {
-                int phase = padLeft % sw;
-                int t = padLeft / sw;
-                for (int w = 0; w < inWidth; w++) {
+                int w = sw == 2 ? joinPairs(x, row, out, dst, inWidth) : 0;
+                int phase = (padLeft + w) % sw;
+                int t = (padLeft + w) / sw;
+                for (; w < inWidth; w++) {
                     out[dst + w] = x[(phase * rows + row) * width + t];
                     if (++phase == sw) {
                         phase = 0;
@@ -76,5 +82,40 @@ public record StridePhases(int sw, int rows, int width, int padTop, int padLeft)
                 }
             }
         }
+    }
+
+    /**
+     * Stride 2: input columns w … w + 2L − 1 of one row, split into their even and odd columns by two lane
+     * permutations and stored as one vector into each phase, for every whole 2L columns; returns the first
+     * column left to copy.
+     */
+    private int splitPairs(float[] in, int src, int inWidth, int row, float[] x) {
+        int lanes = F.length();
+        // Input column w is padded column padLeft + w: phase (padLeft + w) % 2, position (padLeft + w) / 2.
+        int evenAt = ((padLeft % 2) * rows + row) * width + padLeft / 2;
+        int oddAt = ((1 - padLeft % 2) * rows + row) * width + (padLeft + 1) / 2;
+        int w = 0;
+        for (; w + 2 * lanes <= inWidth; w += 2 * lanes) {
+            var x0 = FloatVector.fromArray(F, in, src + w);
+            var x1 = FloatVector.fromArray(F, in, src + w + lanes);
+            Lanes.EVEN_LANES.selectFrom(x0, x1).intoArray(x, evenAt + w / 2);
+            Lanes.ODD_LANES.selectFrom(x0, x1).intoArray(x, oddAt + w / 2);
+        }
+        return w;
+    }
+
+    /** The inverse of {@link #splitPairs}: the two phases' runs interleaved back into a row of {@code out}. */
+    private int joinPairs(float[] x, int row, float[] out, int dst, int inWidth) {
+        int lanes = F.length();
+        int evenAt = ((padLeft % 2) * rows + row) * width + padLeft / 2;
+        int oddAt = ((1 - padLeft % 2) * rows + row) * width + (padLeft + 1) / 2;
+        int w = 0;
+        for (; w + 2 * lanes <= inWidth; w += 2 * lanes) {
+            var even = FloatVector.fromArray(F, x, evenAt + w / 2);
+            var odd = FloatVector.fromArray(F, x, oddAt + w / 2);
+            Lanes.ZIP_LO.selectFrom(even, odd).intoArray(out, dst + w);
+            Lanes.ZIP_HI.selectFrom(even, odd).intoArray(out, dst + w + lanes);
+        }
+        return w;
     }
 }
