@@ -67,7 +67,8 @@ public final class ResNet extends Module implements Backbone {
 
     /** conv1 … layer4: the feature extractor before pooling. */
     private Variable stem(Variable x) {
-        Variable y = maxpool.forward(Functional.relu(bn1.forward(conv1.forward(x))));
+        // Each ReLU here is written over the output of a batch norm or of the residual add, which nothing else reads.
+        Variable y = maxpool.forward(Functional.reluOver(bn1.forward(conv1.forward(x))));
         for (Sequential layer : layers) {
             y = layer.forward(y);
         }
@@ -209,10 +210,10 @@ public final class ResNet extends Module implements Backbone {
             for (int i = 0; i < b.size(); i += 2) {
                 y = b.get(i + 1).forward(b.get(i).forward(y));
                 if (i + 2 < b.size()) {
-                    y = Functional.relu(y);
+                    y = Functional.reluOver(y);
                 }
             }
-            return Functional.relu(Functional.add(y, downsample == null ? x : downsample.forward(x)));
+            return Functional.reluOver(Functional.add(y, downsample == null ? x : downsample.forward(x)));
         }
 
         @Override

@@ -360,6 +360,40 @@ public final class Functional {
                 k.blas1().reluBackward(xv.data(), xv.offset() + i0, dy.data(), dy.offset() + i0, dst, off + i0, i1 - i0))), x);
     }
 
+    /**
+     * {@link #relu} written over {@code y}'s own value instead of a new one, bit for bit the same result and
+     * gradient: the backward masks by the output, which is positive exactly where the input was. Only for a
+     * {@code y} that nothing else reads, its producer's backward included (see {@code nn.Fusion}).
+     */
+    public static Variable reluOver(Variable y) {
+        Kernels k = kernels();
+        Tensor v = y.value();
+        int n = v.numel();
+        Parallelism par = threads();
+        elementwise(n, par, (i0, i1) -> k.blas1().relu(v.data(), v.offset() + i0, v.data(), v.offset() + i0, i1 - i0));
+        return result(v, "relu", dy -> y.addGradOver(dy, (dst, off) -> elementwise(n, par, (i0, i1) ->
+                k.blas1().reluBackward(v.data(), v.offset() + i0, dy.data(), dy.offset() + i0, dst, off + i0, i1 - i0))), y);
+    }
+
+    /**
+     * {@link #hardtanh} written over {@code y}'s own value, as {@link #reluOver}: the output lies strictly inside
+     * (lo, hi) exactly where the input did, so the backward masks by it.
+     */
+    public static Variable hardtanhOver(Variable y, float lo, float hi) {
+        if (!(lo <= hi)) {
+            throw Checks.mismatch("hardtanh", "bounds", "lo <= hi", lo + " > " + hi);
+        }
+        Kernels k = kernels();
+        Tensor v = y.value();
+        int n = v.numel();
+        Parallelism par = threads();
+        elementwise(n, par, (i0, i1) -> k.activations().hardtanh(lo, hi, v.data(), v.offset() + i0, v.data(),
+                v.offset() + i0, i1 - i0));
+        return result(v, "hardtanh", dy -> y.addGradOver(dy, (dst, off) -> elementwise(n, par, (i0, i1) ->
+                k.activations().hardtanhBackward(lo, hi, v.data(), v.offset() + i0, dy.data(), dy.offset() + i0, dst,
+                        off + i0, i1 - i0))), y);
+    }
+
     /** Fewest elements per task of {@link #elementwise}: 128 KiB of floats. */
     private static final int ELEMENTWISE_TASK = 1 << 15;
 

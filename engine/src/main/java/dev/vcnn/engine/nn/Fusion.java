@@ -1,14 +1,22 @@
 package dev.vcnn.engine.nn;
 
+import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import java.util.List;
 
 /**
  * The fusion pass over a {@link Sequential}, run once when it is built: which adjacent layers run as one op.
- * One rule today: a {@link Conv2d} followed by an {@link Activation.ReLU} runs as {@link Conv2d#forwardRelu}, so the
- * pre-activation never leaves the op and ReLU runs over it in place, bit for bit what the two layers give
- * (LeNet-5 at batch 64 spent 0.11 ms of a 4.2 ms training step on the first ReLU's new output). The layers and
- * their state-dict keys stay as they are; only how {@link Sequential#forward} steps through them changes.
+ * Two rules:
+ * <ul>
+ *   <li>a {@link Conv2d} followed by an {@link Activation.ReLU} runs as {@link Conv2d#forwardRelu}, so the
+ *       pre-activation never leaves the op and ReLU runs over it in place (LeNet-5 at batch 64 spent 0.11 ms of
+ *       a 4.2 ms training step on the first ReLU's new output);
+ *   <li>a {@link BatchNorm} followed by an {@link Activation.ReLU} or {@link Activation.ReLU6} writes the
+ *       activation over the batch norm's output ({@link Functional#reluOver}, {@link Functional#hardtanhOver}),
+ *       which no one else reads: batch norm's backward needs its input and statistics, never its output.
+ * </ul>
+ * Both give bit for bit what the two layers give. The layers and their state-dict keys stay as they are; only
+ * how {@link Sequential#forward} steps through them changes.
  */
 final class Fusion {
     private Fusion() {}
@@ -17,7 +25,10 @@ final class Fusion {
     static boolean[] pairs(List<Module> layers) {
         boolean[] fused = new boolean[layers.size()];
         for (int i = 0; i + 1 < layers.size(); i++) {
-            if (layers.get(i) instanceof Conv2d && layers.get(i + 1) instanceof Activation.ReLU) {
+            Module a = layers.get(i);
+            Module b = layers.get(i + 1);
+            if ((a instanceof Conv2d && b instanceof Activation.ReLU)
+                    || (a instanceof BatchNorm && (b instanceof Activation.ReLU || b instanceof Activation.ReLU6))) {
                 fused[i] = true;
                 i++; // the ReLU is taken; it cannot start a pair
             }
@@ -26,7 +37,11 @@ final class Fusion {
     }
 
     /** The pair starting at {@code first}, as one op (only for pairs that {@link #pairs} marked). */
-    static Variable forward(Module first, Variable x) {
-        return ((Conv2d) first).forwardRelu(x);
+    static Variable forward(Module first, Module second, Variable x) {
+        if (first instanceof Conv2d conv) {
+            return conv.forwardRelu(x);
+        }
+        Variable y = first.forward(x);
+        return second instanceof Activation.ReLU ? Functional.reluOver(y) : Functional.hardtanhOver(y, 0f, 6f);
     }
 }

@@ -51,7 +51,7 @@ public final class Sequential extends Module {
         for (int i = 0; i < layers.size(); i++) {
             try {
                 if (fusedWithNext[i]) {
-                    x = Fusion.forward(layers.get(i), x);
+                    x = Fusion.forward(layers.get(i), layers.get(i + 1), x);
                     i++;
                 } else {
                     x = layers.get(i).forward(x);

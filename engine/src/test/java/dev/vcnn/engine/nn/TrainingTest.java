@@ -161,22 +161,79 @@ class TrainingTest {
         }
     }
 
-    /** The fusion pass pairs a convolution with the ReLU right after it, and nothing else. */
+    /**
+     * The fusion pass pairs a convolution with the ReLU right after it, and a batch norm with the ReLU or ReLU6
+     * right after it, and nothing else.
+     */
     @Test
-    void fusionPassPairsEachConvolutionWithTheReluAfterIt() {
+    void fusionPassPairsConvolutionsAndBatchNormsWithTheActivationAfterThem() {
         var rng = new SplitMix64(1);
         var net = new Sequential(new Conv2d(1, 2, 3, 1, 1, rng), new Activation.ReLU(), new MaxPool2d(2),
                 new Conv2d(2, 2, 3, 1, 1, rng), new Activation.ReLU(), new Activation.ReLU(),
-                new Conv2d(2, 2, 3, 1, 1, rng), new Activation.Sigmoid(), new Conv2d(2, 2, 3, 1, 1, rng));
-        boolean[] expected = {true, false, false, true, false, false, false, false, false};
+                new Conv2d(2, 2, 3, 1, 1, rng), new Activation.Sigmoid(), new Conv2d(2, 2, 3, 1, 1, rng),
+                BatchNorm.batchNorm2d(2), new Activation.ReLU6(), new Conv2d(2, 2, 3, 1, 1, rng), new Activation.ReLU6(),
+                BatchNorm.batchNorm2d(2), new Activation.Sigmoid(), BatchNorm.batchNorm2d(2), new Activation.ReLU());
+        boolean[] expected = {true, false, false, true, false, false, false, false, false,
+            true, false, false, false, false, false, true, false};
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], net.fusedWithNext(i), "layer " + i);
         }
     }
 
+    /**
+     * Batch norm with the ReLU or ReLU6 after it, fused, trains and evaluates as the layers run one by one, bit
+     * for bit: losses, every weight and running statistic, and the outputs in eval mode with and without a
+     * gradient through them.
+     */
+    @Test
+    void fusedBatchNormAndActivationsTrainAsTheLayersApart() {
+        List<float[]> fused = trainLayerByLayer(true, TrainingTest::batchNormCnn);
+        List<float[]> apart = trainLayerByLayer(false, TrainingTest::batchNormCnn);
+        for (int i = 0; i < fused.size(); i++) {
+            assertArrayEquals(apart.get(i), fused.get(i), i == 0 ? "losses" : "state tensor or output " + i);
+        }
+    }
+
+    /** A ReLU written over a residual sum (as ResNet's blocks end) gives the ReLU's values and gradients, bit for bit. */
+    @Test
+    void reluOverAResidualSumIsTheReluOfIt() {
+        List<List<float[]>> runs = new ArrayList<>();
+        for (boolean over : new boolean[] {false, true}) {
+            var rng = new SplitMix64(31);
+            Variable a = Variable.parameter(Tensor.uniform(rng, -1, 1, 2, 3, 5, 5));
+            Variable b = Variable.parameter(Tensor.uniform(rng, -1, 1, 2, 3, 5, 5));
+            Tensor upstream = Tensor.uniform(rng, -1, 1, 2, 3, 5, 5);
+            Variable sum = Functional.add(a, b);
+            Variable y = over ? Functional.reluOver(sum) : Functional.relu(sum);
+            y.backward(upstream, false);
+            runs.add(List.of(y.value().toArray(), a.grad().toArray(), b.grad().toArray()));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(runs.get(0).get(i), runs.get(1).get(i), new String[] {"output", "grad a", "grad b"}[i]);
+        }
+        assertTrue(java.util.stream.IntStream.range(0, runs.get(0).get(0).length).anyMatch(i -> runs.get(0).get(0)[i] == 0f)
+                && java.util.stream.IntStream.range(0, runs.get(0).get(0).length).anyMatch(i -> runs.get(0).get(0)[i] > 0f),
+                "the case reaches both sides of the kink");
+    }
+
+    private static Sequential batchNormCnn() {
+        var rng = new SplitMix64(23);
+        var net = new Sequential(new Conv2d(1, 4, 3, 1, 1, rng), BatchNorm.batchNorm2d(4), new Activation.ReLU(),
+                new MaxPool2d(2), new Conv2d(4, 4, 3, 1, 1, rng), BatchNorm.batchNorm2d(4), new Activation.ReLU6(),
+                new Flatten(), new Linear(4 * 6 * 6, 8, rng), BatchNorm.batchNorm1d(8), new Activation.ReLU6(),
+                new Linear(8, 2, rng));
+        // γ = 5 before the first ReLU6, so that its features pass both bounds of the clamp.
+        java.util.Arrays.fill(net.stateDict().get("5.weight").data(), 5f);
+        return net;
+    }
+
     private static List<float[]> trainLayerByLayer(boolean asSequential) {
-        Sequential net = smallCnn(5, 6, 12);
-        assertTrue(net.fusedWithNext(0), "the case is there to run the fused pair");
+        return trainLayerByLayer(asSequential, () -> smallCnn(5, 6, 12));
+    }
+
+    private static List<float[]> trainLayerByLayer(boolean asSequential, java.util.function.Supplier<Sequential> make) {
+        Sequential net = make.get();
+        assertTrue(net.fusedWithNext(0) || net.fusedWithNext(1), "the case is there to run a fused pair");
         Optimizer opt = new Sgd(net.parameters(), 0.05f, 0.9f, 0f, 0f, false);
         var data = new SplitMix64(17);
         float[] losses = new float[4];
@@ -199,7 +256,25 @@ class TrainingTest {
         List<float[]> result = new ArrayList<>();
         result.add(losses);
         net.stateDict().values().forEach(t -> result.add(t.toArray()));
+        net.eval();
+        int[] labels = new int[16];
+        Variable x = Variable.constant(bars(data, labels, 12));
+        result.add(Autograd.noGrad(() -> run(net, x, asSequential)).value().toArray());
+        opt.zeroGrad();
+        Functional.crossEntropy(run(net, x, asSequential), labels).backward();
+        net.parameters().forEach(p -> result.add(p.grad().toArray()));
         return result;
+    }
+
+    private static Variable run(Sequential net, Variable x, boolean asSequential) {
+        if (asSequential) {
+            return net.forward(x);
+        }
+        Variable out = x;
+        for (Module m : net.layers()) {
+            out = m.forward(out);
+        }
+        return out;
     }
 
     @Test
