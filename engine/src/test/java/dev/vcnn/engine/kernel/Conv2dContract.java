@@ -196,6 +196,17 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * ResNet's stem, 7×7 at stride 2 padded by 3, on the im2col path: rows of 23 outputs (whole vectors of even
+     * input columns and a tail at every width), the last rows' loads ending at the input's end.
+     */
+    @Test
+    void stemAtStrideTwoGathersEvenColumns() {
+        var g = new Conv2dGeometry(1, 3, 45, 45, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+        exercises(g, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        checkCase(new Case(g, true, 13));
+    }
+
+    /**
      * Found by the finite-difference property: with padLeft 2 and dilation 2, the first tap's row misses the input
      * (im2col and col2im, stride 3).
      */

@@ -1,16 +1,20 @@
 package dev.vcnn.engine.kernel.simd.conv;
 
+import static dev.vcnn.engine.kernel.simd.SimdSpecies.F;
+
 import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.Conv2d;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.ConvPath;
 import dev.vcnn.engine.kernel.ConvPlan;
+import dev.vcnn.engine.kernel.simd.Lanes;
 import dev.vcnn.engine.kernel.simd.PartialSums;
 import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
 import java.util.Optional;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * {@link Conv2d} as GEMMs over im2col columns at heart. Letters: N batch, C in-channels, K out-channels,
@@ -748,7 +752,8 @@ public final class SimdConv2d implements Conv2d {
                                 System.arraycopy(in, src + qLo, col, dst + qLo, qHi - qLo);
                             }
                         } else {
-                            for (int q = qLo; q < qHi; q++) {
+                            int q = g.strideW() == 2 ? evenColumns(in, src, col, dst, qLo, qHi) : qLo;
+                            for (; q < qHi; q++) {
                                 col[dst + q] = in[src + q * g.strideW()];
                             }
                         }
@@ -757,6 +762,21 @@ public final class SimdConv2d implements Conv2d {
                 }
             }
         }
+    }
+
+    /**
+     * Stride 2: col[dst + q] = in[src + 2q] for whole vectors of q from qLo, each the even lanes of two loads
+     * (the odd lanes, past the last column a window reads, are dropped); returns the first q left to copy.
+     */
+    private static int evenColumns(float[] in, int src, float[] col, int dst, int qLo, int qHi) {
+        int lanes = F.length();
+        int q = qLo;
+        for (; q + lanes <= qHi && src + 2 * (q + lanes) <= in.length; q += lanes) {
+            var x0 = FloatVector.fromArray(F, in, src + 2 * q);
+            var x1 = FloatVector.fromArray(F, in, src + 2 * q + lanes);
+            Lanes.EVEN_LANES.selectFrom(x0, x1).intoArray(col, dst + q);
+        }
+        return q;
     }
 
     /** gradIn[c, h, w] = Σ of col entries that im2col read from (c, h, w); gradIn is overwritten. */
