@@ -1,5 +1,6 @@
 package dev.vcnn.engine.kernel.simd;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -34,6 +35,15 @@ public final class Lanes {
             idx[i] = first + 2 * i;
         }
         return FloatVector.fromArray(SimdSpecies.F, idx, 0);
+    }
+
+    /** ((lane 0 + lane 1) + lane 2) + … of doubles in lane order, the same in every execution mode. */
+    public static double sum(DoubleVector v) {
+        double s = v.lane(0);
+        for (int i = 1; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
     }
 
     /** ((lane 0 + lane 1) + lane 2) + … in lane order, the same in every execution mode. */

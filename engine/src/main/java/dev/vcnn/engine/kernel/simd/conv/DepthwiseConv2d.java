@@ -1,10 +1,12 @@
 package dev.vcnn.engine.kernel.simd.conv;
 
 import dev.vcnn.engine.kernel.Conv2dGeometry;
+import dev.vcnn.engine.kernel.simd.Lanes;
 import dev.vcnn.engine.kernel.simd.Scratch;
 import dev.vcnn.engine.kernel.simd.SimdSpecies;
 import dev.vcnn.engine.kernel.simd.StridePhases;
 import dev.vcnn.engine.parallel.Parallelism;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -29,6 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class DepthwiseConv2d {
     private static final VectorSpecies<Float> F = SimdSpecies.F;
+    /** Doubles of F's width: half its lanes, so a float vector widens into two. */
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
     private static final int L = F.length();
     /** Output rows whose products a weight-gradient lane sums in float before they go into the double total. */
     static final int ROWS_PER_PARTIAL = 8;
@@ -224,7 +228,7 @@ final class DepthwiseConv2d {
     private static double tapSum(float[] x, int at, int rowStep, float[] gradOut, int o0, int pp, int qq) {
         int whole = qq / L * L;
         VectorMask<Float> tail = F.indexInRange(whole, qq);
-        double total = 0;
+        var total = DoubleVector.zero(D);
         for (int p0 = 0; p0 < pp; p0 += ROWS_PER_PARTIAL) {
             int p1 = Math.min(pp, p0 + ROWS_PER_PARTIAL);
             var a0 = FloatVector.zero(F);
@@ -260,14 +264,14 @@ final class DepthwiseConv2d {
                             .fma(FloatVector.fromArray(F, x, at + p * rowStep + whole, tail), a0);
                 }
             }
-            total += a0.reduceLanes(VectorOperators.ADD);
+            total = addWidened(total, a0);
         }
-        return total;
+        return Lanes.sum(total);
     }
 
     /** Σ of one gradOut plane, in the same blocks as {@link #tapSum}. */
     private static double planeSum(float[] gradOut, int o0, int pp, int qq) {
-        double total = 0;
+        var total = DoubleVector.zero(D);
         for (int p0 = 0; p0 < pp; p0 += ROWS_PER_PARTIAL) {
             var acc = FloatVector.zero(F);
             for (int p = p0; p < Math.min(pp, p0 + ROWS_PER_PARTIAL); p++) {
@@ -279,9 +283,15 @@ final class DepthwiseConv2d {
                     acc = acc.add(FloatVector.fromArray(F, gradOut, o0 + p * qq + q, F.indexInRange(q, qq)));
                 }
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total = addWidened(total, acc);
         }
-        return total;
+        return Lanes.sum(total);
+    }
+
+    /** The partial's lanes widened to double and added lane by lane: no float reduction, one order everywhere. */
+    private static DoubleVector addWidened(DoubleVector total, FloatVector partial) {
+        return total.add((DoubleVector) partial.convertShape(VectorOperators.F2D, D, 0))
+                .add((DoubleVector) partial.convertShape(VectorOperators.F2D, D, 1));
     }
 
     private static int roundUp(int n, int step) {
