@@ -1,6 +1,7 @@
 package dev.vcnn.onnx;
 
 import dev.vcnn.engine.autograd.Autograd;
+import dev.vcnn.engine.autograd.Functional;
 import dev.vcnn.engine.autograd.Variable;
 import dev.vcnn.engine.nn.Module;
 import dev.vcnn.engine.tensor.Shape;
@@ -41,6 +42,8 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
     private final Map<String, OnnxValue> constants = new LinkedHashMap<>();
     private final List<OnnxModel.ValueInfo> inputs;
     private final List<String> outputs;
+    /** Relu and Clip nodes that write over their input (see {@link #activationsOverInputs}); empty when turned off. */
+    private Set<OnnxModel.Node> overInput;
     private long seed = 0x5eed;
 
     private OnnxGraph(OnnxModel model) {
@@ -83,6 +86,44 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
             throw new IllegalArgumentException("onnx: graph '" + g.name() + "' (opset " + opset + ") cannot run in vcnn: "
                     + problems.size() + " problem(s):\n  " + String.join("\n  ", problems));
         }
+        this.overInput = activationsOverInputs(order, outputs);
+    }
+
+    /**
+     * The Relu and Clip nodes whose input is the output of a Conv, BatchNormalization or Add that nothing else
+     * reads: no other node, no graph output, and not the producer's own backward, which reads only its inputs.
+     * These clamp that value in place instead of writing a new one ({@link Functional#reluOver}), bit for bit the
+     * same result and gradients; in MobileNetV2 every ReLU6 is one.
+     */
+    private static Set<OnnxModel.Node> activationsOverInputs(List<OnnxModel.Node> nodes, List<String> outputs) {
+        Map<String, String> producerOp = new HashMap<>();
+        Map<String, Integer> reads = new HashMap<>();
+        for (OnnxModel.Node n : nodes) {
+            n.outputs().forEach(o -> producerOp.put(o, n.opType()));
+            n.inputs().forEach(i -> reads.merge(i, 1, Integer::sum));
+        }
+        outputs.forEach(o -> reads.merge(o, 1, Integer::sum));
+        Set<OnnxModel.Node> over = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (OnnxModel.Node n : nodes) {
+            if ((n.opType().equals("Relu") || n.opType().equals("Clip")) && !n.inputs().isEmpty()) {
+                String in = n.inputs().get(0);
+                String op = producerOp.get(in);
+                if (reads.get(in) == 1 && ("Conv".equals(op) || "BatchNormalization".equals(op) || "Add".equals(op))) {
+                    over.add(n);
+                }
+            }
+        }
+        return over;
+    }
+
+    /** Turns the in-place activations off (or on again): for checking that they change nothing. */
+    void activationsOverInputs(boolean on) {
+        overInput = on ? activationsOverInputs(order, outputs) : Set.of();
+    }
+
+    /** How many Relu and Clip nodes write over their input. */
+    int activationsOverInputs() {
+        return overInput.size();
     }
 
     /** Reads and checks a model file; external data is read from beside it. */
@@ -340,7 +381,7 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
             checkInput(v, x);
             values.put(v.name(), x);
         }
-        var ctx = new OnnxOps.RunContext(opset, isTraining(), buffers, seed);
+        var ctx = new OnnxOps.RunContext(opset, isTraining(), buffers, seed, overInput);
         for (OnnxModel.Node n : order) {
             List<OnnxValue> args = new ArrayList<>(n.inputs().size());
             for (String in : n.inputs()) {

@@ -44,11 +44,18 @@ final class OnnxOps {
         final int opset;
         final boolean training;
         private long seed;
+        private final Set<OnnxModel.Node> overInput;
 
-        RunContext(int opset, boolean training, Map<String, Tensor> buffers, long seed) {
+        RunContext(int opset, boolean training, Map<String, Tensor> buffers, long seed, Set<OnnxModel.Node> overInput) {
             this.opset = opset;
             this.training = training;
             this.seed = seed;
+            this.overInput = overInput;
+        }
+
+        /** Whether node n may write over its (float) input 0, which nothing else reads. */
+        boolean overInput(OnnxModel.Node n) {
+            return overInput.contains(n);
         }
 
         long nextSeed() {
@@ -307,7 +314,7 @@ final class OnnxOps {
             case "BatchNormalization" -> one(Functional.batchNorm(f(n, a, 0), f(n, a, 1), f(n, a, 2),
                     f(n, a, 3).value(), f(n, a, 4).value(), ctx.training, 1f - attrF(n, "momentum", 0.9f),
                     attrF(n, "epsilon", 1e-5f)));
-            case "Relu" -> one(Functional.relu(f(n, a, 0)));
+            case "Relu" -> one(ctx.overInput(n) ? Functional.reluOver(f(n, a, 0)) : Functional.relu(f(n, a, 0)));
             case "LeakyRelu" -> one(Functional.leakyRelu(f(n, a, 0), attrF(n, "alpha", 0.01f)));
             case "Sigmoid" -> one(Functional.sigmoid(f(n, a, 0)));
             case "Tanh" -> one(Functional.tanh(f(n, a, 0)));
@@ -316,8 +323,9 @@ final class OnnxOps {
                 float hi = opset >= 11 ? scalar(n, a, 2, Float.POSITIVE_INFINITY) : attrF(n, "max", Float.POSITIVE_INFINITY);
                 // PyTorch exports ReLU6 and Hardtanh as Clip: the engine's hardtanh, with their gradient (0 at the
                 // bounds). min > max sets everything to max, as the operator's specification says.
-                yield one(lo <= hi ? Functional.hardtanh(f(n, a, 0), lo, hi)
-                        : Ops.unary("clip", f(n, a, 0), x -> hi, (x, y) -> 0));
+                yield one(lo > hi ? Ops.unary("clip", f(n, a, 0), x -> hi, (x, y) -> 0)
+                        : ctx.overInput(n) ? Functional.hardtanhOver(f(n, a, 0), lo, hi)
+                        : Functional.hardtanh(f(n, a, 0), lo, hi));
             }
             case "HardSigmoid" -> {
                 double al = attrF(n, "alpha", 0.2f);
