@@ -220,11 +220,22 @@ public final class DataLoader implements AutoCloseable {
         for (int i = from; i < to; i++) {
             int idx = order[i];
             y[i - from] = data.labels()[idx];
+            if (augment.isNone()) { // one pass, the same float operations as the two below
+                int base = (i - from) * size;
+                for (int ch = 0; ch < c; ch++) {
+                    float m = mean[ch];
+                    float inv = 1f / std[ch];
+                    int src = idx * size + ch * plane;
+                    for (int j = 0; j < plane; j++) {
+                        x.data()[base + ch * plane + j] = ((px[src + j] & 0xFF) / 255f - m) * inv;
+                    }
+                }
+                continue;
+            }
             for (int j = 0; j < size; j++) {
                 image[j] = (px[idx * size + j] & 0xFF) / 255f;
             }
-            float[] img = augment.isNone() ? image
-                    : augment.apply(image, c, h, w, new SplitMix64(SplitMix64.mix(epochSeed, idx)));
+            float[] img = augment.apply(image, c, h, w, new SplitMix64(SplitMix64.mix(epochSeed, idx)));
             int base = (i - from) * size;
             for (int ch = 0; ch < c; ch++) {
                 float m = mean[ch];

@@ -70,4 +70,31 @@ class DataLoaderTest {
             assertArrayEquals(Arrays.copyOf(d.labels(), 20), batch.labels());
         }
     }
+
+    /** Each value of a shuffled 3-channel batch is exactly (pixel / 255 − mean) · (1 / std) of its own channel. */
+    @Test
+    void everyValueIsItsPixelNormalisedByItsChannel() {
+        int n = 7;
+        int size = 3 * 2 * 5;
+        byte[] px = new byte[n * size];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (i * 37 + 11);
+        }
+        Dataset d = new Dataset("channels", px, new int[n], 3, 2, 5, Datasets.DIGITS);
+        float[] mean = {0.1f, 0.5f, 0.9f};
+        float[] std = {0.25f, 0.5f, 2f};
+        try (var loader = new DataLoader(d, 4, true, 3, mean, std, Augment.NONE)) {
+            int[] order = loader.indices(0, 1);
+            float[] x = loader.epoch(0, 1).next().images().toArray();
+            assertEquals(order.length * size, x.length);
+            for (int b = 0; b < order.length; b++) {
+                for (int j = 0; j < size; j++) {
+                    int ch = j / 10;
+                    float expected = ((px[order[b] * size + j] & 0xFF) / 255f - mean[ch]) * (1f / std[ch]);
+                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(x[b * size + j]),
+                            "image " + b + " (record " + order[b] + ") value " + j);
+                }
+            }
+        }
+    }
 }
