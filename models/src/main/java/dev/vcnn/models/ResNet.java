@@ -67,8 +67,9 @@ public final class ResNet extends Module implements Backbone {
 
     /** conv1 … layer4: the feature extractor before pooling. */
     private Variable stem(Variable x) {
-        // Each ReLU here is written over the output of a batch norm or of the residual add, which nothing else reads.
-        Variable y = maxpool.forward(Functional.reluOver(bn1.forward(conv1.forward(x))));
+        // Each batch norm here is written over its convolution's output, and each ReLU over the output of a batch
+        // norm or of the residual add: values nothing else reads.
+        Variable y = maxpool.forward(Functional.reluOver(bn1.forwardOver(conv1.forward(x))));
         for (Sequential layer : layers) {
             y = layer.forward(y);
         }
@@ -208,7 +209,7 @@ public final class ResNet extends Module implements Backbone {
             List<Module> b = body();
             Variable y = x;
             for (int i = 0; i < b.size(); i += 2) {
-                y = b.get(i + 1).forward(b.get(i).forward(y));
+                y = ((BatchNorm) b.get(i + 1)).forwardOver(b.get(i).forward(y));
                 if (i + 2 < b.size()) {
                     y = Functional.reluOver(y);
                 }

@@ -42,7 +42,7 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
     private final Map<String, OnnxValue> constants = new LinkedHashMap<>();
     private final List<OnnxModel.ValueInfo> inputs;
     private final List<String> outputs;
-    /** Relu and Clip nodes that write over their input (see {@link #activationsOverInputs}); empty when turned off. */
+    /** Nodes that write over their input (see {@link #activationsOverInputs}); empty when turned off. */
     private Set<OnnxModel.Node> overInput;
     private long seed = 0x5eed;
 
@@ -90,10 +90,15 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
     }
 
     /**
-     * The Relu and Clip nodes whose input is the output of a Conv, BatchNormalization or Add that nothing else
-     * reads: no other node, no graph output, and not the producer's own backward, which reads only its inputs.
-     * These clamp that value in place instead of writing a new one ({@link Functional#reluOver}), bit for bit the
-     * same result and gradients; in MobileNetV2 every ReLU6 is one.
+     * The nodes that may write over their input 0, the output of a producer that nothing else reads (no other
+     * node, no graph output, and not the producer's own backward, which reads only its inputs), bit for bit the
+     * same result and gradients:
+     * <ul>
+     *   <li>Relu and Clip after a Conv, BatchNormalization or Add clamp that value in place
+     *       ({@link Functional#reluOver}); in MobileNetV2 every ReLU6 is one;
+     *   <li>BatchNormalization after a Conv normalises it in place in evaluation without gradients
+     *       ({@link Functional#batchNormOver}).
+     * </ul>
      */
     private static Set<OnnxModel.Node> activationsOverInputs(List<OnnxModel.Node> nodes, List<String> outputs) {
         Map<String, String> producerOp = new HashMap<>();
@@ -105,10 +110,12 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
         outputs.forEach(o -> reads.merge(o, 1, Integer::sum));
         Set<OnnxModel.Node> over = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (OnnxModel.Node n : nodes) {
-            if ((n.opType().equals("Relu") || n.opType().equals("Clip")) && !n.inputs().isEmpty()) {
+            boolean activation = n.opType().equals("Relu") || n.opType().equals("Clip");
+            if ((activation || n.opType().equals("BatchNormalization")) && !n.inputs().isEmpty()) {
                 String in = n.inputs().get(0);
                 String op = producerOp.get(in);
-                if (reads.get(in) == 1 && ("Conv".equals(op) || "BatchNormalization".equals(op) || "Add".equals(op))) {
+                if (reads.get(in) == 1 && ("Conv".equals(op)
+                        || (activation && ("BatchNormalization".equals(op) || "Add".equals(op))))) {
                     over.add(n);
                 }
             }
@@ -121,7 +128,7 @@ public final class OnnxGraph extends Module implements dev.vcnn.models.Backbone 
         overInput = on ? activationsOverInputs(order, outputs) : Set.of();
     }
 
-    /** How many Relu and Clip nodes write over their input. */
+    /** How many nodes write over their input. */
     int activationsOverInputs() {
         return overInput.size();
     }

@@ -311,9 +311,11 @@ final class OnnxOps {
                 yield one(Functional.maxPool2d(x, new Pool2dGeometry(s.dim(0), s.dim(1), s.dim(2), s.dim(3),
                         s.dim(2), s.dim(3), 1, 1, 0, 0, 1, 1, false)));
             }
-            case "BatchNormalization" -> one(Functional.batchNorm(f(n, a, 0), f(n, a, 1), f(n, a, 2),
-                    f(n, a, 3).value(), f(n, a, 4).value(), ctx.training, 1f - attrF(n, "momentum", 0.9f),
-                    attrF(n, "epsilon", 1e-5f)));
+            case "BatchNormalization" -> one(!ctx.training && ctx.overInput(n)
+                    ? Functional.batchNormOver(f(n, a, 0), f(n, a, 1), f(n, a, 2), f(n, a, 3).value(), f(n, a, 4).value(),
+                            attrF(n, "epsilon", 1e-5f))
+                    : Functional.batchNorm(f(n, a, 0), f(n, a, 1), f(n, a, 2), f(n, a, 3).value(), f(n, a, 4).value(),
+                            ctx.training, 1f - attrF(n, "momentum", 0.9f), attrF(n, "epsilon", 1e-5f)));
             case "Relu" -> one(ctx.overInput(n) ? Functional.reluOver(f(n, a, 0)) : Functional.relu(f(n, a, 0)));
             case "LeakyRelu" -> one(Functional.leakyRelu(f(n, a, 0), attrF(n, "alpha", 0.01f)));
             case "Sigmoid" -> one(Functional.sigmoid(f(n, a, 0)));

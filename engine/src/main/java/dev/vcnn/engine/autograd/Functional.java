@@ -760,6 +760,21 @@ public final class Functional {
      */
     public static Variable batchNorm(Variable x, Variable gamma, Variable beta, Tensor runningMean, Tensor runningVar,
                                      boolean training, float momentum, float eps) {
+        return batchNorm(x, gamma, beta, runningMean, runningVar, training, momentum, eps, false);
+    }
+
+    /**
+     * {@link #batchNorm} outside training, written over {@code x}'s own value when no gradient is recorded (with
+     * one, as batchNorm): only for an {@code x} that nothing else reads, such as a convolution's fresh output
+     * (see {@code nn.Fusion}). The same values bit for bit, without a new output.
+     */
+    public static Variable batchNormOver(Variable x, Variable gamma, Variable beta, Tensor runningMean, Tensor runningVar,
+                                         float eps) {
+        return batchNorm(x, gamma, beta, runningMean, runningVar, false, 0f, eps, true);
+    }
+
+    private static Variable batchNorm(Variable x, Variable gamma, Variable beta, Tensor runningMean, Tensor runningVar,
+                                      boolean training, float momentum, float eps, boolean overInput) {
         Shape s = x.shape();
         if (s.rank() < 2) {
             throw Checks.mismatch("batch_norm", "input rank", ">= 2", s.rank(), "input", s);
@@ -784,16 +799,17 @@ public final class Functional {
         float[] g = gamma == null ? null : gamma.value().toArray();
         float[] bt = beta == null ? null : beta.value().toArray();
         Tensor xv = x.value();
-        Tensor y = Tensor.zeros(s.toArray());
         Parallelism par = threads();
         if (!training) {
             if (recording(x, gamma, beta)) {
                 return batchNormInferenceGraph(x, gamma, beta, runningMean, runningVar, eps);
             }
+            Tensor out = overInput ? xv : Tensor.zeros(s.toArray());
             BatchNorm.forwardInference(xv.data(), xv.offset(), n, c, spatial, g, bt, eps,
-                    runningMean.toArray(), runningVar.toArray(), y.data(), 0, kernels().blas1(), par);
-            return Variable.constant(y);
+                    runningMean.toArray(), runningVar.toArray(), out.data(), out.offset(), kernels().blas1(), par);
+            return Variable.constant(out);
         }
+        Tensor y = Tensor.zeros(s.toArray());
         float[] saveMean = new float[c];
         float[] saveInvStd = new float[c];
         float[] rm = runningMean == null ? null : runningMean.toArray();

@@ -58,6 +58,18 @@ public final class BatchNorm extends Module {
         return Functional.batchNorm(x, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
     }
 
+    /**
+     * {@link #forward}, in evaluation written over {@code x}'s own value when no gradient is recorded
+     * ({@link Functional#batchNormOver}): for an {@code x} nothing else reads.
+     */
+    public Variable forwardOver(Variable x) {
+        if (isTraining()) {
+            return forward(x);
+        }
+        outputShape(x.shape());
+        return Functional.batchNormOver(x, weight, bias, runningMean, runningVar, eps);
+    }
+
     /** γ, one per channel. */
     public Variable weight() {
         return weight;

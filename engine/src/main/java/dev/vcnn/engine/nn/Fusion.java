@@ -36,12 +36,29 @@ final class Fusion {
         return fused;
     }
 
+    /**
+     * over[i]: layer i is a batch norm right after a convolution that runs on its own, whose fresh output nothing
+     * else reads; in evaluation without gradients it normalises that output in place ({@link BatchNorm#forwardOver}).
+     */
+    static boolean[] batchNormsOverConvolutions(List<Module> layers, boolean[] fused) {
+        boolean[] over = new boolean[layers.size()];
+        for (int i = 1; i < layers.size(); i++) {
+            over[i] = layers.get(i) instanceof BatchNorm && layers.get(i - 1) instanceof Conv2d && !fused[i - 1];
+        }
+        return over;
+    }
+
+    /** Layer {@code layer} alone, over its input where {@link #batchNormsOverConvolutions} allows. */
+    static Variable forward(Module layer, boolean over, Variable x) {
+        return over ? ((BatchNorm) layer).forwardOver(x) : layer.forward(x);
+    }
+
     /** The pair starting at {@code first}, as one op (only for pairs that {@link #pairs} marked). */
-    static Variable forward(Module first, Module second, Variable x) {
+    static Variable forward(Module first, Module second, boolean over, Variable x) {
         if (first instanceof Conv2d conv) {
             return conv.forwardRelu(x);
         }
-        Variable y = first.forward(x);
+        Variable y = forward(first, over, x);
         return second instanceof Activation.ReLU ? Functional.reluOver(y) : Functional.hardtanhOver(y, 0f, 6f);
     }
 }

@@ -13,6 +13,8 @@ public final class Sequential extends Module {
     private final List<Module> layers;
     /** From the fusion pass, once: fusedWithNext[i] when layers i and i + 1 run as one op. */
     private final boolean[] fusedWithNext;
+    /** From the fusion pass: overInput[i] when batch norm i may normalise its convolution's output in place. */
+    private final boolean[] overInput;
 
     public Sequential(Module... layers) {
         this(List.of(layers));
@@ -21,6 +23,7 @@ public final class Sequential extends Module {
     public Sequential(List<Module> layers) {
         this.layers = List.copyOf(layers);
         this.fusedWithNext = Fusion.pairs(this.layers);
+        this.overInput = Fusion.batchNormsOverConvolutions(this.layers, fusedWithNext);
         for (int i = 0; i < this.layers.size(); i++) {
             registerModule(String.valueOf(i), this.layers.get(i));
         }
@@ -51,10 +54,10 @@ public final class Sequential extends Module {
         for (int i = 0; i < layers.size(); i++) {
             try {
                 if (fusedWithNext[i]) {
-                    x = Fusion.forward(layers.get(i), layers.get(i + 1), x);
+                    x = Fusion.forward(layers.get(i), layers.get(i + 1), overInput[i], x);
                     i++;
                 } else {
-                    x = layers.get(i).forward(x);
+                    x = Fusion.forward(layers.get(i), overInput[i], x);
                 }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("layer " + i + " (" + layers.get(i) + "): " + e.getMessage(), e);
