@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PeerBench {
     @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128", "lenet-conv1-fb", "cifar-conv1-fb", "vgg-64-fb",
             "conv-128-fb", "maxpool", "linear-784-512", "linear-4096",
-            "lenet5-train", "lenet5-infer"})
+            "lenet5-train", "lenet5-infer", "resnet18-infer-1", "resnet18-infer-32", "mobilenet_v2-infer-1",
+            "mobilenet_v2-infer-32", "resnet18-train"})
     public String workload;
 
     @Param({"vcnn", "pytorch"})

@@ -54,8 +54,8 @@ public final class PeerTable {
         if (w.kind() == Workload.Kind.MAX_POOL) { // time per op: the interval maps through 1/x
             return String.format(Locale.ROOT, "%.3f ms (%.3f–%.3f)", 1e3 / s.score(), 1e3 / s.hi(), 1e3 / s.lo());
         }
-        double per = w.kind().isLenet5() ? w.batch() : w.flop() / 1e9;
-        String unit = w.kind().isLenet5() ? "img/s" : "GFLOP/s";
+        double per = w.kind().isNetwork() ? w.batch() : w.flop() / 1e9;
+        String unit = w.kind().isNetwork() ? "img/s" : "GFLOP/s";
         return String.format(Locale.ROOT, "%,.1f ± %,.1f %s", s.score() * per, s.error() * per, unit);
     }
 }

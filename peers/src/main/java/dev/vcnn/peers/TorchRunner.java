@@ -20,6 +20,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.vcnn.onnx.OnnxExporter;
 import dev.vcnn.engine.autograd.Variable;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -31,7 +32,10 @@ import java.util.List;
  * with a gradient of ones), and LeNet-5 as a DJL {@code SequentialBlock} trained with DJL's
  * {@code Trainer}, SGD with momentum, softmax cross-entropy, and run for inference by
  * {@code Evaluation.of} (no gradient collector). The LeNet-5 starts from vcnn's initial weights, so
- * the two engines' logits can be checked against each other.
+ * the two engines' logits can be checked against each other. A {@code Models} network (ResNet-18,
+ * MobileNetV2) is vcnn's own model exported to ONNX and run node by node in eager mode by {@link TorchGraph},
+ * from the same initial weights; its training step is cross-entropy, libtorch's autograd and DJL's SGD with
+ * momentum on every weight.
  */
 final class TorchRunner implements Runner {
     private final Workload w;
@@ -42,6 +46,8 @@ final class TorchRunner implements Runner {
     private final Model model;
     private final Trainer trainer;
     private final NDArray labels;
+    private final TorchGraph graph;
+    private final Optimizer graphSgd;
 
     /**
      * Sets libtorch's intra-op threads to {@code threads} and its inter-op threads to 1 (the fork is
@@ -71,6 +77,19 @@ final class TorchRunner implements Runner {
             weight.setRequiresGradient(true);
             bias.setRequiresGradient(true);
         }
+        if (w.model() != null) {
+            graph = new TorchGraph(OnnxExporter.export(VcnnRunner.network(w), dev.vcnn.engine.tensor.Shape.of(w.input()),
+                    w.model()), manager.newSubManager());
+            if (w.kind().isTraining()) {
+                graph.parameters().forEach(p -> p.setRequiresGradient(true));
+                graphSgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).optMomentum(0.9f).build();
+            } else {
+                graphSgd = null;
+            }
+        } else {
+            graph = null;
+            graphSgd = null;
+        }
         if (w.kind().isLenet5()) {
             model = Model.newInstance("lenet5", "PyTorch");
             model.setBlock(lenet5());
@@ -78,6 +97,11 @@ final class TorchRunner implements Runner {
             trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd));
             trainer.initialize(new Shape(longs(w.input())));
             copyWeights(VcnnRunner.lenet5().parameters(), model.getBlock().getParameters().values());
+        } else {
+            model = null;
+            trainer = null;
+        }
+        if (w.kind().isTraining()) {
             float[] y = new float[w.batch()];
             int[] l = w.labels();
             for (int i = 0; i < y.length; i++) {
@@ -85,8 +109,6 @@ final class TorchRunner implements Runner {
             }
             labels = manager.create(y);
         } else {
-            model = null;
-            trainer = null;
             labels = null;
         }
     }
@@ -132,12 +154,15 @@ final class TorchRunner implements Runner {
             case MAX_POOL -> Pool.maxPool2d(x, new Shape(w.kernel(), w.kernel()), new Shape(w.stride(), w.stride()),
                     new Shape(0, 0), false);
             case LINEAR -> Linear.linear(x, weight, bias).singletonOrThrow();
-            case LENET5_TRAIN, LENET5_INFER -> throw new AssertionError("a network is not an operator");
+            case LENET5_TRAIN, LENET5_INFER, NET_TRAIN, NET_INFER -> throw new AssertionError("a network is not an operator");
         };
     }
 
     @Override
     public Object run() {
+        if (graph != null) {
+            return graph();
+        }
         if (w.kind() == Workload.Kind.CONV_BACKWARD) {
             // The gradient of ones that backward(y) creates is attached to y's manager: a per-run one.
             try (NDManager step = manager.newSubManager()) {
@@ -176,8 +201,42 @@ final class TorchRunner implements Runner {
         }
     }
 
+    /** A network workload: an inference batch, or forward, cross-entropy, backward and an SGD step. */
+    private Object graph() {
+        try (NDManager step = manager.newSubManager()) {
+            x.tempAttach(step);
+            if (graphSgd == null) {
+                try (var noGrad = new NoGrad()) {
+                    return graph.forward(x, false).size();
+                }
+            }
+            labels.tempAttach(step);
+            float loss;
+            try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray l = LOSS.evaluate(new NDList(labels), new NDList(graph.forward(x, true)));
+                collector.backward(l);
+                loss = l.getFloat();
+            }
+            List<NDArray> params = graph.parameters();
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                try (NDArray g = p.getGradient()) {
+                    graphSgd.update(String.valueOf(i), p, g);
+                    g.subi(g); // zero_grad: the next backward accumulates into it
+                }
+            }
+            return loss;
+        }
+    }
+
     @Override
     public float[] output() {
+        if (graph != null) { // logits in evaluation mode, before any timed step
+            try (NDManager scope = manager.newSubManager(); var noGrad = new NoGrad()) {
+                x.tempAttach(scope);
+                return graph.forward(x, false).toFloatArray();
+            }
+        }
         if (trainer == null) { // a backward workload: its forward's output, without collecting gradients
             try (NDArray y = operator()) {
                 return y.toFloatArray();
@@ -189,8 +248,27 @@ final class TorchRunner implements Runner {
         }
     }
 
+    /** libtorch's grad mode off for a scope, as {@code torch.no_grad()} (DJL's collectors turn it on and restore it). */
+    private static final class NoGrad implements AutoCloseable {
+        private final boolean was = JniUtils.isGradMode();
+
+        NoGrad() {
+            JniUtils.setGradMode(false);
+        }
+
+        @Override
+        public void close() {
+            JniUtils.setGradMode(was);
+        }
+    }
+
+    private static final Loss LOSS = Loss.softmaxCrossEntropyLoss();
+
     @Override
     public void close() {
+        if (graph != null) {
+            graph.close();
+        }
         if (trainer != null) {
             trainer.close();
             model.close();

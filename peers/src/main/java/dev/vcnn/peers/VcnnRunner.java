@@ -15,7 +15,8 @@ import dev.vcnn.models.Models;
 
 /**
  * A workload on vcnn, through the same public API a user calls: {@code Functional} operators (a new
- * output tensor per call, as in PyTorch) and a {@code Models} LeNet-5 with {@code Sgd}.
+ * output tensor per call, as in PyTorch) and {@code Models} networks (LeNet-5, ResNet-18, MobileNetV2) with
+ * {@code Sgd}.
  */
 final class VcnnRunner implements Runner {
     private final Workload w;
@@ -51,15 +52,15 @@ final class VcnnRunner implements Runner {
             bias = null;
         }
         ones = backward ? Tensor.ones(w.batch(), w.outChannels(), w.outSize(), w.outSize()) : null;
-        net = w.kind().isLenet5() ? lenet5() : null;
-        if (w.kind() == Workload.Kind.LENET5_TRAIN) {
+        net = w.kind().isLenet5() ? lenet5() : w.model() != null ? network(w) : null;
+        if (w.kind().isTraining()) {
             optimizer = new Sgd(net.parameters(), 0.01f, 0.9f, 0f, 0f, false);
             labels = w.labels();
         } else {
             optimizer = null;
             labels = null;
         }
-        if (w.kind() == Workload.Kind.LENET5_INFER) {
+        if (w.kind() == Workload.Kind.LENET5_INFER || w.kind() == Workload.Kind.NET_INFER) {
             net.eval();
         }
     }
@@ -67,6 +68,11 @@ final class VcnnRunner implements Runner {
     /** The LeNet-5 both engines train, with vcnn's (PyTorch's default) initialisation from a fixed seed. */
     static Module lenet5() {
         return Models.build("lenet5", 1, 28, 10, new SplitMix64(21));
+    }
+
+    /** A network workload's model, with its initialisation from a fixed seed: both engines start from it. */
+    static Module network(Workload w) {
+        return Models.build(w.model(), w.input()[1], w.input()[2], w.outChannels(), new SplitMix64(21));
     }
 
     @Override
@@ -80,14 +86,14 @@ final class VcnnRunner implements Runner {
             }
             case MAX_POOL -> Autograd.noGrad(() -> Functional.maxPool2d(x, w.kernel(), w.stride(), 0));
             case LINEAR -> Autograd.noGrad(() -> Functional.linear(x, weight, bias));
-            case LENET5_TRAIN -> {
+            case LENET5_TRAIN, NET_TRAIN -> {
                 optimizer.zeroGrad();
                 Variable loss = Functional.crossEntropy(net.forward(x), labels);
                 loss.backward();
                 optimizer.step();
                 yield loss.item();
             }
-            case LENET5_INFER -> Autograd.noGrad(() -> net.forward(x));
+            case LENET5_INFER, NET_INFER -> Autograd.noGrad(() -> net.forward(x));
         });
     }
 
@@ -99,7 +105,7 @@ final class VcnnRunner implements Runner {
         if (net == null) {
             return ((Variable) run()).value().toArray();
         }
-        boolean training = w.kind() == Workload.Kind.LENET5_TRAIN;
+        boolean training = w.kind().isTraining();
         net.eval();
         float[] logits = context.call(() -> Autograd.noGrad(() -> net.forward(x)).value().toArray());
         if (training) {

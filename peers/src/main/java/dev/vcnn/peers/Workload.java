@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * layer forward, a convolution forward and backward (the {@code -fb} names: input, weight and bias
  * gradients of a gradient of ones, as ConvBench's forwardBackward), one LeNet-5 training step
  * (forward, cross-entropy, backward, SGD with momentum), or LeNet-5 inference on a batch
- * (evaluation mode, no gradients).
+ * (evaluation mode, no gradients), and the same two for a built-in network of {@code Models}
+ * (ResNet-18, MobileNetV2) from the same initial weights on both engines.
  * The shapes are those of {@code bench}'s ConvBench and PoolBench, the MLP's first layer and a VGG
  * classifier layer.
  *
@@ -19,11 +20,24 @@ import java.util.SplittableRandom;
  * @param kernel convolution or pooling window (square)
  * @param stride convolution or pooling stride
  * @param padding convolution padding (all four sides)
+ * @param model the {@code Models} name of a network workload (null otherwise); its classes are
+ *     {@code outChannels}
  */
-public record Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding) {
+public record Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding,
+                       String model) {
+    /** An operator or LeNet-5 workload. */
+    public Workload(String name, Kind kind, int[] input, int outChannels, int kernel, int stride, int padding) {
+        this(name, kind, input, outChannels, kernel, stride, padding, null);
+    }
+
+    /** A training step (cross-entropy, SGD with momentum) or an inference batch of the network {@code model}. */
+    static Workload network(String name, boolean training, String model, int[] input, int classes) {
+        return new Workload(name, training ? Kind.NET_TRAIN : Kind.NET_INFER, input, classes, 0, 0, 0, model);
+    }
+
     /** What a workload computes. */
     public enum Kind {
-        CONV, CONV_BACKWARD, MAX_POOL, LINEAR, LENET5_TRAIN, LENET5_INFER;
+        CONV, CONV_BACKWARD, MAX_POOL, LINEAR, LENET5_TRAIN, LENET5_INFER, NET_TRAIN, NET_INFER;
 
         /** A convolution layer: forward only, or forward and backward. */
         public boolean isConv() {
@@ -33,6 +47,16 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
         /** A whole LeNet-5 (a training step or an inference batch), measured in images per second. */
         public boolean isLenet5() {
             return this == LENET5_TRAIN || this == LENET5_INFER;
+        }
+
+        /** A whole network, LeNet-5 or a {@code Models} one: measured in images per second. */
+        public boolean isNetwork() {
+            return isLenet5() || this == NET_TRAIN || this == NET_INFER;
+        }
+
+        /** A training step, measured on a network in training mode. */
+        public boolean isTraining() {
+            return this == LENET5_TRAIN || this == NET_TRAIN;
         }
     }
 
@@ -50,7 +74,12 @@ public record Workload(String name, Kind kind, int[] input, int outChannels, int
             new Workload("linear-784-512", Kind.LINEAR, new int[] {64, 784}, 512, 0, 0, 0),
             new Workload("linear-4096", Kind.LINEAR, new int[] {64, 4096}, 4096, 0, 0, 0),
             new Workload("lenet5-train", Kind.LENET5_TRAIN, new int[] {64, 1, 28, 28}, 0, 0, 0, 0),
-            new Workload("lenet5-infer", Kind.LENET5_INFER, new int[] {64, 1, 28, 28}, 0, 0, 0, 0));
+            new Workload("lenet5-infer", Kind.LENET5_INFER, new int[] {64, 1, 28, 28}, 0, 0, 0, 0),
+            network("resnet18-infer-1", false, "resnet18", new int[] {1, 3, 224, 224}, 1000),
+            network("resnet18-infer-32", false, "resnet18", new int[] {32, 3, 224, 224}, 1000),
+            network("mobilenet_v2-infer-1", false, "mobilenet_v2", new int[] {1, 3, 224, 224}, 1000),
+            network("mobilenet_v2-infer-32", false, "mobilenet_v2", new int[] {32, 3, 224, 224}, 1000),
+            network("resnet18-train", true, "resnet18", new int[] {64, 3, 32, 32}, 10));
 
     /**
      * The workload of a name.

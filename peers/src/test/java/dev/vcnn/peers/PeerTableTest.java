@@ -41,6 +41,19 @@ class PeerTableTest {
         assertEquals(4, table.lines().count(), table);
     }
 
+    @Test
+    void networksAreShownInImagesPerSecond() {
+        String table = PeerTable.render(List.of(row("resnet18-infer-32", "vcnn", "2", 2), row("resnet18-infer-32", "pytorch", "2", 1)));
+        assertTrue(table.contains("| resnet18-infer-32 | 2 | 64.0 ± 6.4 img/s | 32.0 ± 3.2 img/s | 2.00 |"), table);
+    }
+
+    /** The benchmark's workload parameter lists every workload of the table, in its order. */
+    @Test
+    void theBenchmarkRunsEveryWorkload() throws Exception {
+        String[] names = PeerBench.class.getField("workload").getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
+        assertEquals(Workload.ALL.stream().map(Workload::name).toList(), List.of(names));
+    }
+
     /** Every workload sets up on vcnn (the reference kernels: no timing here). */
     @Test
     void everyWorkloadSetsUpOnVcnn() {
