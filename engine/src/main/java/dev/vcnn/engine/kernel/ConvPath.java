@@ -26,11 +26,17 @@ public enum ConvPath {
     PADDED_ROWS,
     /** {@link #PADDED_ROWS} for the weight gradient, with the output channels along the lanes instead of a GEMM. */
     PADDED_ROWS_CHANNEL_SLABS,
-    /** A 1×1, stride-1, unpadded layer: the input (or, for the input gradient, the output) is the GEMM operand. */
+    /**
+     * A 1×1, stride-1, unpadded layer: the input (or, for the input gradient, the output) is the GEMM operand; for
+     * small output planes the forward gathers blocks of images side by side into one operand.
+     */
     POINTWISE,
-    /** im2col and a GEMM: per image for the forward pass, over chunks of the batch for the weight gradient. */
+    /**
+     * im2col and a GEMM: per image for the forward pass (for small output planes, per block of images side by
+     * side), over chunks of the batch for the weight gradient.
+     */
     IM2COL,
-    /** The input gradient as the GEMM Wᵀ · gradOut followed by col2im. */
+    /** The input gradient as the GEMM Wᵀ · gradOut followed by col2im (per block of images for small planes). */
     COL2IM,
     /** Nothing to compute: the weight gradient of an empty batch is zero. */
     NONE

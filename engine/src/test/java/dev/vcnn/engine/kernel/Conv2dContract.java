@@ -319,6 +319,23 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * Output planes of one position (ResNet-18's layer4 at 32×32): the forward on image columns, all images in
+     * one block whose GEMM runs on both threads, at stride 2 and, with padding around a 1×1 input, at stride 1,
+     * whose weight gradient is then im2col of the batch and one GEMM. (The strided cases above run their
+     * forward on image columns too, in several blocks and a short last one.)
+     */
+    @Test
+    void onePositionPlanesOnImageColumns() {
+        var strided = new Conv2dGeometry(3, 16, 2, 2, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        var padded = new Conv2dGeometry(3, 64, 1, 1, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        exercises(padded, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        exercises(padded, Pass.WEIGHT_GRADIENT, ConvPath.IM2COL, ALL_WIDTHS);
+        checkCase(new Case(strided, true, 63));
+        checkCase(new Case(padded, false, 64));
+    }
+
+    /**
      * The lanes-as-channels weight gradient (K = 16 at 512 bits) with 13 to 24 taps, so that its second tile of
      * twelve taps is cut short at every length from 1 to 12: each tap a short tile keeps, and only those, is stored.
      * Six images share a part, so each tile starts from the sums of the images before it.

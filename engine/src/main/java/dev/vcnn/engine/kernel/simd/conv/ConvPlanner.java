@@ -32,6 +32,13 @@ public final class ConvPlanner {
     static final int MIN_WINOGRAD_TILES = 100;
     /** Most output positions per image on the image-block paths: 8×8. */
     static final int BLOCKED_MAX_PLANE = 64;
+    /**
+     * Most output positions per image whose weight gradient runs im2col of the batch and one GEMM rather than on
+     * image blocks: 2×2. The blocks there are one block of padded columns, one part, summed on one thread;
+     * 256 → 256 at 2×2, batch 64, input and weight gradient 10–11.3 → 8.8–9.0 ms on one core, 9.1 → 7.6–8.6 on
+     * two. At 4×4 the blocks stay ahead on one core (6.5–7.1 against 9.1).
+     */
+    static final int IM2COL_WEIGHT_GRADIENT_MAX_PLANE = 4;
 
     private final int lanes;
     private final boolean winograd;
@@ -108,10 +115,13 @@ public final class ConvPlanner {
      * Image blocks for stride 1, one group, several images, not pointwise, output planes of at most
      * {@link #BLOCKED_MAX_PLANE}: 32 → 64 at 8×8, forward 2.9 → 2.0 ms and its input gradient 2.7 → 2.1 ms
      * against one GEMM per image (N = P·Wp = 80, all of W packed for each); weight gradient (CIFAR CNN conv3)
-     * 2.9 → 2.4 ms against im2col of the batch and one GEMM.
+     * 2.9 → 2.4 ms against im2col of the batch and one GEMM. Not for a 1×1 output plane (ResNet-18's layer4 at
+     * 32×32), where the padded block wastes two of every three columns and the im2col GEMM on image columns
+     * ({@link #gemmOnImageColumns}) is ahead: 512 → 512, batch 64, input and weight gradient 21–25 → 10–11 ms on
+     * one core and 24 → 10–11 on two, the forward level.
      */
     static boolean imageBlocks(Conv2dGeometry g) {
-        return g.groups() == 1 && stride1(g) && g.batch() >= 2 && !pointwise(g) && g.outPlane() <= BLOCKED_MAX_PLANE;
+        return g.outPlane() > 1 && g.groups() == 1 && stride1(g) && g.batch() >= 2 && !pointwise(g) && g.outPlane() <= BLOCKED_MAX_PLANE;
     }
 
     /**
@@ -174,6 +184,24 @@ public final class ConvPlanner {
                 && 8 * (g.paddedWidth() - g.width()) <= g.paddedWidth();
     }
 
+    /**
+     * The GEMM paths (im2col, pointwise; the input gradient's Wᵀ · gradOut) on blocks of images side by side for
+     * one group, several images and output planes of at most half {@link SimdConv2d#BLOCK_COLUMNS}: one GEMM per
+     * image there has N = PQ (1 for ResNet-18's layer4 at 32×32) and packs all of W for every image.
+     */
+    static boolean gemmOnImageColumns(Conv2dGeometry g) {
+        return g.groups() == 1 && g.batch() >= 2 && 2 * g.outPlane() <= SimdConv2d.BLOCK_COLUMNS;
+    }
+
+    /**
+     * {@link #gemmOnImageColumns} for the forward pass: a pointwise layer's own input is its GEMM operand, and
+     * gathering it pays only up to {@link #BLOCKED_MAX_PLANE} positions (batch 32, one core: 160 → 960 and
+     * 320 → 1280 at 7×7 5.6 → 4.6–5.2 and 14.2 → 10.6–11.6 ms; 64 → 384 at 14×14 4.2 → 4.6, so not there).
+     */
+    static boolean forwardOnImageColumns(Conv2dGeometry g) {
+        return gemmOnImageColumns(g) && (!pointwise(g) || g.outPlane() <= BLOCKED_MAX_PLANE);
+    }
+
     // ---- input gradient ----
 
     /**
@@ -216,7 +244,7 @@ public final class ConvPlanner {
         if (directWeightGradient(g)) {
             return ConvPath.DIRECT;
         }
-        if (imageBlocks(g)) {
+        if (imageBlocks(g) && g.outPlane() > IM2COL_WEIGHT_GRADIENT_MAX_PLANE) {
             return channelSlabs(g) ? ConvPath.IMAGE_BLOCKS_CHANNEL_SLABS : ConvPath.IMAGE_BLOCKS;
         }
         if (weightGradientPartsOnPaddedRows(g) >= 2) {
