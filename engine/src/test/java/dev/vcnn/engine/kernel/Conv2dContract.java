@@ -321,11 +321,17 @@ public abstract class Conv2dContract {
     /**
      * Output planes of one position (ResNet-18's layer4 at 32×32): the forward on image columns, all images in
      * one block whose GEMM runs on both threads, at stride 2 and, with padding around a 1×1 input, at stride 1,
-     * whose weight gradient is then im2col of the batch and one GEMM. (The strided cases above run their
-     * forward on image columns too, in several blocks and a short last one.)
+     * whose weight gradient is then im2col of the batch and one GEMM; and a 2×2 plane whose whole batch is one
+     * image block, its 20 output channels cut between the two threads (8 and 12), forward and as the transposed
+     * layer's input gradient. (The strided cases above run their forward on image columns too, in several
+     * blocks and a short last one.)
      */
     @Test
     void onePositionPlanesOnImageColumns() {
+        var oneBlock = new Conv2dGeometry(3, 16, 2, 2, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(oneBlock, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        exercises(oneBlock, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        checkCase(new Case(oneBlock, true, 65));
         var strided = new Conv2dGeometry(3, 16, 2, 2, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
         var padded = new Conv2dGeometry(3, 64, 1, 1, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);

@@ -241,6 +241,10 @@ public final class SimdConv2d implements Conv2d {
         var l = ImageBlocks.of(g);
         int kk = g.outChannels();
         int n = l.n();
+        if (l.blocks() == 1 && parallelism.threads() > 1) {
+            forwardOnOneImageBlock(g, l, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            return;
+        }
         parallelism.forRange(l.blocks(), 1, (b0, b1) -> {
             float[] x = columns.take(l.padded());
             float[] y = columns.take(kk * n);
@@ -262,6 +266,45 @@ public final class SimdConv2d implements Conv2d {
                 columns.give(x);
             }
         });
+    }
+
+    /**
+     * {@link #forwardOnImageBlocks} when the whole batch is one block (planes of 2×2 and below: 256 → 256 at
+     * 2×2, batch 64, is one block of 64 images), on several threads: the block copied once, its GEMM's output
+     * channels cut into one range of whole MR-row panels per thread. Every value is the block GEMM's, so the
+     * result does not depend on the cut. Forward and transposed input gradient of that layer on two threads:
+     * 3.3–3.8 ms each, the same as on one.
+     */
+    private void forwardOnOneImageBlock(Conv2dGeometry g, ImageBlocks l, float[] input, int inOff, float[] weight,
+                                        int wOff, float[] bias, int bOff, float[] out, int outOff,
+                                        Parallelism parallelism) {
+        int kk = g.outChannels();
+        int n = l.n();
+        int taps = g.taps();
+        float[] x = columns.take(l.padded());
+        float[] y = columns.take(kk * n);
+        try {
+            Arrays.fill(x, 0, l.padded(), 0f);
+            l.copyIn(input, inOff, 0, g.batch(), x);
+            float beta = biasRows(bias, bOff, kk, y, 0, n);
+            int panels = (kk + SimdGemm.MR - 1) / SimdGemm.MR;
+            int ranges = Math.min(panels, parallelism.threads());
+            parallelism.forRange(ranges, 1, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int k0 = Math.min(kk, (int) ((long) r * panels / ranges) * SimdGemm.MR);
+                    int k1 = Math.min(kk, (int) ((long) (r + 1) * panels / ranges) * SimdGemm.MR);
+                    if (k1 > k0) {
+                        gemm.rowsProduct(k1 - k0, n, taps, weight, wOff + k0 * taps, taps, x, l.rowAt(), beta, y,
+                                k0 * n, n);
+                    }
+                }
+            });
+            l.planes(0, g.batch(), kk, (i, k, p, at) -> System.arraycopy(y, k * n + at, out,
+                    outOff + ((i * kk + k) * l.pp() + p) * l.qq(), l.qq()));
+        } finally {
+            columns.give(y);
+            columns.give(x);
+        }
     }
 
     /**
@@ -446,6 +489,29 @@ public final class SimdConv2d implements Conv2d {
         int hw = g.inPlane();
         int nb = imageColumnsPerBlock(g);
         int blocks = (g.batch() + nb - 1) / nb;
+        if (blocks == 1 && parallelism.threads() > 1) {
+            // One block: its GEMM on all threads (the same values on any number), col2im image by image.
+            float[] gathered = columns.take(kk * nb * pq);
+            float[] col = columns.take(crs * nb * pq);
+            try {
+                int ld = g.batch() * pq;
+                for (int i = 0; i < g.batch(); i++) {
+                    for (int k = 0; k < kk; k++) {
+                        System.arraycopy(gradOut, goOff + (i * kk + k) * pq, gathered, k * ld + i * pq, pq);
+                    }
+                }
+                gemm.sgemm(true, false, crs, ld, kk, 1f, weight, wOff, crs, gathered, 0, ld, 0f, col, 0, ld, parallelism);
+                parallelism.forRange(g.batch(), 1, (i0, i1) -> {
+                    for (int i = i0; i < i1; i++) {
+                        col2im(g, col, i * pq, ld, cc, gradIn, giOff + i * cc * hw);
+                    }
+                });
+            } finally {
+                columns.give(col);
+                columns.give(gathered);
+            }
+            return;
+        }
         parallelism.forRange(blocks, 1, (b0, b1) -> {
             float[] gathered = columns.take(kk * nb * pq);
             float[] col = columns.take(crs * nb * pq);
