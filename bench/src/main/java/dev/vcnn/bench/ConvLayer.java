@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class ConvLayer {
     /** The shapes, by name (see {@link #of}). */
     static final String SHAPES = "lenet-conv1, cifar-conv1, vgg-64, conv-128, resnet-stem, resnet-s2, resnet-1x1,"
-            + " mbv2-1x1, mbv2-dw, mbv2-dw-s2, resnet-64, resnet-256, resnet-cifar";
+            + " mbv2-1x1, mbv2-dw, mbv2-dw-s2, resnet-64, resnet-256, resnet-cifar, r18-cifar-s2, r18-cifar-l4";
 
     private final Conv2d conv = Kernels.defaults().conv2d();
     private final String shape;
@@ -67,6 +67,10 @@ final class ConvLayer {
             case "resnet-64" -> new Conv2dGeometry(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "resnet-256" -> new Conv2dGeometry(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "resnet-cifar" -> new Conv2dGeometry(64, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            // torchvision's ResNet-18 on 32×32 images, batch 64: layer4's strided entry (2×2 → 1×1) and its
+            // 3×3 layers on a 1×1 plane.
+            case "r18-cifar-s2" -> new Conv2dGeometry(64, 256, 2, 2, 512, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+            case "r18-cifar-l4" -> new Conv2dGeometry(64, 512, 1, 1, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             default -> throw new IllegalArgumentException("unknown convolution layer '" + shape + "': expected one of "
                     + SHAPES);
         });
