@@ -241,11 +241,10 @@ public final class SimdConv2d implements Conv2d {
         var l = ImageBlocks.of(g);
         int kk = g.outChannels();
         int n = l.n();
-        if (l.blocks() == 1 && parallelism.threads() > 1) {
-            forwardOnOneImageBlock(g, l, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
-            return;
-        }
-        parallelism.forRange(l.blocks(), 1, (b0, b1) -> {
+        // The whole batch in one block (planes of 2×2 and below): its output channels are cut between the threads.
+        Parallelism channelThreads = l.blocks() == 1 ? parallelism : Parallelism.sequential();
+        Parallelism blockThreads = l.blocks() == 1 ? Parallelism.sequential() : parallelism;
+        blockThreads.forRange(l.blocks(), 1, (b0, b1) -> {
             float[] x = columns.take(l.padded());
             float[] y = columns.take(kk * n);
             try {
@@ -257,7 +256,7 @@ public final class SimdConv2d implements Conv2d {
                     int images = Math.min(l.nb(), g.batch() - n0);
                     l.copyIn(input, inOff, n0, images, x);
                     float beta = biasRows(bias, bOff, kk, y, 0, n);
-                    gemm.rowsProduct(kk, n, g.taps(), weight, wOff, g.taps(), x, l.rowAt(), beta, y, 0, n);
+                    rowsProductByChannels(kk, n, g.taps(), weight, wOff, x, l.rowAt(), beta, y, channelThreads);
                     l.planes(n0, images, kk, (i, k, p, at) -> System.arraycopy(y, k * n + at, out,
                             outOff + (((n0 + i) * kk + k) * l.pp() + p) * l.qq(), l.qq()));
                 }
@@ -269,42 +268,24 @@ public final class SimdConv2d implements Conv2d {
     }
 
     /**
-     * {@link #forwardOnImageBlocks} when the whole batch is one block (planes of 2×2 and below: 256 → 256 at
-     * 2×2, batch 64, is one block of 64 images), on several threads: the block copied once, its GEMM's output
-     * channels cut into one range of whole MR-row panels per thread. Every value is the block GEMM's, so the
-     * result does not depend on the cut. Forward and transposed input gradient of that layer on two threads:
-     * 3.3–3.8 ms each, the same as on one.
+     * y[K × n] = W · (the block's column matrix) + beta·y, the K output channels cut into one range of whole
+     * MR-row panels per thread of {@code threads}: every value is the whole product's, so the result does not
+     * depend on the cut. A one-block layer, 256 → 256 at 2×2, batch 64, forward and transposed input gradient
+     * on two threads: 3.3–3.8 → 2.2 ms each (one thread: 3.5).
      */
-    private void forwardOnOneImageBlock(Conv2dGeometry g, ImageBlocks l, float[] input, int inOff, float[] weight,
-                                        int wOff, float[] bias, int bOff, float[] out, int outOff,
-                                        Parallelism parallelism) {
-        int kk = g.outChannels();
-        int n = l.n();
-        int taps = g.taps();
-        float[] x = columns.take(l.padded());
-        float[] y = columns.take(kk * n);
-        try {
-            Arrays.fill(x, 0, l.padded(), 0f);
-            l.copyIn(input, inOff, 0, g.batch(), x);
-            float beta = biasRows(bias, bOff, kk, y, 0, n);
-            int panels = (kk + SimdGemm.MR - 1) / SimdGemm.MR;
-            int ranges = Math.min(panels, parallelism.threads());
-            parallelism.forRange(ranges, 1, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int k0 = Math.min(kk, (int) ((long) r * panels / ranges) * SimdGemm.MR);
-                    int k1 = Math.min(kk, (int) ((long) (r + 1) * panels / ranges) * SimdGemm.MR);
-                    if (k1 > k0) {
-                        gemm.rowsProduct(k1 - k0, n, taps, weight, wOff + k0 * taps, taps, x, l.rowAt(), beta, y,
-                                k0 * n, n);
-                    }
+    private void rowsProductByChannels(int kk, int n, int taps, float[] weight, int wOff, float[] x, int[] rowAt,
+                                       float beta, float[] y, Parallelism threads) {
+        int panels = (kk + SimdGemm.MR - 1) / SimdGemm.MR;
+        int ranges = Math.min(panels, threads.threads());
+        threads.forRange(ranges, 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int k0 = Math.min(kk, (int) ((long) r * panels / ranges) * SimdGemm.MR);
+                int k1 = Math.min(kk, (int) ((long) (r + 1) * panels / ranges) * SimdGemm.MR);
+                if (k1 > k0) {
+                    gemm.rowsProduct(k1 - k0, n, taps, weight, wOff + k0 * taps, taps, x, rowAt, beta, y, k0 * n, n);
                 }
-            });
-            l.planes(0, g.batch(), kk, (i, k, p, at) -> System.arraycopy(y, k * n + at, out,
-                    outOff + ((i * kk + k) * l.pp() + p) * l.qq(), l.qq()));
-        } finally {
-            columns.give(y);
-            columns.give(x);
-        }
+            }
+        });
     }
 
     /**
@@ -489,30 +470,10 @@ public final class SimdConv2d implements Conv2d {
         int hw = g.inPlane();
         int nb = imageColumnsPerBlock(g);
         int blocks = (g.batch() + nb - 1) / nb;
-        if (blocks == 1 && parallelism.threads() > 1) {
-            // One block: its GEMM on all threads (the same values on any number), col2im image by image.
-            float[] gathered = columns.take(kk * nb * pq);
-            float[] col = columns.take(crs * nb * pq);
-            try {
-                int ld = g.batch() * pq;
-                for (int i = 0; i < g.batch(); i++) {
-                    for (int k = 0; k < kk; k++) {
-                        System.arraycopy(gradOut, goOff + (i * kk + k) * pq, gathered, k * ld + i * pq, pq);
-                    }
-                }
-                gemm.sgemm(true, false, crs, ld, kk, 1f, weight, wOff, crs, gathered, 0, ld, 0f, col, 0, ld, parallelism);
-                parallelism.forRange(g.batch(), 1, (i0, i1) -> {
-                    for (int i = i0; i < i1; i++) {
-                        col2im(g, col, i * pq, ld, cc, gradIn, giOff + i * cc * hw);
-                    }
-                });
-            } finally {
-                columns.give(col);
-                columns.give(gathered);
-            }
-            return;
-        }
-        parallelism.forRange(blocks, 1, (b0, b1) -> {
+        // One block: its GEMM and col2im on all threads instead (the GEMM gives the same values on any number).
+        Parallelism innerThreads = blocks == 1 ? parallelism : Parallelism.sequential();
+        Parallelism blockThreads = blocks == 1 ? Parallelism.sequential() : parallelism;
+        blockThreads.forRange(blocks, 1, (b0, b1) -> {
             float[] gathered = columns.take(kk * nb * pq);
             float[] col = columns.take(crs * nb * pq);
             try {
@@ -526,10 +487,12 @@ public final class SimdConv2d implements Conv2d {
                         }
                     }
                     gemm.sgemm(true, false, crs, ld, kk, 1f, weight, wOff, crs, gathered, 0, ld, 0f, col, 0, ld,
-                            Parallelism.sequential());
-                    for (int i = 0; i < images; i++) {
-                        col2im(g, col, i * pq, ld, cc, gradIn, giOff + (n0 + i) * cc * hw);
-                    }
+                            innerThreads);
+                    innerThreads.forRange(images, 1, (i0, i1) -> {
+                        for (int i = i0; i < i1; i++) {
+                            col2im(g, col, i * pq, ld, cc, gradIn, giOff + (n0 + i) * cc * hw);
+                        }
+                    });
                 }
             } finally {
                 columns.give(col);
