@@ -12,7 +12,6 @@ import ai.djl.nn.pooling.Pool;
 import dev.vcnn.onnx.OnnxModel;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +27,10 @@ final class TorchGraph implements AutoCloseable {
     private final List<OnnxModel.Node> nodes;
     private final String input;
     private final String output;
-    /** Initializers that are weights: a Conv's, a Gemm's, a BatchNormalization's scale and bias. */
-    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
-    private final Map<String, NDArray> constants = new HashMap<>();
+    /** Initializers that are weights (a Conv's, a Gemm's, a BatchNormalization's scale and bias), in file order. */
+    private final List<NDArray> parameters;
+    /** Every initializer by name: the values a forward pass starts from. */
+    private final Map<String, NDArray> initializers = new HashMap<>();
 
     TorchGraph(OnnxModel model, NDManager manager) {
         this.manager = manager;
@@ -46,19 +46,20 @@ final class TorchGraph implements AutoCloseable {
                 default -> { }
             }
         }
+        List<NDArray> params = new ArrayList<>();
         for (OnnxModel.Tensor t : g.initializers()) {
             NDArray a = manager.create(t.floats(), new Shape(t.dims()));
+            initializers.put(t.name(), a);
             if (weights.contains(t.name())) {
-                parameters.put(t.name(), a);
-            } else {
-                constants.put(t.name(), a);
+                params.add(a);
             }
         }
+        this.parameters = List.copyOf(params);
     }
 
     /** The weights, in the file's order, to be given gradients and updated by a training step. */
     List<NDArray> parameters() {
-        return new ArrayList<>(parameters.values());
+        return parameters;
     }
 
     /**
@@ -66,8 +67,7 @@ final class TorchGraph implements AutoCloseable {
      * {@code training}. Intermediate values are attached to {@code x}'s manager.
      */
     NDArray forward(NDArray x, boolean training) {
-        Map<String, NDArray> v = new HashMap<>(parameters);
-        v.putAll(constants);
+        Map<String, NDArray> v = new HashMap<>(initializers);
         v.put(input, x);
         for (OnnxModel.Node n : nodes) {
             NDArray y = apply(n, v, training);
