@@ -610,6 +610,56 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * The forward and the input gradient sum reductions longer than {@value #RUN} products in runs, each from zero,
+     * on each GEMM path: all inputs and output gradients 1, weight (0, 0, 0, 0) 1 and every other weight 2⁻²⁴, so
+     * that where the 1 leads a float sum every later product is a tie that the sum rounds away. One float chain
+     * over K loses them all, (K − 1)·2⁻²⁴; runs lose at most a run's worth and one rounding per run.
+     */
+    @Test
+    void longReductionsSumInRunsOnTheGemmPaths() {
+        var paddedRows = new Conv2dGeometry(2, 16, 40, 40, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        exercises(paddedRows, Pass.FORWARD, ConvPath.PADDED_ROWS, ALL_WIDTHS);
+        exercises(paddedRows, Pass.INPUT_GRADIENT, ConvPath.PADDED_ROWS, ALL_WIDTHS);
+        var imageBlocks = new Conv2dGeometry(8, 32, 4, 4, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        exercises(imageBlocks, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        exercises(imageBlocks, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        var strided = new Conv2dGeometry(2, 64, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        for (Conv2dGeometry g : List.of(paddedRows, imageBlocks, strided)) {
+            float[] in = new float[g.inputShape().numel()];
+            float[] w = new float[g.weightShape().numel()];
+            float[] gOut = new float[g.outputShape().numel()];
+            java.util.Arrays.fill(in, 1f);
+            java.util.Arrays.fill(w, 0x1p-24f);
+            w[0] = 1f;
+            java.util.Arrays.fill(gOut, 1f);
+            var oracle = new Oracle(g, in, w, null, gOut);
+            float[] out = new float[gOut.length];
+            impl().forward(g, in, 0, w, 0, null, 0, out, 0, TWO_THREADS);
+            assertWithinRuns("out", oracle.out, oracle.outAbs, oracle.outTerms, out, g);
+            float[] gIn = new float[in.length];
+            impl().backwardInput(g, gOut, 0, w, 0, gIn, 0, TWO_THREADS);
+            assertWithinRuns("gradInput", oracle.gIn, oracle.gInAbs, oracle.gInTerms, gIn, g);
+        }
+    }
+
+    /** Most products summed from zero in one run; runs are at least half as long. */
+    private static final int RUN = 256;
+
+    private static void assertWithinRuns(String what, double[] exact, double[] abs, int[] terms, float[] got,
+                                         Conv2dGeometry g) {
+        for (int i = 0; i < exact.length; i++) {
+            double bound = (Math.min(terms[i], RUN) + (terms[i] + RUN / 2 - 1) / (RUN / 2) + 2) * Gens.U * abs[i];
+            double err = Math.abs(got[i] - exact[i]);
+            if (!(err <= bound)) {
+                throw new AssertionError(what + "[" + i + "] = " + got[i] + " but exactly " + exact[i] + " over "
+                        + terms[i] + " products: error " + err / Gens.U + "·2⁻²⁴ > " + bound / Gens.U
+                        + "·2⁻²⁴, the bound of runs of " + RUN + ", for " + g);
+            }
+        }
+    }
+
+    /**
      * The case on uniform data against the float bounds, then on quarters (where every summation order is
      * exact) against the definition bit for bit: a tap, tail or block edge lost costs a whole product.
      */

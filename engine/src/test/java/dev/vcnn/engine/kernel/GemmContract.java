@@ -116,6 +116,46 @@ public abstract class GemmContract {
                 .checkAssert((k, m, n, seed) -> checkCase(new Case(false, true, m, n, k, 1f, seed % 2 == 0 ? 0f : -0.5f, 2, 1, seed)));
     }
 
+    /**
+     * Long reductions sum in runs of at most {@value #RUN} products, each from zero: one product of 1, then K − 1
+     * products of 2⁻²⁴, each a tie that a float sum holding 1 rounds away. One float chain over K loses all but
+     * one of them, (K − 1)·2⁻²⁴; runs lose at most one run's worth and one rounding per run, the bound here. For
+     * every implementation and every row and column of tiles, transposed or not, across K blocks.
+     */
+    @Test
+    void longReductionsSumInRuns() {
+        for (int k : new int[] {300, 577, 1024, 1500, 3000}) {
+            for (boolean trans : new boolean[] {false, true}) {
+                int m = 21;
+                int n = 40;
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                java.util.Arrays.fill(a, 0x1p-12f);
+                java.util.Arrays.fill(b, 0x1p-12f);
+                for (int i = 0; i < m; i++) {
+                    a[trans ? i : i * k] = 1f; // A(i, 0), stored K×M when transposed
+                }
+                for (int j = 0; j < n; j++) {
+                    b[trans ? j * k : j] = 1f; // B(0, j), stored N×K when transposed
+                }
+                float[] c = new float[m * n];
+                impl().sgemm(trans, trans, m, n, k, 1f, a, 0, trans ? m : k, b, 0, trans ? k : n, 0f, c, 0, n,
+                        TWO_THREADS);
+                double exact = 1 + (k - 1) * 0x1p-24;
+                double bound = (RUN + (k + RUN / 2 - 1) / (RUN / 2) + 2) * Gens.U * exact;
+                for (int i = 0; i < m * n; i++) {
+                    double err = Math.abs(c[i] - exact);
+                    assertTrue(err <= bound, "C(" + i / n + ", " + i % n + ") = " + c[i] + " for K = " + k
+                            + (trans ? " transposed" : "") + ": error " + err / Gens.U + "·2⁻²⁴ > "
+                            + bound / Gens.U + "·2⁻²⁴, the bound of runs of " + RUN);
+                }
+            }
+        }
+    }
+
+    /** Most products summed from zero in one run (runs are at least half as long, so K needs at most ⌈K / (RUN/2)⌉). */
+    private static final int RUN = 256;
+
     /** The case on uniform data against the float bound, then on quarters against the exact product, bit for bit. */
     private void checkCase(Case cs) {
         checkCase(cs, false);

@@ -196,7 +196,7 @@ final class WinogradConv2d {
                 for (int xi = 0; xi < 16; xi++) {
                     for (int panel = 0; panel < CHUNK; panel += NR) {
                         for (int k0 = 0; k0 < kk; k0 += MR) {
-                            MicroKernel.microKernel(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
+                            MicroKernel.microKernelRuns(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
                                     m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
                                     Math.min(MR, kk - k0), NR, tile);
                         }

@@ -62,7 +62,7 @@ final class PackedGemm {
                                     int col = j0 + panel * NR;
                                     int cols = Math.min(NR, n - col);
                                     for (int ir = 0; ir < rows; ir += MR) {
-                                        MicroKernel.microKernel(kc, ap, ir * kc, bp, panel * NR * kc,
+                                        MicroKernel.microKernelRuns(kc, ap, ir * kc, bp, panel * NR * kc,
                                                 c, cOff + (i0 + ir) * ldc + col, ldc,
                                                 alpha, betaStep, Math.min(MR, rows - ir), cols, tile);
                                     }

@@ -56,7 +56,7 @@ final class PanelByPanelGemm {
                     int cols = Math.min(NR, n - col);
                     packer.pack(pc, kc, col, cols, bp);
                     for (int ir = 0; ir < m; ir += MR) {
-                        MicroKernel.microKernel(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, alpha, betaStep,
+                        MicroKernel.microKernelRuns(kc, ap, ir * kc, bp, 0, c, cOff + ir * ldc + col, ldc, alpha, betaStep,
                                 Math.min(MR, m - ir), cols, tile);
                     }
                 }
