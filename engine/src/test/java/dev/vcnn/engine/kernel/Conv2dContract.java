@@ -610,7 +610,7 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * The forward and the input gradient sum reductions longer than {@value #RUN} products in runs, each from zero,
+     * The forward and the input gradient sum reductions longer than {@value Bounds#RUN} products in runs, each from zero,
      * on each GEMM path: all inputs and output gradients 1, weight (0, 0, 0, 0) 1 and every other weight 2⁻²⁴, so
      * that where the 1 leads a float sum every later product is a tie that the sum rounds away. One float chain
      * over K loses them all, (K − 1)·2⁻²⁴; runs lose at most a run's worth and one rounding per run.
@@ -643,18 +643,15 @@ public abstract class Conv2dContract {
         }
     }
 
-    /** Most products summed from zero in one run; runs are at least half as long. */
-    private static final int RUN = 256;
-
     private static void assertWithinRuns(String what, double[] exact, double[] abs, int[] terms, float[] got,
                                          Conv2dGeometry g) {
         for (int i = 0; i < exact.length; i++) {
-            double bound = (Math.min(terms[i], RUN) + (terms[i] + RUN / 2 - 1) / (RUN / 2) + 2) * Gens.U * abs[i];
+            double bound = Bounds.inRuns(terms[i]) * abs[i];
             double err = Math.abs(got[i] - exact[i]);
             if (!(err <= bound)) {
                 throw new AssertionError(what + "[" + i + "] = " + got[i] + " but exactly " + exact[i] + " over "
                         + terms[i] + " products: error " + err / Gens.U + "·2⁻²⁴ > " + bound / Gens.U
-                        + "·2⁻²⁴, the bound of runs of " + RUN + ", for " + g);
+                        + "·2⁻²⁴, the bound of runs of " + Bounds.RUN + ", for " + g);
             }
         }
     }

@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.vcnn.engine.parallel.Parallelism;
+import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -117,7 +118,7 @@ public abstract class GemmContract {
     }
 
     /**
-     * Long reductions sum in runs of at most {@value #RUN} products, each from zero: one product of 1, then K − 1
+     * Long reductions sum in runs of at most {@value Bounds#RUN} products, each from zero: one product of 1, then K − 1
      * products of 2⁻²⁴, each a tie that a float sum holding 1 rounds away. One float chain over K loses all but
      * one of them, (K − 1)·2⁻²⁴; runs lose at most one run's worth and one rounding per run, the bound here. For
      * every implementation and every row and column of tiles, transposed or not, across K blocks.
@@ -142,19 +143,16 @@ public abstract class GemmContract {
                 impl().sgemm(trans, trans, m, n, k, 1f, a, 0, trans ? m : k, b, 0, trans ? k : n, 0f, c, 0, n,
                         TWO_THREADS);
                 double exact = 1 + (k - 1) * 0x1p-24;
-                double bound = (RUN + (k + RUN / 2 - 1) / (RUN / 2) + 2) * Gens.U * exact;
+                double bound = Bounds.inRuns(k) * exact;
                 for (int i = 0; i < m * n; i++) {
                     double err = Math.abs(c[i] - exact);
                     assertTrue(err <= bound, "C(" + i / n + ", " + i % n + ") = " + c[i] + " for K = " + k
                             + (trans ? " transposed" : "") + ": error " + err / Gens.U + "·2⁻²⁴ > "
-                            + bound / Gens.U + "·2⁻²⁴, the bound of runs of " + RUN);
+                            + bound / Gens.U + "·2⁻²⁴, the bound of runs of " + Bounds.RUN);
                 }
             }
         }
     }
-
-    /** Most products summed from zero in one run (runs are at least half as long, so K needs at most ⌈K / (RUN/2)⌉). */
-    private static final int RUN = 256;
 
     /** The case on uniform data against the float bound, then on quarters against the exact product, bit for bit. */
     private void checkCase(Case cs) {

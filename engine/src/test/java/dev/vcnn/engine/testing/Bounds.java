@@ -2,6 +2,17 @@ package dev.vcnn.engine.testing;
 
 /** Checks of computed sums against exact (double) sums within the float bound of CONVENTIONS.md. */
 public final class Bounds {
+    /** Most products the GEMM kernels sum from zero in one run; a K block's runs are at least half as long. */
+    public static final int RUN = 256;
+
+    /**
+     * The error bound of a sum of {@code terms} products taken in runs of at most {@link #RUN}, over
+     * Σ|products|: one run's roundings, one per run, and two for the write-back.
+     */
+    public static double inRuns(int terms) {
+        return (Math.min(terms, RUN) + (terms + RUN / 2 - 1) / (RUN / 2) + 2) * Gens.U;
+    }
+
     private Bounds() {}
 
     /**

@@ -17,28 +17,27 @@ public final class MicroKernel {
      * 576-deep 3×3 layer erred 2.6× PyTorch's float32 kernels as one run, within it as three). The packed
      * panels are the same; the C tile a run adds to was stored by the run before and is still in L1.
      */
-    public static final int RUN = 256;
+    static final int RUN = 256;
 
     private MicroKernel() {}
 
-    /** The runs of {@code kc} products, balanced: {@code kc} itself up to {@link #RUN}, else ⌈kc / ⌈kc / RUN⌉⌉. */
-    public static int runLength(int kc) {
+    /** The runs of {@code kc} ≥ 1 products, balanced: {@code kc} itself up to {@link #RUN}, else ⌈kc / ⌈kc / RUN⌉⌉. */
+    private static int runLength(int kc) {
         int runs = (kc + RUN - 1) / RUN;
         return (kc + runs - 1) / runs;
     }
 
     /**
-     * {@link #microKernel} over a K block of any depth in runs of {@link #runLength}: the first run applies beta,
-     * each later one adds alpha times its products to what the run before stored.
+     * {@link #microKernel} over a K block of any depth ≥ 1 in runs of {@link #runLength}: the first run applies
+     * beta, each later one adds alpha times its products to what the run before stored.
      */
     public static void microKernelRuns(int kc, float[] ap, int aIdx, float[] bp, int bIdx,
                                        float[] c, int cIdx, int ldc, float alpha, float beta,
                                        int mr, int nr, float[] tile) {
         int run = runLength(kc);
-        microKernel(Math.min(run, kc), ap, aIdx, bp, bIdx, c, cIdx, ldc, alpha, beta, mr, nr, tile);
-        for (int s = run; s < kc; s += run) {
-            microKernel(Math.min(run, kc - s), ap, aIdx + s * MR, bp, bIdx + s * NR, c, cIdx, ldc, alpha, 1f,
-                    mr, nr, tile);
+        for (int s = 0; s < kc; s += run) {
+            microKernel(Math.min(run, kc - s), ap, aIdx + s * MR, bp, bIdx + s * NR, c, cIdx, ldc, alpha,
+                    s == 0 ? beta : 1f, mr, nr, tile);
         }
     }
 
