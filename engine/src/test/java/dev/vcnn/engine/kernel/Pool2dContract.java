@@ -120,6 +120,71 @@ public abstract class Pool2dContract {
                 });
     }
 
+    /** Floats of guard before and after every array in {@link #everyPassWritesOnlyItsOutput}: more than two vectors. */
+    private static final int GUARD = 40;
+
+    /**
+     * Every pass writes its output range and nothing beside it, though the vector paths load and store whole
+     * vectors that reach past a row: arrays with {@link #GUARD} sentinels on both sides (room the vector paths
+     * may use, so the last plane runs them too), for the 2×2 window and for the general cases.
+     */
+    @Test
+    void everyPassWritesOnlyItsOutput() {
+        // The 2×2 window at every width up to 70 (each partial last block at every vector width), then the general cases.
+        for (int w = 2; w <= 70; w++) {
+            for (int h : new int[] {2, 5}) {
+                checkGuards(new Case(new Pool2dGeometry(1, 1 + w % 3, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false), false, w));
+            }
+        }
+        qt().withExamples(60).forAll(cases()).checkAssert(this::checkGuards);
+    }
+
+    private void checkGuards(Case c) {
+        var g0 = c.g();
+        var avg = new Pool2dGeometry(g0.batch(), g0.channels(), g0.height(), g0.width(), g0.kernelH(),
+                g0.kernelW(), g0.strideH(), g0.strideW(), g0.padH(), g0.padW(), 1, 1, g0.ceilMode());
+        int inN = g0.inputShape().numel();
+        float[] in = Gens.floats(c.seed(), GUARD, inN, GUARD);
+        float[] gradOut = Gens.floats(c.seed() + 1, GUARD, g0.outputShape().numel(), GUARD);
+        float[] out = guarded(g0.outputShape().numel());
+        int[] idx = new int[GUARD + g0.outputShape().numel() + GUARD];
+        Arrays.fill(idx, Integer.MIN_VALUE);
+        impl().maxForward(g0, in, GUARD, out, GUARD, idx, GUARD, TWO_THREADS);
+        assertGuards("max output", out, c);
+        for (int i = 0; i < GUARD; i++) {
+            assertEquals(Integer.MIN_VALUE, idx[i], () -> "max index guard before the output for " + c);
+            assertEquals(Integer.MIN_VALUE, idx[idx.length - 1 - i], () -> "max index guard after the output for " + c);
+        }
+        float[] gradIn = guarded(inN);
+        impl().maxBackward(g0, gradOut, GUARD, idx, GUARD, gradIn, GUARD, TWO_THREADS);
+        assertGuards("max gradInput", gradIn, c);
+        float[] avgOut = guarded(avg.outputShape().numel());
+        impl().avgForward(avg, c.countIncludePad(), in, GUARD, avgOut, GUARD, TWO_THREADS);
+        assertGuards("avg output", avgOut, c);
+        float[] avgGradOut = Gens.floats(c.seed() + 2, GUARD, avg.outputShape().numel(), GUARD);
+        float[] avgGradIn = guarded(inN);
+        impl().avgBackward(avg, c.countIncludePad(), avgGradOut, GUARD, avgGradIn, GUARD, TWO_THREADS);
+        assertGuards("avg gradInput", avgGradIn, c);
+    }
+
+    /** An array of n floats between {@link #GUARD} sentinels (a NaN no kernel computes). */
+    private static float[] guarded(int n) {
+        float[] a = new float[GUARD + n + GUARD];
+        Arrays.fill(a, Float.intBitsToFloat(0x7fc0beef));
+        return a;
+    }
+
+    private static void assertGuards(String what, float[] a, Case c) {
+        for (int i = 0; i < GUARD; i++) {
+            for (int at : new int[] {i, a.length - 1 - i}) {
+                if (Float.floatToRawIntBits(a[at]) != 0x7fc0beef) {
+                    throw new AssertionError(what + " wrote " + a[at] + " into the guard at " + (at < GUARD
+                            ? (at - GUARD) + " before" : (at - (a.length - GUARD)) + " past the end of") + " its range, for " + c);
+                }
+            }
+        }
+    }
+
     /**
      * Average pooling of quarters over windows of 1, 2 or 4 taps a side (padding counted, so every divisor
      * is a power of two): sums and quotients are exact, so forward and backward equal the reference for

@@ -38,6 +38,19 @@ public final class SimdPool2d implements Pool2d {
     /** 0, 2, 4, …: the input column of each output lane. */
     private static final int[] EVEN = evenIndices();
 
+    /** Told where each pass sends its planes; a no-op but in tests of the planning rules. */
+    private final PlaneRoutes routes;
+
+    /** The engine's pooling. */
+    public SimdPool2d() {
+        this(PlaneRoutes.NONE);
+    }
+
+    /** Pooling that tells {@code routes} where each pass sends its planes. */
+    SimdPool2d(PlaneRoutes routes) {
+        this.routes = routes;
+    }
+
     private static int[] evenIndices() {
         int[] even = new int[L];
         for (int i = 0; i < L; i++) {
@@ -140,10 +153,11 @@ public final class SimdPool2d implements Pool2d {
      * {@link #vectorEnd}; none when {@code vector} is false) go to {@code vectorPath}, the rest to
      * {@code reference}.
      */
-    private static void planes(Pool2dGeometry g, boolean vector, int planeRoom, int outputRoom, PlaneRange vectorPath,
-                               PlaneRange reference, Parallelism parallelism) {
+    private void planes(Pool2dGeometry g, boolean vector, int planeRoom, int outputRoom, PlaneRange vectorPath,
+                        PlaneRange reference, Parallelism parallelism) {
         parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
             int split = vector ? vectorEnd(g, a, b, planeRoom, outputRoom) : a;
+            routes.chunk(a, split, b);
             vectorPath.run(a, split);
             reference.run(split, b);
         });
@@ -238,6 +252,7 @@ public final class SimdPool2d implements Pool2d {
                 Math.min(gradOut.length - goOff, indices.length - idxOff), (a, b) -> {
                     for (int plane = a; plane < b; plane++) {
                         if (!max2x2BackwardPlane(g, plane, gradOut, goOff, indices, idxOff, gradIn, giOff)) {
+                            routes.fallback(plane);
                             ScalarPool2d.maxBackwardPlanes(g, plane, plane + 1, gradOut, goOff, indices, idxOff,
                                     gradIn, giOff);
                         }
@@ -413,14 +428,18 @@ public final class SimdPool2d implements Pool2d {
     @Override
     public void globalAvgForward(int planes, int planeSize, float[] in, int inOff, float[] out, int outOff,
                                  Parallelism parallelism) {
-        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)),
-                (a, b) -> ScalarPool2d.globalAvgForwardPlanes(a, b, planeSize, in, inOff, out, outOff));
+        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)), (a, b) -> {
+            routes.chunk(a, a, b);
+            ScalarPool2d.globalAvgForwardPlanes(a, b, planeSize, in, inOff, out, outOff);
+        });
     }
 
     @Override
     public void globalAvgBackward(int planes, int planeSize, float[] gradOut, int goOff, float[] gradIn, int giOff,
                                   Parallelism parallelism) {
-        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)),
-                (a, b) -> ScalarPool2d.globalAvgBackwardPlanes(a, b, planeSize, gradOut, goOff, gradIn, giOff));
+        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)), (a, b) -> {
+            routes.chunk(a, a, b);
+            ScalarPool2d.globalAvgBackwardPlanes(a, b, planeSize, gradOut, goOff, gradIn, giOff);
+        });
     }
 }
