@@ -117,6 +117,7 @@ public final class Accuracy {
                 }
                 System.out.println(line);
             }
+            OpAccuracy.run(m);
         }
     }
 }
