@@ -15,4 +15,6 @@ module dev.vcnn.engine {
     exports dev.vcnn.engine.optim;
     exports dev.vcnn.engine.loss;
     exports dev.vcnn.engine.io;
+    // The register tile on its own, for its benchmark only: not API.
+    exports dev.vcnn.engine.kernel.simd.gemm to dev.vcnn.bench;
 }
