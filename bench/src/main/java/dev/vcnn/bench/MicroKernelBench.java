@@ -45,6 +45,33 @@ public class MicroKernelBench {
         ap = BenchData.uniform(new SplittableRandom(1), rows * kc);
         bp = BenchData.uniform(new SplittableRandom(2), NR * kc);
         c = new float[rows * NR];
+        validate();
+    }
+
+    /**
+     * One pass with beta = 0 against the products summed in double: the packed layouts are A's MR values and B's
+     * NR values per k. Fails beyond the float bound 2(kc + 1)·2⁻²⁴·Σ|products|.
+     */
+    private void validate() {
+        for (int ir = 0; ir < rows; ir += MR) {
+            MicroKernel.microKernelRuns(kc, ap, ir * kc, bp, 0, c, ir * NR, NR, 1f, 0f, MR, NR, tile);
+            for (int i = 0; i < MR; i++) {
+                for (int j = 0; j < NR; j++) {
+                    double exact = 0;
+                    double abs = 0;
+                    for (int p = 0; p < kc; p++) {
+                        double t = (double) ap[ir * kc + p * MR + i] * bp[p * NR + j];
+                        exact += t;
+                        abs += Math.abs(t);
+                    }
+                    double got = c[(ir + i) * NR + j];
+                    if (Math.abs(got - exact) > 2.0 * (kc + 1) * 0x1p-24 * abs) {
+                        throw new IllegalStateException("MicroKernelBench: tile (" + (ir + i) + ", " + j + ") is "
+                                + got + ", expected " + exact + " (kc " + kc + ")");
+                    }
+                }
+            }
+        }
     }
 
     @Benchmark
