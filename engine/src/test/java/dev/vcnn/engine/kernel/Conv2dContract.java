@@ -184,6 +184,17 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * A Winograd layer with 128 input and 130 output channels at batch 1: its filter transform is cut into tasks of
+     * output-channel panels on two threads (three of them at MR = 8, the last holding two channels).
+     */
+    @Test
+    void winogradFilterTransformSplitOverThreads() {
+        var g = new Conv2dGeometry(1, 128, 20, 20, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        exercises(g, Pass.FORWARD, ConvPath.WINOGRAD, ALL_WIDTHS);
+        checkCase(new Case(g, true, 31));
+    }
+
+    /**
      * A Winograd-sized layer over 33 images of 14×14 outputs: the SIMD kernel puts two images' tiles in one run of
      * chunks (17 blocks, the last of one image).
      */
