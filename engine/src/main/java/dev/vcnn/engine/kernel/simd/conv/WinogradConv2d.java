@@ -235,8 +235,15 @@ final class WinogradConv2d {
      * write disjoint parts of u, so any split gives the same u.
      */
     private static void transformFilters(float[] weight, int wOff, int kk, int cc, int kr, int p0, int p1, float[] u) {
-        for (int xi = 0; xi < 16; xi++) {
-            Arrays.fill(u, xi * kr * cc + p0 * MR * cc, xi * kr * cc + p1 * MR * cc, 0f);
+        if (p1 * MR > kk) {
+            // Zero the last panel's rows past K, whose products the tile computes and drops, so that they never
+            // run on stale (perhaps subnormal) floats; every other float of u is written below.
+            for (int xi = 0; xi < 16; xi++) {
+                for (int c = 0; c < cc; c++) {
+                    int row = xi * kr * cc + (p1 - 1) * MR * cc + c * MR;
+                    Arrays.fill(u, row + kk % MR, row + MR, 0f);
+                }
+            }
         }
         double[] gg = new double[12];
         for (int k = p0 * MR; k < Math.min(kk, p1 * MR); k++) {
