@@ -17,6 +17,7 @@ import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * The ops beside convolution that the accuracy claim names — linear, softmax cross-entropy, batch norm in
@@ -46,7 +47,7 @@ final class OpAccuracy {
         int outputSize();
     }
 
-    static Result vcnnRun(java.util.function.Function<Variable, Variable> f, Tensor x, float[] go) {
+    static Result vcnnRun(Function<Variable, Variable> f, Tensor x, float[] go) {
         Result[] r = new Result[1];
         new Context(Kernels.simd(), Parallelism.sequential()).run(() -> {
             Variable xv = Variable.parameter(x);
@@ -57,7 +58,7 @@ final class OpAccuracy {
         return r[0];
     }
 
-    static Result torchRun(NDManager m, java.util.function.Function<NDArray, NDArray> f, float[] x, long[] shape,
+    static Result torchRun(NDManager m, Function<NDArray, NDArray> f, float[] x, long[] shape,
                            float[] go) {
         try (NDManager scope = m.newSubManager()) {
             NDArray xa = scope.create(x, new Shape(shape));
@@ -222,22 +223,23 @@ final class OpAccuracy {
                 }
                 var /= count;
                 double inv = 1 / Math.sqrt(var + EPS);
+                double[] xhat = new double[count];
                 double sumGo = 0;
                 double sumGoXhat = 0;
                 for (int i = 0; i < n; i++) {
                     for (int p = 0; p < hw; p++) {
                         int at = (i * c + ch) * hw + p;
-                        double xhat = (x[at] - mean) * inv;
-                        y[at] = gamma[ch] * xhat + beta[ch];
+                        double xh = (x[at] - mean) * inv;
+                        xhat[i * hw + p] = xh;
+                        y[at] = gamma[ch] * xh + beta[ch];
                         sumGo += go[at];
-                        sumGoXhat += go[at] * xhat;
+                        sumGoXhat += go[at] * xh;
                     }
                 }
                 for (int i = 0; i < n; i++) {
                     for (int p = 0; p < hw; p++) {
                         int at = (i * c + ch) * hw + p;
-                        double xhat = (x[at] - mean) * inv;
-                        gx[at] = gamma[ch] * inv / count * (count * go[at] - sumGo - xhat * sumGoXhat);
+                        gx[at] = gamma[ch] * inv / count * (count * go[at] - sumGo - xhat[i * hw + p] * sumGoXhat);
                     }
                 }
             }
@@ -282,42 +284,36 @@ final class OpAccuracy {
             int qq = g.outWidth();
             double[] y = new double[outputSize()];
             double[] gx = new double[x.length];
+            int[] taps = new int[k * k];
             for (int plane = 0; plane < n * c; plane++) {
                 for (int oy = 0; oy < pp; oy++) {
                     for (int ox = 0; ox < qq; ox++) {
                         int o = (plane * pp + oy) * qq + ox;
-                        double best = Double.NEGATIVE_INFINITY;
-                        int at = -1;
-                        double sum = 0;
+                        // The taps inside the input, in window order; padding counts in the divisor k².
+                        int inside = 0;
                         for (int r = 0; r < k; r++) {
                             for (int t = 0; t < k; t++) {
                                 int iy = oy * s - p + r;
                                 int ix = ox * s - p + t;
-                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                                    continue;
-                                }
-                                int i = (plane * h + iy) * w + ix;
-                                sum += x[i];
-                                if (x[i] > best) {
-                                    best = x[i];
-                                    at = i;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                    taps[inside++] = (plane * h + iy) * w + ix;
                                 }
                             }
                         }
                         if (max) {
-                            y[o] = best;
+                            int at = taps[0];
+                            for (int j = 1; j < inside; j++) {
+                                at = x[taps[j]] > x[at] ? taps[j] : at;
+                            }
+                            y[o] = x[at];
                             gx[at] += go[o];
                         } else {
-                            y[o] = sum / (k * k);
-                            for (int r = 0; r < k; r++) {
-                                for (int t = 0; t < k; t++) {
-                                    int iy = oy * s - p + r;
-                                    int ix = ox * s - p + t;
-                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-                                        gx[(plane * h + iy) * w + ix] += go[o] / (double) (k * k);
-                                    }
-                                }
+                            double sum = 0;
+                            for (int j = 0; j < inside; j++) {
+                                sum += x[taps[j]];
+                                gx[taps[j]] += go[o] / (double) (k * k);
                             }
+                            y[o] = sum / (k * k);
                         }
                     }
                 }

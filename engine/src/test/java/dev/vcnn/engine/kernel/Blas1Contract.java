@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
 import dev.vcnn.engine.testing.Gens;
+import dev.vcnn.engine.testing.Sentinels;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
  * may change.
  */
 public abstract class Blas1Contract {
-    private static final float SENTINEL = -12345.5f;
     private static final int PAD = 19;
 
     /** The implementation under test. */
@@ -42,12 +42,12 @@ public abstract class Blas1Contract {
         cases().checkAssert(c -> {
             float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
             float[] y = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
-            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
             kernel.apply(impl(), x, c.xOff(), y, c.yOff(), out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {
                 assertSameFloat(definition.apply(x[c.xOff() + i], y[c.yOff() + i]), out[c.outOff() + i], c, i);
             }
-            assertUntouched(out, c.outOff(), c.n(), c);
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
         });
     }
 
@@ -76,12 +76,12 @@ public abstract class Blas1Contract {
         cases().checkAssert(c -> {
             float alpha = (float) (c.seed() % 7 - 3) / 2.5f;
             float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
-            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
             impl().scale(alpha, x, c.xOff(), out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {
                 assertSameFloat(alpha * x[c.xOff() + i], out[c.outOff() + i], c, i);
             }
-            assertUntouched(out, c.outOff(), c.n(), c);
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
         });
     }
 
@@ -105,14 +105,14 @@ public abstract class Blas1Contract {
     void reluIsMaxWithZero() {
         cases().checkAssert(c -> {
             float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
-            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
             impl().relu(x, c.xOff(), out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {
                 float v = x[c.xOff() + i];
                 float expected = Float.isNaN(v) ? Float.NaN : v > 0 ? v : 0f;
                 assertSameFloat(expected, out[c.outOff() + i], c, i);
             }
-            assertUntouched(out, c.outOff(), c.n(), c);
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
         });
     }
 
@@ -127,13 +127,13 @@ public abstract class Blas1Contract {
             double mean = (c.seed() % 3 == 0 ? 1e4 : 0.3) + c.seed() % 7 * 1e-9;
             float scale = 0.75f + c.seed() % 5;
             float shift = -0.125f * (c.seed() % 11);
-            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
             impl().normalize(x, c.xOff(), mean, scale, shift, out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {
                 float expected = Math.fma((float) (x[c.xOff() + i] - mean), scale, shift);
                 assertSameFloat(expected, out[c.outOff() + i], c, i);
             }
-            assertUntouched(out, c.outOff(), c.n(), c);
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
         });
     }
 
@@ -142,13 +142,13 @@ public abstract class Blas1Contract {
         cases().checkAssert(c -> {
             float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
             float[] g = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
-            float[] out = sentinels(c.outOff() + c.n() + PAD);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
             impl().reluBackward(x, c.xOff(), g, c.yOff(), out, c.outOff(), c.n());
             for (int i = 0; i < c.n(); i++) {
                 float expected = x[c.xOff() + i] > 0 ? g[c.yOff() + i] : 0f;
                 assertSameFloat(expected, out[c.outOff() + i], c, i);
             }
-            assertUntouched(out, c.outOff(), c.n(), c);
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
         });
     }
 
@@ -259,21 +259,6 @@ public abstract class Blas1Contract {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
-
-    private static float[] sentinels(int length) {
-        float[] a = new float[length];
-        java.util.Arrays.fill(a, SENTINEL);
-        return a;
-    }
-
-    private static void assertUntouched(float[] out, int off, int n, Case c) {
-        for (int i = 0; i < out.length; i++) {
-            if (i < off || i >= off + n) {
-                int at = i;
-                assertEquals(SENTINEL, out[i], () -> "element " + at + " outside the output range changed, " + c);
-            }
-        }
-    }
 
     private static void assertSameFloat(float expected, float actual, Case c, int i) {
         // floatToIntBits folds every NaN into one, so NaN payloads do not matter; ±0 do.

@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
+import dev.vcnn.engine.testing.Sentinels;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -144,45 +145,25 @@ public abstract class Pool2dContract {
         var avg = new Pool2dGeometry(g0.batch(), g0.channels(), g0.height(), g0.width(), g0.kernelH(),
                 g0.kernelW(), g0.strideH(), g0.strideW(), g0.padH(), g0.padW(), 1, 1, g0.ceilMode());
         int inN = g0.inputShape().numel();
+        int outN = g0.outputShape().numel();
+        int avgN = avg.outputShape().numel();
         float[] in = Gens.floats(c.seed(), GUARD, inN, GUARD);
-        float[] gradOut = Gens.floats(c.seed() + 1, GUARD, g0.outputShape().numel(), GUARD);
-        float[] out = guarded(g0.outputShape().numel());
-        int[] idx = new int[GUARD + g0.outputShape().numel() + GUARD];
-        Arrays.fill(idx, Integer.MIN_VALUE);
+        float[] gradOut = Gens.floats(c.seed() + 1, GUARD, outN, GUARD);
+        float[] out = Sentinels.floats(GUARD + outN + GUARD);
+        int[] idx = Sentinels.ints(GUARD + outN + GUARD);
         impl().maxForward(g0, in, GUARD, out, GUARD, idx, GUARD, TWO_THREADS);
-        assertGuards("max output", out, c);
-        for (int i = 0; i < GUARD; i++) {
-            assertEquals(Integer.MIN_VALUE, idx[i], () -> "max index guard before the output for " + c);
-            assertEquals(Integer.MIN_VALUE, idx[idx.length - 1 - i], () -> "max index guard after the output for " + c);
-        }
-        float[] gradIn = guarded(inN);
+        Sentinels.assertUntouched("max output", out, GUARD, outN, c);
+        Sentinels.assertUntouched("max indices", idx, GUARD, outN, c);
+        float[] gradIn = Sentinels.floats(GUARD + inN + GUARD);
         impl().maxBackward(g0, gradOut, GUARD, idx, GUARD, gradIn, GUARD, TWO_THREADS);
-        assertGuards("max gradInput", gradIn, c);
-        float[] avgOut = guarded(avg.outputShape().numel());
+        Sentinels.assertUntouched("max gradInput", gradIn, GUARD, inN, c);
+        float[] avgOut = Sentinels.floats(GUARD + avgN + GUARD);
         impl().avgForward(avg, c.countIncludePad(), in, GUARD, avgOut, GUARD, TWO_THREADS);
-        assertGuards("avg output", avgOut, c);
-        float[] avgGradOut = Gens.floats(c.seed() + 2, GUARD, avg.outputShape().numel(), GUARD);
-        float[] avgGradIn = guarded(inN);
+        Sentinels.assertUntouched("avg output", avgOut, GUARD, avgN, c);
+        float[] avgGradOut = Gens.floats(c.seed() + 2, GUARD, avgN, GUARD);
+        float[] avgGradIn = Sentinels.floats(GUARD + inN + GUARD);
         impl().avgBackward(avg, c.countIncludePad(), avgGradOut, GUARD, avgGradIn, GUARD, TWO_THREADS);
-        assertGuards("avg gradInput", avgGradIn, c);
-    }
-
-    /** An array of n floats between {@link #GUARD} sentinels (a NaN no kernel computes). */
-    private static float[] guarded(int n) {
-        float[] a = new float[GUARD + n + GUARD];
-        Arrays.fill(a, Float.intBitsToFloat(0x7fc0beef));
-        return a;
-    }
-
-    private static void assertGuards(String what, float[] a, Case c) {
-        for (int i = 0; i < GUARD; i++) {
-            for (int at : new int[] {i, a.length - 1 - i}) {
-                if (Float.floatToRawIntBits(a[at]) != 0x7fc0beef) {
-                    throw new AssertionError(what + " wrote " + a[at] + " into the guard at " + (at < GUARD
-                            ? (at - GUARD) + " before" : (at - (a.length - GUARD)) + " past the end of") + " its range, for " + c);
-                }
-            }
-        }
+        Sentinels.assertUntouched("avg gradInput", avgGradIn, GUARD, inN, c);
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * {@link StridePhases} holds every padded value at a place of its own, and every whole-vector read a kernel makes
@@ -22,7 +23,7 @@ class StridePhasesTest {
         }
     }
 
-    private static org.quicktheories.core.Gen<Layout> layouts() {
+    private static Gen<Layout> layouts() {
         return integers().between(1, 9).zip(integers().between(1, 70), integers().between(0, 3), integers().between(0, 3),
                 (h, w, pt, pb) -> new int[] {h, w, pt, pb}).zip(
                 integers().between(0, 3).zip(integers().between(0, 3), integers().between(1, 4), integers().between(0, 12),

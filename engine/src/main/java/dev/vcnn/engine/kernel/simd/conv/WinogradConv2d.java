@@ -131,7 +131,8 @@ final class WinogradConv2d {
         int blocks = (g.batch() + t.images() - 1) / t.images();
         float[] u = filters.take(16 * kr * cc);
         try {
-            parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            parallelism.forRange(kr / MR, filterPanelGrain(cc),
+                    (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
             if (blocks == 1) {
                 // One image: its chunks run over the threads instead (their parts of z are disjoint).
                 block(g, input, inOff, 0, g.batch(), t, kr, u, bias, bOff, out, outOff, parallelism);
@@ -225,7 +226,7 @@ final class WinogradConv2d {
      * Panels of MR output channels per task of the filter transform: about 8 Ki filters (a few tens of
      * microseconds). At batch 1 the transform was a tenth of ResNet-18's time on two threads, all of it on one.
      */
-    static int filterPanelGrain(int cc) {
+    private static int filterPanelGrain(int cc) {
         return Math.max(1, (1 << 13) / (MR * cc));
     }
 

@@ -60,8 +60,8 @@ public final class SimdPool2d implements Pool2d {
     }
 
     /** Planes per chunk, from the plane size only: about 64 Ki input values per chunk. */
-    private static int grain(Pool2dGeometry g) {
-        return Math.max(1, (1 << 16) / (g.height() * g.width()));
+    private static int grain(int planeSize) {
+        return Math.max(1, (1 << 16) / Math.max(1, planeSize));
     }
 
     @Override
@@ -155,7 +155,7 @@ public final class SimdPool2d implements Pool2d {
      */
     private void planes(Pool2dGeometry g, boolean vector, int planeRoom, int outputRoom, PlaneRange vectorPath,
                         PlaneRange reference, Parallelism parallelism) {
-        parallelism.forRange(g.batch() * g.channels(), grain(g), (a, b) -> {
+        parallelism.forRange(g.batch() * g.channels(), grain(g.height() * g.width()), (a, b) -> {
             int split = vector ? vectorEnd(g, a, b, planeRoom, outputRoom) : a;
             routes.chunk(a, split, b);
             vectorPath.run(a, split);
@@ -428,7 +428,7 @@ public final class SimdPool2d implements Pool2d {
     @Override
     public void globalAvgForward(int planes, int planeSize, float[] in, int inOff, float[] out, int outOff,
                                  Parallelism parallelism) {
-        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)), (a, b) -> {
+        parallelism.forRange(planes, grain(planeSize), (a, b) -> {
             routes.chunk(a, a, b);
             ScalarPool2d.globalAvgForwardPlanes(a, b, planeSize, in, inOff, out, outOff);
         });
@@ -437,7 +437,7 @@ public final class SimdPool2d implements Pool2d {
     @Override
     public void globalAvgBackward(int planes, int planeSize, float[] gradOut, int goOff, float[] gradIn, int giOff,
                                   Parallelism parallelism) {
-        parallelism.forRange(planes, Math.max(1, (1 << 16) / Math.max(1, planeSize)), (a, b) -> {
+        parallelism.forRange(planes, grain(planeSize), (a, b) -> {
             routes.chunk(a, a, b);
             ScalarPool2d.globalAvgBackwardPlanes(a, b, planeSize, gradOut, goOff, gradIn, giOff);
         });
