@@ -27,6 +27,11 @@ public enum ConvPath {
     /** {@link #PADDED_ROWS} for the weight gradient, with the output channels along the lanes instead of a GEMM. */
     PADDED_ROWS_CHANNEL_SLABS,
     /**
+     * {@link #PADDED_ROWS} for a strided forward pass: each image copied zero-padded and split by the parity (the
+     * stride phase) of its rows and columns, so that every tap's operand row is again one run; no im2col.
+     */
+    PHASED_ROWS,
+    /**
      * A 1×1, stride-1, unpadded layer: the input (or, for the input gradient, the output) is the GEMM operand; for
      * small output planes the forward gathers blocks of images side by side into one operand.
      */

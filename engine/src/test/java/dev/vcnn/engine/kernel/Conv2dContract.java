@@ -207,14 +207,34 @@ public abstract class Conv2dContract {
     }
 
     /**
-     * ResNet's stem, 7×7 at stride 2 padded by 3, on the im2col path: rows of 23 outputs (whole vectors of even
-     * input columns and a tail at every width), the last rows' loads ending at the input's end.
+     * ResNet's stem, 7×7 at stride 2 padded by 3, on phased rows: rows of 23 outputs in phases 26 floats wide, one
+     * image, so its columns are cut in two ranges of whole panels for the two threads, the last run's vectors
+     * reading past the last phase. The same taps at 3×3 stay on im2col (whole vectors of even input columns and a
+     * tail at every width, the last rows' loads ending at the input's end).
      */
     @Test
-    void stemAtStrideTwoGathersEvenColumns() {
+    void stemAtStrideTwoOnPhasedRows() {
         var g = new Conv2dGeometry(1, 3, 45, 45, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
-        exercises(g, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        exercises(g, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
         checkCase(new Case(g, true, 13));
+        var im2col = new Conv2dGeometry(1, 3, 45, 45, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        exercises(im2col, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        checkCase(new Case(im2col, false, 14));
+    }
+
+    /**
+     * Phased rows beyond the stem: 260 output channels (a row block of 256 and one of 4, each its own GEMM) over
+     * two images at strides 2 × 1 with asymmetric padding; two groups of a dilated 5×5 kernel at strides 2 × 3,
+     * whose taps fall in all six phases.
+     */
+    @Test
+    void phasedRowsOverRowBlocksGroupsAndUnequalStrides() {
+        var rowBlocks = new Conv2dGeometry(2, 2, 9, 16, 260, 3, 3, 2, 1, 1, 0, 0, 1, 1, 1, 1);
+        var grouped = new Conv2dGeometry(1, 4, 17, 19, 6, 5, 5, 2, 3, 2, 1, 3, 2, 2, 1, 2);
+        exercises(rowBlocks, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
+        exercises(grouped, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
+        checkCase(new Case(rowBlocks, true, 15));
+        checkCase(new Case(grouped, false, 16));
     }
 
     /**
@@ -636,7 +656,9 @@ public abstract class Conv2dContract {
         exercises(imageBlocks, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         var strided = new Conv2dGeometry(2, 64, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
         exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
-        for (Conv2dGeometry g : List.of(paddedRows, imageBlocks, strided)) {
+        var phased = new Conv2dGeometry(1, 8, 20, 44, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+        exercises(phased, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
+        for (Conv2dGeometry g : List.of(paddedRows, imageBlocks, strided, phased)) {
             float[] in = new float[g.inputShape().numel()];
             float[] w = new float[g.weightShape().numel()];
             float[] gOut = new float[g.outputShape().numel()];

@@ -76,6 +76,7 @@ public final class SimdConv2d implements Conv2d {
             case FLAT -> FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             case DIRECT -> DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             case PADDED_ROWS -> forwardOnPaddedRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case PHASED_ROWS -> forwardOnPhasedRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             case POINTWISE, IM2COL -> forwardOnGemm(g, path == ConvPath.POINTWISE, input, inOff, weight, wOff, bias, bOff,
                     out, outOff, parallelism);
             default -> throw new IllegalStateException("conv: " + path + " is not a forward path (" + g + ")");
@@ -219,6 +220,129 @@ public final class SimdConv2d implements Conv2d {
                 columns.give(x);
             }
         });
+    }
+
+    /**
+     * Forward of a strided layer without im2col: each image copied zero-padded into its stride phases
+     * ({@link PhasedRows}), where output (p, q) is column p·Wφ + q and the column-matrix row of every tap is
+     * one run of a phase plane, as in {@link #forwardOnPaddedRows}. The GEMM packs its panels from those runs
+     * ({@link SimdGemm#rowsProduct}) in K blocks of the whole CRS, as im2col + {@code sgemm} does, so every output
+     * gets the same bits; the Wφ − Q columns per output row past the image are computed and dropped. Images run
+     * over the threads; with fewer images than threads, column ranges of whole panels run over them instead,
+     * and A is taken in row blocks of at most {@link SimdGemm#PANEL_BY_PANEL_MAX_M} (the panel-by-panel GEMM
+     * packs all of its A at once).
+     */
+    private void forwardOnPhasedRows(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff,
+                                     float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
+        var l = PhasedRows.of(g);
+        int cg = g.inChannelsPerGroup();
+        int kg = g.outChannelsPerGroup();
+        int n = l.n();
+        int panels = (n + SimdGemm.NR - 1) / SimdGemm.NR;
+        int ranges = g.batch() >= parallelism.threads() ? 1 : Math.min(panels, parallelism.threads());
+        Parallelism imageThreads = ranges == 1 ? parallelism : Parallelism.sequential();
+        imageThreads.forRange(g.batch(), 1, (n0, n1) -> {
+            float[] x = columns.take(l.floats());
+            float[] y = columns.take(kg * n);
+            try {
+                Arrays.fill(x, 0, l.floats(), 0f);
+                for (int image = n0; image < n1; image++) {
+                    for (int gi = 0; gi < g.groups(); gi++) {
+                        l.copyIn(g, input, inOff + (image * g.inChannels() + gi * cg) * g.height() * g.width(), x);
+                        float beta = biasRows(bias, bOff + gi * kg, kg, y, 0, n);
+                        int wBase = wOff + gi * kg * g.taps();
+                        parallelism.forRange(ranges, 1, (r0, r1) -> {
+                            for (int r = r0; r < r1; r++) {
+                                int c0 = (int) ((long) r * panels / ranges) * SimdGemm.NR;
+                                int c1 = Math.min(n, (int) ((long) (r + 1) * panels / ranges) * SimdGemm.NR);
+                                int[] rowAt = l.rowAt(c0);
+                                for (int k0 = 0; k0 < kg; k0 += SimdGemm.PANEL_BY_PANEL_MAX_M) {
+                                    int rows = Math.min(SimdGemm.PANEL_BY_PANEL_MAX_M, kg - k0);
+                                    gemm.rowsProduct(rows, c1 - c0, g.taps(), weight, wBase + k0 * g.taps(), g.taps(),
+                                            x, rowAt, beta, y, k0 * n + c0, n);
+                                }
+                            }
+                        });
+                        int outBase = outOff + (image * g.outChannels() + gi * kg) * g.outPlane();
+                        for (int k = 0; k < kg; k++) {
+                            for (int p = 0; p < g.outHeight(); p++) {
+                                System.arraycopy(y, k * n + p * l.width(), out, outBase + (k * g.outHeight() + p) * g.outWidth(),
+                                        g.outWidth());
+                            }
+                        }
+                    }
+                }
+            } finally {
+                columns.give(y);
+                columns.give(x);
+            }
+        });
+    }
+
+    /**
+     * A zero-padded image of Cg channels split into stride phases: phase (a, b) of channel c holds the padded values
+     * (a + sh·i, b + sw·j) as rows i &lt; {@code rows} of {@code width} floats. Tap (r, s) of output (p, q) reads
+     * padded (sh·p + r·dh, sw·q + s·dw), which is phase ((r·dh) mod sh, (s·dw) mod sw) at (p + ⌊r·dh / sh⌋,
+     * q + ⌊s·dw / sw⌋): for column p·width + q, one run per tap from {@link #rowAt}. Width Wφ = max(Q + ⌊(S − 1)·dw /
+     * sw⌋, ⌈Wp / sw⌉) keeps every stored output's reads inside its row; the columns past Q read on into the next
+     * row or plane and are dropped, and the layout ends with room for the last run's whole vectors.
+     */
+    record PhasedRows(int sh, int sw, int rows, int width, int n, int[] tapStart, int floats) {
+        static PhasedRows of(Conv2dGeometry g) {
+            int sh = g.strideH();
+            int sw = g.strideW();
+            int rows = (g.paddedHeight() + sh - 1) / sh;
+            int width = width(g);
+            int n = g.outHeight() * width;
+            int[] tapStart = new int[g.taps()];
+            int last = 0;
+            for (int c = 0, t = 0; c < g.inChannelsPerGroup(); c++) {
+                for (int r = 0; r < g.kernelH(); r++) {
+                    for (int s = 0; s < g.kernelW(); s++, t++) {
+                        int a = r * g.dilationH();
+                        int b = s * g.dilationW();
+                        tapStart[t] = (((c * sh + a % sh) * sw + b % sw) * rows + a / sh) * width + b / sw;
+                        last = Math.max(last, tapStart[t]);
+                    }
+                }
+            }
+            int floats = Math.max(g.inChannelsPerGroup() * sh * sw * rows * width,
+                    last + (n + SimdGemm.NR - 1) / SimdGemm.NR * SimdGemm.NR);
+            return new PhasedRows(sh, sw, rows, width, n, tapStart, floats);
+        }
+
+        /** Wφ, the floats per row of a phase. */
+        static int width(Conv2dGeometry g) {
+            return Math.max(g.outWidth() + (g.kernelW() - 1) * g.dilationW() / g.strideW(),
+                    (g.paddedWidth() + g.strideW() - 1) / g.strideW());
+        }
+
+        /** Where each tap's operand row starts for the columns from {@code column} on. */
+        int[] rowAt(int column) {
+            int[] at = tapStart.clone();
+            for (int t = 0; t < at.length; t++) {
+                at[t] += column;
+            }
+            return at;
+        }
+
+        /** Copies the Cg channel planes of one image and group from {@code in} into their phases; the padding is left as is. */
+        void copyIn(Conv2dGeometry g, float[] in, int inBase, float[] x) {
+            for (int c = 0; c < g.inChannelsPerGroup(); c++) {
+                for (int h = 0; h < g.height(); h++) {
+                    int row = h + g.padTop();
+                    int src = inBase + (c * g.height() + h) * g.width();
+                    for (int b = 0; b < sw; b++) {
+                        // Input columns w with (w + padLeft) mod sw = b land at index (w + padLeft) / sw of phase b.
+                        int w0 = Math.floorMod(b - g.padLeft(), sw);
+                        int dst = (((c * sh + row % sh) * sw + b) * rows + row / sh) * width + (w0 + g.padLeft()) / sw;
+                        for (int w = w0; w < g.width(); w += sw) {
+                            x[dst++] = in[src + w];
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Columns per image block, about: 640 for 8 images of 8 × 10 padded columns. */

@@ -104,6 +104,26 @@ class ConvPlannerTest {
         }
     }
 
+    /**
+     * A strided forward pass runs on phased rows where im2col would copy each input value at least four times
+     * (R·S ≥ 4·sh·sw), else on im2col: ResNet's 7×7 stem at stride 2 and a 3×3 layer at strides 2 × 1 on phased
+     * rows; its 3×3 and 1×1 layers at stride 2 on im2col.
+     */
+    @Test
+    void stridedLayersTakePhasedRowsWhereIm2colCopiesEachValueFourTimes() {
+        var stem = new Conv2dGeometry(1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+        var tall = new Conv2dGeometry(1, 16, 30, 30, 32, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1);
+        var threeByThree = new Conv2dGeometry(1, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        var downsample = new Conv2dGeometry(1, 64, 56, 56, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1);
+        for (int bits : new int[] {128, 256, 512}) {
+            var planner = new ConvPlanner(bits, true);
+            assertEquals(ConvPath.PHASED_ROWS, planner.plan(stem).forward(), "stem at " + bits + " bits");
+            assertEquals(ConvPath.PHASED_ROWS, planner.plan(tall).forward(), "3×3 at 2 × 1 at " + bits + " bits");
+            assertEquals(ConvPath.IM2COL, planner.plan(threeByThree).forward(), "3×3 at 2 at " + bits + " bits");
+            assertEquals(ConvPath.IM2COL, planner.plan(downsample).forward(), "1×1 at 2 at " + bits + " bits");
+        }
+    }
+
     @Test
     void anEmptyBatchHasNoWeightGradientToCompute() {
         var g = layer(0, 3, 8, 4, 3, 1);
