@@ -223,6 +223,17 @@ public abstract class Conv2dContract {
     }
 
     /**
+     * One image of 40 channels on im2col: its columns (900 floats per channel) are copied over the two threads in
+     * two channel ranges, 36 channels and 4.
+     */
+    @Test
+    void im2colOfOneImageSplitOverChannels() {
+        var g = new Conv2dGeometry(1, 40, 20, 20, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
+        exercises(g, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
+        checkCase(new Case(g, true, 17));
+    }
+
+    /**
      * Phased rows beyond the stem: 260 output channels (a row block of 256 and one of 4, each its own GEMM) over
      * two images at strides 2 × 1 with asymmetric padding; two groups of a dilated 5×5 kernel at strides 2 × 3,
      * whose taps fall in all six phases.
