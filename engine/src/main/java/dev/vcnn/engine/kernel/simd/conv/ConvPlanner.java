@@ -103,14 +103,18 @@ public final class ConvPlanner {
      * measured level with the image blocks (32 → 64 at 8×8, forward 1.83 against 1.87–1.89 ms), while from
      * 16×16 on they gain (16 → 32: 1.81 against 1.92 ms; VGG 64 → 64 at 56×56, batch 8: 11.3 against 18.6 ms).
      * One 16×16 image takes two chunks for 64 tiles, and VGG11 at batch 1 (64 → 128 at 16×16) measured no
-     * faster than the direct path: the 1.5-column limit. At least {@link #MIN_WINOGRAD_TILES} tiles per call: the
-     * weights' transform is paid on every call, and one 14×14 image (49 tiles) ran at 56–61 GFLOP/s with 64, 128
-     * and 256 channels against 95–122 on im2col (one Zen 5 core); 20×20 with 48 channels (100 tiles) 134 against
-     * 83; 28×28 (196) level, 56×56 ahead (64 and 128 channels: 163 / 276 against 120 / 154).
+     * faster than the direct path: the 1.5-column limit. At least {@link #MIN_WINOGRAD_TILES} tiles per call, or a
+     * batch of at most {@link WinogradConv2d#KEPT_FILTERS_MAX_BATCH}, whose calls keep the filters' transforms while
+     * the weights stay the same. A transform paid on every call made one 14×14 image (49 tiles) run at 56–61
+     * GFLOP/s with 64, 128 and 256 channels against 95–122 on im2col (one Zen 5 core); 20×20 with 48 channels (100
+     * tiles) 134 against 83; 28×28 (196) level, 56×56 ahead (64 and 128 channels: 163 / 276 against 120 / 154).
+     * With the transforms kept, ResNet's 256 → 256 at 14×14, batch 1, ran at 192–206 against 103–104 GFLOP/s on
+     * im2col on one core and 252–255 against 155–159 on two (Intel Xeon, ConvBench).
      */
     boolean winograd(Conv2dGeometry g) {
         return winograd && WinogradBound.allowed(g) && g.outPlane() > BLOCKED_MAX_PLANE
-                && (long) g.batch() * ((g.outHeight() + 1) / 2) * ((g.outWidth() + 1) / 2) >= MIN_WINOGRAD_TILES
+                && ((long) g.batch() * ((g.outHeight() + 1) / 2) * ((g.outWidth() + 1) / 2) >= MIN_WINOGRAD_TILES
+                    || g.batch() <= WinogradConv2d.KEPT_FILTERS_MAX_BATCH)
                 && WinogradConv2d.fillsChunks(g, WinogradConv2d.chunk(lanes));
     }
 

@@ -39,7 +39,8 @@ import jdk.incubator.vector.FloatVector;
  * the window's sixteen values of 16 consecutive tiles are 16 vector loads at f, f + 1, f + S and f + S + 1
  * of the four planes, with one junk tile per tile row (tx = TQ, computed and never stored). The input
  * transform writes V straight into the GEMM's packed-B format (NR tiles per panel, see {@link SimdGemm}), the
- * filters' transforms U are packed once per call as its A panels, and the GEMM's micro-kernel writes M,
+ * filters' transforms U are packed as its A panels (once per call, or kept between small-batch calls, see
+ * {@link FilterCache}), and the GEMM's micro-kernel writes M,
  * from which the output transform writes 2×2 outputs per tile. Tiles run in chunks of {@link #CHUNK} so that
  * a chunk's V and M stay in L2.
  *
@@ -129,10 +130,13 @@ final class WinogradConv2d {
         int kr = (kk + MR - 1) / MR * MR;
         var t = Tiles.of(g);
         int blocks = (g.batch() + t.images() - 1) / t.images();
-        float[] u = filters.take(16 * kr * cc);
+        boolean kept = g.batch() <= KEPT_FILTERS_MAX_BATCH;
+        float[] u = kept ? keptFilters.transformed(weight, wOff, kk, cc, kr, parallelism) : filters.take(16 * kr * cc);
         try {
-            parallelism.forRange(kr / MR, filterPanelGrain(cc),
-                    (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            if (!kept) {
+                parallelism.forRange(kr / MR, filterPanelGrain(cc),
+                        (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            }
             if (blocks == 1) {
                 // One image: its chunks run over the threads instead (their parts of z are disjoint).
                 block(g, input, inOff, 0, g.batch(), t, kr, u, bias, bOff, out, outOff, parallelism);
@@ -146,9 +150,68 @@ final class WinogradConv2d {
                 });
             }
         } finally {
-            filters.give(u);
+            if (!kept) {
+                filters.give(u);
+            }
         }
     }
+
+    /**
+     * The filters' transforms of small-batch calls, kept between calls with a copy of the weights they came from:
+     * a call whose weights equal the copy, value for value, reuses them. At batch 1 the transform (in double, 16
+     * values per filter) cost more than the products it feeds; comparing the weights reads them twice but writes
+     * nothing. Weights are looked up by their array, which the table holds weakly, so a dropped model's entries go
+     * with it; entries are replaced, never changed, so a thread that holds one reads it whole.
+     */
+    private final class FilterCache {
+        /** Most floats held, copies and transforms together (128 MB): past that, calls transform as before. */
+        static final long MAX_FLOATS = 1L << 25;
+
+        private record Entry(int wOff, int kk, int cc, float[] weights, float[] u) {
+            long floats() {
+                return (long) weights.length + u.length;
+            }
+        }
+
+        private final java.util.Map<float[], Entry> entries = new java.util.WeakHashMap<>();
+        private long floats;
+
+        /** U for the K × C filters at weight[wOff …], from the table when the weights are unchanged. */
+        float[] transformed(float[] weight, int wOff, int kk, int cc, int kr, Parallelism parallelism) {
+            int n = kk * cc * 9;
+            Entry e;
+            synchronized (entries) {
+                e = entries.get(weight);
+            }
+            if (e != null && e.wOff() == wOff && e.kk() == kk && e.cc() == cc
+                    && Arrays.equals(e.weights(), 0, n, weight, wOff, wOff + n)) {
+                return e.u();
+            }
+            float[] u = new float[16 * kr * cc];
+            parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            Entry fresh = new Entry(wOff, kk, cc, Arrays.copyOfRange(weight, wOff, wOff + n), u);
+            synchronized (entries) {
+                Entry old = entries.remove(weight);
+                if (old != null) {
+                    floats -= old.floats();
+                }
+                if (floats + fresh.floats() > MAX_FLOATS) {
+                    // Entries of dropped models leave the table on their own: count what is still held.
+                    floats = entries.values().stream().mapToLong(Entry::floats).sum();
+                }
+                if (floats + fresh.floats() <= MAX_FLOATS) {
+                    entries.put(weight, fresh);
+                    floats += fresh.floats();
+                }
+            }
+            return u;
+        }
+    }
+
+    private final FilterCache keptFilters = new FilterCache();
+
+    /** Largest batch whose calls keep their filters' transforms ({@link FilterCache}): inference, not training batches. */
+    static final int KEPT_FILTERS_MAX_BATCH = 4;
 
     /**
      * Images first … first + n − 1 (one block): split, transformed and multiplied chunk by chunk, copied out; the
@@ -163,6 +226,11 @@ final class WinogradConv2d {
             int columns = t.columns(n);
             if (parallelism == null) {
                 chunks(g, kr, u, t, planes, 0, columns, bias, bOff, z);
+            } else if (columns / CHUNK < parallelism.threads()) {
+                // Fewer chunks than threads (one 14×14 image is one chunk): the 16 GEMMs of each run over them.
+                for (int f = 0; f < columns; f += CHUNK) {
+                    chunkOverThreads(g, kr, u, t, planes, f, bias, bOff, z, parallelism);
+                }
             } else {
                 parallelism.forRange(columns / CHUNK, 1, (c0, c1) ->
                         chunks(g, kr, u, t, planes, c0 * CHUNK, c1 * CHUNK, bias, bOff, z));
@@ -195,13 +263,7 @@ final class WinogradConv2d {
             for (int f = f0; f < f1; f += CHUNK) {
                 transformInput(cc, t, planes, f, v);
                 for (int xi = 0; xi < 16; xi++) {
-                    for (int panel = 0; panel < CHUNK; panel += NR) {
-                        for (int k0 = 0; k0 < kk; k0 += MR) {
-                            MicroKernel.microKernelRuns(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
-                                    m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
-                                    Math.min(MR, kk - k0), NR, tile);
-                        }
-                    }
+                    transformProducts(cc, kk, kr, u, v, m, xi, tile);
                 }
                 transformOutput(kk, kr, t, m, f, bias, bOff, z);
             }
@@ -209,6 +271,43 @@ final class WinogradConv2d {
             tiles.give(tile);
             mScratch.give(m);
             vScratch.give(v);
+        }
+    }
+
+    /** {@link #chunks} for the one chunk at f, its 16 GEMMs over {@code parallelism}'s threads (each writes its own ξ of M). */
+    private void chunkOverThreads(Conv2dGeometry g, int kr, float[] u, Tiles t, float[] planes, int f, float[] bias,
+                                  int bOff, float[] z, Parallelism parallelism) {
+        int cc = g.inChannels();
+        int kk = g.outChannels();
+        float[] v = vScratch.take(16 * vStride(cc));
+        float[] m = mScratch.take(16 * mStride(kr));
+        try {
+            transformInput(cc, t, planes, f, v);
+            parallelism.forRange(16, 1, (x0, x1) -> {
+                float[] tile = tiles.take(MR * NR);
+                try {
+                    for (int xi = x0; xi < x1; xi++) {
+                        transformProducts(cc, kk, kr, u, v, m, xi, tile);
+                    }
+                } finally {
+                    tiles.give(tile);
+                }
+            });
+            transformOutput(kk, kr, t, m, f, bias, bOff, z);
+        } finally {
+            mScratch.give(m);
+            vScratch.give(v);
+        }
+    }
+
+    /** M_ξ = U_ξ · V_ξ for the chunk in v: K × CHUNK products over C, MR × NR tiles. */
+    private static void transformProducts(int cc, int kk, int kr, float[] u, float[] v, float[] m, int xi, float[] tile) {
+        for (int panel = 0; panel < CHUNK; panel += NR) {
+            for (int k0 = 0; k0 < kk; k0 += MR) {
+                MicroKernel.microKernelRuns(cc, u, (xi * kr + k0) * cc, v, xi * vStride(cc) + panel * cc,
+                        m, xi * mStride(kr) + k0 * CHUNK + panel, CHUNK, 1f, 0f,
+                        Math.min(MR, kk - k0), NR, tile);
+            }
         }
     }
 

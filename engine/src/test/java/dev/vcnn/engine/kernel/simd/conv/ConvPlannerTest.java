@@ -124,6 +124,24 @@ class ConvPlannerTest {
         }
     }
 
+    /**
+     * Fewer than 100 tiles take Winograd at a batch that keeps its filters' transforms between calls: ResNet's
+     * 256 → 256 at 14×14 (49 tiles per image) at batch 1 and 2. Its 512 → 512 at 7×7 (16 tiles in a chunk of
+     * 64 columns at 512 bits) stays on im2col.
+     */
+    @Test
+    void fewTilesTakeWinogradAtTheBatchesThatKeepTheirFilters() {
+        for (int bits : new int[] {128, 256, 512}) {
+            var planner = new ConvPlanner(bits, true);
+            for (int batch : new int[] {1, 2}) {
+                var g = new Conv2dGeometry(batch, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+                assertEquals(ConvPath.WINOGRAD, planner.plan(g).forward(), "14×14 at batch " + batch + ", " + bits + " bits");
+            }
+            var late = new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            assertEquals(ConvPath.IM2COL, planner.plan(late).forward(), "7×7 at " + bits + " bits");
+        }
+    }
+
     @Test
     void anEmptyBatchHasNoWeightGradientToCompute() {
         var g = layer(0, 3, 8, 4, 3, 1);
