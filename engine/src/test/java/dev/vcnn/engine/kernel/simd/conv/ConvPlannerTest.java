@@ -142,6 +142,18 @@ class ConvPlannerTest {
         }
     }
 
+    /** MobileNetV2's 1×1 layers with rows of one vector at 512 bits (384 → 64 at 14×14) run on the GEMM, not direct. */
+    @Test
+    void pointwiseLayersOnNarrowRowsTakeTheGemm() {
+        for (int batch : new int[] {1, 32}) {
+            var g = new Conv2dGeometry(batch, 384, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+            for (int bits : new int[] {128, 256, 512}) {
+                assertEquals(ConvPath.POINTWISE, new ConvPlanner(bits, true).plan(g).forward(),
+                        "batch " + batch + " at " + bits + " bits");
+            }
+        }
+    }
+
     @Test
     void anEmptyBatchHasNoWeightGradientToCompute() {
         var g = layer(0, 3, 8, 4, 3, 1);
