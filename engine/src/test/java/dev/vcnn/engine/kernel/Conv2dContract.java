@@ -198,27 +198,32 @@ public abstract class Conv2dContract {
      * Weights changed in place between calls, or read from another offset of the same array, give the output of
      * the weights the call is given: the SIMD Winograd path keeps its filters' transforms between small-batch calls
      * and must see every change. 16 → 16 at 14×14, batch 1 (one chunk of tiles at 512 bits, whose 16 GEMMs run
-     * over the two threads); two weight sets side by side in one array.
+     * over the two threads), and 128 → 130, whose 149,760 weights are compared in two parts; two weight sets side
+     * by side in one array, the last weight of the first changed.
      */
     @Test
     void forwardReadsWeightsChangedInPlace() {
-        var g = new Conv2dGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-        exercises(g, Pass.FORWARD, ConvPath.WINOGRAD, ALL_WIDTHS);
-        checkCase(new Case(g, true, 18));
-        int n = g.weightShape().numel();
-        float[] in = Gens.floats(71, 0, g.inputShape().numel(), 0);
-        float[] bias = Gens.floats(73, 0, g.outChannels(), 0);
-        float[] w = Gens.floats(72, 0, 2 * n, 0);
-        float[] first = forward(g, in, w, 0, bias);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(first, forward(g, in, w, 0, bias), "the same weights again");
-        w[5] += 0.25f;
-        float[] changed = forward(g, in, w, 0, bias);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(forward(g, in, w.clone(), 0, bias), changed,
-                "one weight changed in place, against a copy of the changed weights");
-        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(first, changed), "one weight changed in place");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(forward(g, in, java.util.Arrays.copyOfRange(w, n, 2 * n), 0, bias),
-                forward(g, in, w, n, bias), "the second set, at offset " + n + " of the same array");
-        org.junit.jupiter.api.Assertions.assertArrayEquals(changed, forward(g, in, w, 0, bias), "the first set again");
+        for (var g : List.of(new Conv2dGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dGeometry(1, 128, 14, 14, 130, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1))) {
+            exercises(g, Pass.FORWARD, ConvPath.WINOGRAD, ALL_WIDTHS);
+            int n = g.weightShape().numel();
+            float[] in = Gens.floats(71, 0, g.inputShape().numel(), 0);
+            float[] bias = Gens.floats(73, 0, g.outChannels(), 0);
+            float[] w = Gens.floats(72, 0, 2 * n, 0);
+            float[] first = forward(g, in, w, 0, bias);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(first, forward(g, in, w, 0, bias), "the same weights again");
+            w[n - 1] += 0.25f;
+            float[] changed = forward(g, in, w, 0, bias);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(forward(g, in, w.clone(), 0, bias), changed,
+                    "the last weight changed in place, against a copy of the changed weights, " + g);
+            org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(first, changed),
+                    "the last weight changed in place, " + g);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    forward(g, in, java.util.Arrays.copyOfRange(w, n, 2 * n), 0, bias), forward(g, in, w, n, bias),
+                    "the second set, at offset " + n + " of the same array, " + g);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(changed, forward(g, in, w, 0, bias), "the first set again, " + g);
+        }
+        checkCase(new Case(new Conv2dGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 18));
     }
 
     /** One image of 10×10 outputs is one chunk of tiles at 256 bits: its 16 GEMMs run over the two threads. */
