@@ -164,8 +164,11 @@ final class WinogradConv2d {
      * with it; entries are replaced, never changed, so a thread that holds one reads it whole.
      */
     private final class FilterCache {
-        /** Most floats held, copies and transforms together (128 MB): past that, calls transform as before. */
-        static final long MAX_FLOATS = 1L << 25;
+        /**
+         * Most floats held, copies and transforms together: 128 MB, or a sixteenth of the heap where that is less,
+         * so that keeping them never costs a model that fits the heap its room. Past that, calls transform as before.
+         */
+        static final long MAX_FLOATS = Math.min(1L << 25, Runtime.getRuntime().maxMemory() / Float.BYTES / 16);
 
         private record Entry(int wOff, int kk, int cc, float[] weights, float[] u) {
             long floats() {
