@@ -207,12 +207,8 @@ public final class SimdConv2d implements Conv2d {
                         float beta = biasRows(bias, bOff + gi * kg, kg, y, 0, n);
                         gemm.rowsProduct(kg, n, l.crs(), weight, wOff + gi * kg * l.crs(), l.crs(), x, l.rowAt(),
                                 beta, y, 0, n);
-                        int outBase = outOff + (image * g.outChannels() + gi * kg) * l.pp() * l.qq();
-                        for (int k = 0; k < kg; k++) {
-                            for (int p = 0; p < l.pp(); p++) {
-                                System.arraycopy(y, k * n + p * l.wp(), out, outBase + (k * l.pp() + p) * l.qq(), l.qq());
-                            }
-                        }
+                        dropPastRows(y, kg, l.pp(), l.qq(), l.wp(), out,
+                                outOff + (image * g.outChannels() + gi * kg) * l.pp() * l.qq());
                     }
                 }
             } finally {
@@ -241,6 +237,15 @@ public final class SimdConv2d implements Conv2d {
         int panels = (n + SimdGemm.NR - 1) / SimdGemm.NR;
         int ranges = g.batch() >= parallelism.threads() ? 1 : Math.min(panels, parallelism.threads());
         Parallelism imageThreads = ranges == 1 ? parallelism : Parallelism.sequential();
+        // Range r: columns start[r] … start[r + 1] − 1, whole panels; its taps' runs from start[r] on.
+        int[] start = new int[ranges + 1];
+        int[][] rowAts = new int[ranges][];
+        for (int r = 0; r <= ranges; r++) {
+            start[r] = Math.min(n, (int) ((long) r * panels / ranges) * SimdGemm.NR);
+            if (r < ranges) {
+                rowAts[r] = l.rowAt(start[r]);
+            }
+        }
         imageThreads.forRange(g.batch(), 1, (n0, n1) -> {
             float[] x = columns.take(l.floats());
             float[] y = columns.take(kg * n);
@@ -253,23 +258,15 @@ public final class SimdConv2d implements Conv2d {
                         int wBase = wOff + gi * kg * g.taps();
                         parallelism.forRange(ranges, 1, (r0, r1) -> {
                             for (int r = r0; r < r1; r++) {
-                                int c0 = (int) ((long) r * panels / ranges) * SimdGemm.NR;
-                                int c1 = Math.min(n, (int) ((long) (r + 1) * panels / ranges) * SimdGemm.NR);
-                                int[] rowAt = l.rowAt(c0);
                                 for (int k0 = 0; k0 < kg; k0 += SimdGemm.PANEL_BY_PANEL_MAX_M) {
                                     int rows = Math.min(SimdGemm.PANEL_BY_PANEL_MAX_M, kg - k0);
-                                    gemm.rowsProduct(rows, c1 - c0, g.taps(), weight, wBase + k0 * g.taps(), g.taps(),
-                                            x, rowAt, beta, y, k0 * n + c0, n);
+                                    gemm.rowsProduct(rows, start[r + 1] - start[r], g.taps(), weight, wBase + k0 * g.taps(),
+                                            g.taps(), x, rowAts[r], beta, y, k0 * n + start[r], n);
                                 }
                             }
                         });
-                        int outBase = outOff + (image * g.outChannels() + gi * kg) * g.outPlane();
-                        for (int k = 0; k < kg; k++) {
-                            for (int p = 0; p < g.outHeight(); p++) {
-                                System.arraycopy(y, k * n + p * l.width(), out, outBase + (k * g.outHeight() + p) * g.outWidth(),
-                                        g.outWidth());
-                            }
-                        }
+                        dropPastRows(y, kg, g.outHeight(), g.outWidth(), l.width(), out,
+                                outOff + (image * g.outChannels() + gi * kg) * g.outPlane());
                     }
                 }
             } finally {
@@ -277,6 +274,18 @@ public final class SimdConv2d implements Conv2d {
                 columns.give(x);
             }
         });
+    }
+
+    /**
+     * Copies the K output planes (P × Q) computed on rows of {@code width} ≥ Q columns (K rows of P·width in y) into
+     * out from {@code outBase}, dropping the columns past Q of every row.
+     */
+    private static void dropPastRows(float[] y, int kk, int pp, int qq, int width, float[] out, int outBase) {
+        for (int k = 0; k < kk; k++) {
+            for (int p = 0; p < pp; p++) {
+                System.arraycopy(y, (k * pp + p) * width, out, outBase + (k * pp + p) * qq, qq);
+            }
+        }
     }
 
     /**

@@ -130,8 +130,10 @@ final class WinogradConv2d {
         int kr = (kk + MR - 1) / MR * MR;
         var t = Tiles.of(g);
         int blocks = (g.batch() + t.images() - 1) / t.images();
-        boolean kept = g.batch() <= KEPT_FILTERS_MAX_BATCH;
-        float[] u = kept ? keptFilters.transformed(weight, wOff, kk, cc, kr, parallelism) : filters.take(16 * kr * cc);
+        float[] keptU = g.batch() <= KEPT_FILTERS_MAX_BATCH
+                ? keptFilters.transformed(weight, wOff, kk, cc, kr, parallelism) : null;
+        boolean kept = keptU != null;
+        float[] u = kept ? keptU : filters.take(16 * kr * cc);
         try {
             if (!kept) {
                 parallelism.forRange(kr / MR, filterPanelGrain(cc),
@@ -177,9 +179,11 @@ final class WinogradConv2d {
         }
 
         private final java.util.Map<float[], Entry> entries = new java.util.WeakHashMap<>();
-        private long floats;
 
-        /** U for the K × C filters at weight[wOff …], from the table when the weights are unchanged. */
+        /**
+         * U for the K × C filters at weight[wOff …]: from the table when the weights are unchanged, else transformed
+         * and kept; null when the table has no room for them (the caller then transforms into scratch).
+         */
         float[] transformed(float[] weight, int wOff, int kk, int cc, int kr, Parallelism parallelism) {
             int n = kk * cc * 9;
             Entry e;
@@ -190,22 +194,18 @@ final class WinogradConv2d {
                     && same(e.weights(), weight, wOff, n, parallelism)) {
                 return e.u();
             }
+            long size = (long) n + 16L * kr * cc;
+            synchronized (entries) {
+                entries.remove(weight);
+                // Counted from the live entries: those of dropped models leave the table on their own.
+                if (entries.values().stream().mapToLong(Entry::floats).sum() + size > MAX_FLOATS) {
+                    return null;
+                }
+            }
             float[] u = new float[16 * kr * cc];
             parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
-            Entry fresh = new Entry(wOff, kk, cc, Arrays.copyOfRange(weight, wOff, wOff + n), u);
             synchronized (entries) {
-                Entry old = entries.remove(weight);
-                if (old != null) {
-                    floats -= old.floats();
-                }
-                if (floats + fresh.floats() > MAX_FLOATS) {
-                    // Entries of dropped models leave the table on their own: count what is still held.
-                    floats = entries.values().stream().mapToLong(Entry::floats).sum();
-                }
-                if (floats + fresh.floats() <= MAX_FLOATS) {
-                    entries.put(weight, fresh);
-                    floats += fresh.floats();
-                }
+                entries.put(weight, new Entry(wOff, kk, cc, Arrays.copyOfRange(weight, wOff, wOff + n), u));
             }
             return u;
         }

@@ -111,17 +111,11 @@ class ConvPlannerTest {
      */
     @Test
     void stridedLayersTakePhasedRowsWhereIm2colCopiesEachValueFourTimes() {
-        var stem = new Conv2dGeometry(1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
-        var tall = new Conv2dGeometry(1, 16, 30, 30, 32, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1);
-        var threeByThree = new Conv2dGeometry(1, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
-        var downsample = new Conv2dGeometry(1, 64, 56, 56, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1);
-        for (int bits : new int[] {128, 256, 512}) {
-            var planner = new ConvPlanner(bits, true);
-            assertEquals(ConvPath.PHASED_ROWS, planner.plan(stem).forward(), "stem at " + bits + " bits");
-            assertEquals(ConvPath.PHASED_ROWS, planner.plan(tall).forward(), "3×3 at 2 × 1 at " + bits + " bits");
-            assertEquals(ConvPath.IM2COL, planner.plan(threeByThree).forward(), "3×3 at 2 at " + bits + " bits");
-            assertEquals(ConvPath.IM2COL, planner.plan(downsample).forward(), "1×1 at 2 at " + bits + " bits");
-        }
+        assertForward(ConvPath.PHASED_ROWS, new Conv2dGeometry(1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1), "stem");
+        assertForward(ConvPath.PHASED_ROWS, new Conv2dGeometry(1, 16, 30, 30, 32, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1),
+                "3×3 at 2 × 1");
+        assertForward(ConvPath.IM2COL, new Conv2dGeometry(1, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), "3×3 at 2");
+        assertForward(ConvPath.IM2COL, new Conv2dGeometry(1, 64, 56, 56, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1), "1×1 at 2");
     }
 
     /**
@@ -131,26 +125,26 @@ class ConvPlannerTest {
      */
     @Test
     void fewTilesTakeWinogradAtTheBatchesThatKeepTheirFilters() {
-        for (int bits : new int[] {128, 256, 512}) {
-            var planner = new ConvPlanner(bits, true);
-            for (int batch : new int[] {1, 2}) {
-                var g = new Conv2dGeometry(batch, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-                assertEquals(ConvPath.WINOGRAD, planner.plan(g).forward(), "14×14 at batch " + batch + ", " + bits + " bits");
-            }
-            var late = new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-            assertEquals(ConvPath.IM2COL, planner.plan(late).forward(), "7×7 at " + bits + " bits");
+        for (int batch : new int[] {1, 2}) {
+            assertForward(ConvPath.WINOGRAD, new Conv2dGeometry(batch, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                    "14×14 at batch " + batch);
         }
+        assertForward(ConvPath.IM2COL, new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), "7×7");
     }
 
     /** MobileNetV2's 1×1 layers with rows of one vector at 512 bits (384 → 64 at 14×14) run on the GEMM, not direct. */
     @Test
     void pointwiseLayersOnNarrowRowsTakeTheGemm() {
         for (int batch : new int[] {1, 32}) {
-            var g = new Conv2dGeometry(batch, 384, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
-            for (int bits : new int[] {128, 256, 512}) {
-                assertEquals(ConvPath.POINTWISE, new ConvPlanner(bits, true).plan(g).forward(),
-                        "batch " + batch + " at " + bits + " bits");
-            }
+            assertForward(ConvPath.POINTWISE, new Conv2dGeometry(batch, 384, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1),
+                    "batch " + batch);
+        }
+    }
+
+    /** The forward path of g at every vector width, with Winograd on. */
+    private static void assertForward(ConvPath path, Conv2dGeometry g, String what) {
+        for (int bits : new int[] {128, 256, 512}) {
+            assertEquals(path, new ConvPlanner(bits, true).plan(g).forward(), what + " at " + bits + " bits");
         }
     }
 
