@@ -88,6 +88,16 @@ public abstract class GemmContract {
     }
 
     /**
+     * A linear layer with a weight of over 4 Mi floats (x·Wᵀ, 2050 × 2049, at batch 40): B read in place, its
+     * last row tile short, C computed transposed and written back into its window.
+     */
+    @Test
+    void linearLayersWithLargeWeightsReadThemInPlace() {
+        checkCase(new Case(false, true, 40, 2050, 2049, 1f, 0.5f, 3, 5, 73));
+        checkCase(new Case(false, true, 9, 2049, 2051, -1f, 0f, 1, 3, 74));
+    }
+
+    /**
      * M past the panel-by-panel limit (256) and N beyond the column block (for K = 341 the packed-B
      * budget of 2²⁰ floats leaves the 3072-column minimum), so the shared packed B is used block by block.
      */

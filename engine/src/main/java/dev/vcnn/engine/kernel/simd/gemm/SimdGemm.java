@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorMask;
  *
  * <ul>
  *   <li>{@link UnpackedGemm}: M ≤ {@link #UNPACKED_MAX_M}, or a small C from long rows of A·Bᵀ — no packing;
+ *   <li>{@link InPlaceBGemm}: A·Bᵀ with few rows and a large stored B (a linear layer's x·Wᵀ) — B read in place;
  *   <li>{@link PanelByPanelGemm}: one thread and M ≤ {@link #PANEL_BY_PANEL_MAX_M} — each B panel packed and used at once;
  *   <li>{@link ColumnChunkGemm}: several threads, few rows and many columns — column chunks, each panel by panel;
  *   <li>{@link PackedGemm}: otherwise — B packed once per K block and shared by the threads (BLIS-style).
@@ -88,6 +89,18 @@ public final class SimdGemm implements Gemm {
      */
     static final int NARROW_CHUNK_PANELS = Math.max(1, MIN_CHUNK_PANELS / 2);
 
+    /**
+     * A·Bᵀ takes {@link InPlaceBGemm} for at most this many rows, a packed Aᵀ of at most
+     * {@link #IN_PLACE_B_MAX_AT_FLOATS} floats (1 MiB, L2-resident: it is read once per 8 rows of B) and a B of at
+     * least {@link #IN_PLACE_B_MIN_B_FLOATS} (16 MiB, past L2, where packing B costs a quarter of the time). One
+     * thread, Intel Xeon at 512 bits, GFLOP/s against the panel paths: 64 × 4096 × 4096 100–104 against 91–92, on
+     * two threads 224–225 against 180–187; 64 × 512 × 784 level (101–103 / 100–101); and it lost where Aᵀ left L2
+     * (128 × 1152 × 4096: 91–93 against 116; 64 × 288 × 16384: 75 against 112).
+     */
+    static final int IN_PLACE_B_MAX_M = 64;
+    static final int IN_PLACE_B_MAX_AT_FLOATS = 1 << 18;
+    static final long IN_PLACE_B_MIN_B_FLOATS = 1L << 22;
+
     /** Most rows for the panel-by-panel paths: their packed A (M × KC floats, 1 MiB at 256 × 1024) stays in L2. */
     public static final int PANEL_BY_PANEL_MAX_M = 256;
 
@@ -95,6 +108,7 @@ public final class SimdGemm implements Gemm {
     private final PanelByPanelGemm panelByPanel = new PanelByPanelGemm();
     private final ColumnChunkGemm columnChunks = new ColumnChunkGemm(panelByPanel);
     private final PackedGemm packed = new PackedGemm();
+    private final InPlaceBGemm inPlaceB = new InPlaceBGemm();
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k,
@@ -112,6 +126,10 @@ public final class SimdGemm implements Gemm {
         final Parallelism par = 2.0 * m * n * k < SERIAL_FLOP ? Parallelism.sequential() : parallelism;
         if (m <= UNPACKED_MAX_M || (transB && !transA && (long) m * n <= DOTS_MAX_OUTPUTS && k >= 16 * Math.max(m, n))) {
             unpacked.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+            return;
+        }
+        if (transB && !transA && inPlaceB(m, n, k)) {
+            inPlaceB.run(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
             return;
         }
         // Blocks are balanced (K = 256 becomes 2×128, not 192 + 64): a short last block costs a
@@ -133,6 +151,12 @@ public final class SimdGemm implements Gemm {
             }
         }
         packed.run(transA, transB, m, n, k, mc, mBlocks, kcBlock, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+    }
+
+    /** Whether A·Bᵀ of this shape (above the unpacked path's rows) takes {@link InPlaceBGemm}. */
+    static boolean inPlaceB(int m, int n, int k) {
+        return m <= IN_PLACE_B_MAX_M && (long) roundUp(m, NR) * k <= IN_PLACE_B_MAX_AT_FLOATS
+                && (long) n * k >= IN_PLACE_B_MIN_B_FLOATS;
     }
 
     /**
