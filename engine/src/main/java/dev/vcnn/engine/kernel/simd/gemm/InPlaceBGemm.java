@@ -27,7 +27,7 @@ final class InPlaceBGemm {
              float beta, float[] c, int cOff, int ldc, Parallelism par) {
         final int mPanels = (m + NR - 1) / NR;
         final int mPad = mPanels * NR;
-        final int[] runs = runs(k);
+        final int[] runs = SimdGemm.runs(k, SimdGemm.kcBlock(k));
         final float[] at = aBuffers.take(mPad * k);
         final float[] ct = cBuffers.take(n * mPad);
         try {
@@ -82,30 +82,6 @@ final class InPlaceBGemm {
             cBuffers.give(ct);
             aBuffers.give(at);
         }
-    }
-
-    /**
-     * The runs K is summed in, as (start, length) pairs: blocks of {@link SimdGemm#kcBlock}, each in the balanced
-     * runs of {@link MicroKernel#microKernelRuns} — the order the panel paths add them to C.
-     */
-    static int[] runs(int k) {
-        int kcBlock = SimdGemm.kcBlock(k);
-        int count = 0;
-        for (int pc = 0; pc < k; pc += kcBlock) {
-            int kc = Math.min(kcBlock, k - pc);
-            count += (kc + MicroKernel.runLength(kc) - 1) / MicroKernel.runLength(kc);
-        }
-        int[] runs = new int[2 * count];
-        int i = 0;
-        for (int pc = 0; pc < k; pc += kcBlock) {
-            int kc = Math.min(kcBlock, k - pc);
-            int run = MicroKernel.runLength(kc);
-            for (int s = 0; s < kc; s += run) {
-                runs[i++] = pc + s;
-                runs[i++] = Math.min(run, kc - s);
-            }
-        }
-        return runs;
     }
 
     /** Columns [row0, row1) of C, all m rows, to or from rows [row0, row1) of Cᵀ (row stride mPad). */

@@ -168,6 +168,30 @@ public final class SimdGemm implements Gemm {
         return (k + kBlocks - 1) / kBlocks;
     }
 
+    /**
+     * The runs K is summed in, as (start, length) pairs: blocks of {@code kcBlock}, each in the balanced runs of
+     * {@link MicroKernel#microKernelRuns}, in the order every path adds them to C. A path that packs per run
+     * rather than per block gets the same bits.
+     */
+    static int[] runs(int k, int kcBlock) {
+        int count = 0;
+        for (int pc = 0; pc < k; pc += kcBlock) {
+            int kc = Math.min(kcBlock, k - pc);
+            count += (kc + MicroKernel.runLength(kc) - 1) / MicroKernel.runLength(kc);
+        }
+        int[] runs = new int[2 * count];
+        int i = 0;
+        for (int pc = 0; pc < k; pc += kcBlock) {
+            int kc = Math.min(kcBlock, k - pc);
+            int run = MicroKernel.runLength(kc);
+            for (int s = 0; s < kc; s += run) {
+                runs[i++] = pc + s;
+                runs[i++] = Math.min(run, kc - s);
+            }
+        }
+        return runs;
+    }
+
     /** C = beta·C (beta = 0 writes zeros without reading C). */
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
         var bv = FloatVector.broadcast(F, beta);
