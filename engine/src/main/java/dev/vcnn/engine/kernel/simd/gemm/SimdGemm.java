@@ -41,10 +41,11 @@ public final class SimdGemm implements Gemm {
         return 2 * lanes;
     }
     /**
-     * K per packed panel. Large, because every K block costs a write-back of C (loads that stall at the
-     * end of each micro-kernel): measured on Zen 4 at n = 1024, KC 192 → 82 GFLOP/s, 512 → 103,
-     * 1024 → 106. The NR×KC micro-panel of B (128 KiB) then streams from L2, which needs only
-     * 8–16 bytes per cycle for an 8×2 tile. {@code vcnn.gemm.kc} overrides it, for tuning.
+     * K per block: the span whose balanced runs ({@link #runs}) the micro-kernel sums, each added to C. Large,
+     * because the runs must not depend on how a path packs: measured on Zen 4 at n = 1024, KC 192 → 82 GFLOP/s,
+     * 512 → 103, 1024 → 106 when a panel was packed per block. The panel paths, and the packed path for large
+     * steps, now pack per run, so a B micro-panel (NR × ≤ 256) stays in L1. {@code vcnn.gemm.kc} overrides it,
+     * for tuning.
      */
     static final int KC = KernelSettings.gemmBlock(KernelSettings.GEMM_KC, 1024);
     /** Rows per block: the MC×KC packed A block (384 KiB) lives in L2. {@code vcnn.gemm.mc} overrides it. */
@@ -174,16 +175,21 @@ public final class SimdGemm implements Gemm {
      * rather than per block gets the same bits.
      */
     static int[] runs(int k, int kcBlock) {
+        return runs(k, kcBlock, true);
+    }
+
+    /** {@link #runs(int, int)}, or with {@code splitBlocks} false the K blocks themselves as (start, length) pairs. */
+    static int[] runs(int k, int kcBlock, boolean splitBlocks) {
         int count = 0;
         for (int pc = 0; pc < k; pc += kcBlock) {
             int kc = Math.min(kcBlock, k - pc);
-            count += (kc + MicroKernel.runLength(kc) - 1) / MicroKernel.runLength(kc);
+            count += splitBlocks ? (kc + MicroKernel.runLength(kc) - 1) / MicroKernel.runLength(kc) : 1;
         }
         int[] runs = new int[2 * count];
         int i = 0;
         for (int pc = 0; pc < k; pc += kcBlock) {
             int kc = Math.min(kcBlock, k - pc);
-            int run = MicroKernel.runLength(kc);
+            int run = splitBlocks ? MicroKernel.runLength(kc) : kc;
             for (int s = 0; s < kc; s += run) {
                 runs[i++] = pc + s;
                 runs[i++] = Math.min(run, kc - s);
