@@ -6,8 +6,8 @@ import dev.vcnn.engine.parallel.Parallelism;
 /**
  * C = alpha·A·Bᵀ + beta·C for few rows of A and a B stored n × k (a linear layer's x·Wᵀ, the weight stored
  * out × in), computed as Cᵀ = B·Aᵀ: B's stored rows are the micro-kernel's broadcast operand, read in place
- * ({@link MicroKernel#rowsKernel}), so B — the large operand — is never packed; only Aᵀ is, once. Cᵀ is
- * computed into a buffer and transposed into C at the end. K is cut into the same blocks and runs as on the
+ * ({@link MicroKernel#rowsKernel}), so B — the large operand — is never packed; only Aᵀ is, once. Each task
+ * computes its rows of Cᵀ into a buffer of its own (32 KiB at 64 rows of C) and transposes them into C. K is cut into the same blocks and runs as on the
  * panel paths, and each product is the same FMA, so every output equals theirs bit for bit, on any number of
  * threads.
  */
@@ -29,7 +29,6 @@ final class InPlaceBGemm {
         final int mPad = mPanels * NR;
         final int[] runs = SimdGemm.runs(k, SimdGemm.kcBlock(k));
         final float[] at = aBuffers.take(mPad * k);
-        final float[] ct = cBuffers.take(n * mPad);
         try {
             // Aᵀ, panel j holding NR rows of A per k (rows past m as zeros).
             for (int j = 0; j < mPanels; j++) {
@@ -38,6 +37,7 @@ final class InPlaceBGemm {
             final int tiles = (n + MR - 1) / MR;
             par.forRange((tiles + TASK_TILES - 1) / TASK_TILES, 1, (s, e) -> {
                 float[] ap = edgeBuffers.take(MR * k);
+                float[] ct = cBuffers.take(TASK_TILES * MR * mPad);
                 float[] tile = tileBuffers.take(MR * NR);
                 try {
                     for (int task = s; task < e; task++) {
@@ -46,7 +46,7 @@ final class InPlaceBGemm {
                         int row0 = t0 * MR;
                         int row1 = Math.min(n, t1 * MR);
                         if (beta != 0) {
-                            transpose(c, cOff, ldc, m, row0, row1, ct, mPad, false);
+                            transpose(c, cOff + row0, ldc, m, row1 - row0, ct, mPad, false);
                         }
                         for (int t = t0; t < t1; t++) {
                             int row = t * MR;
@@ -60,7 +60,7 @@ final class InPlaceBGemm {
                                 }
                                 for (int j = 0; j < mPanels; j++) {
                                     int bIdx = j * NR * k + p0 * NR;
-                                    int cIdx = row * mPad + j * NR;
+                                    int cIdx = (row - row0) * mPad + j * NR;
                                     if (rows == MR) {
                                         MicroKernel.rowsKernel(len, b, bOff + row * ldb + p0, ldb, at, bIdx,
                                                 ct, cIdx, mPad, alpha, betaStep);
@@ -71,25 +71,24 @@ final class InPlaceBGemm {
                                 }
                             }
                         }
-                        transpose(c, cOff, ldc, m, row0, row1, ct, mPad, true);
+                        transpose(c, cOff + row0, ldc, m, row1 - row0, ct, mPad, true);
                     }
                 } finally {
+                    cBuffers.give(ct);
                     tileBuffers.give(tile);
                     edgeBuffers.give(ap);
                 }
             });
         } finally {
-            cBuffers.give(ct);
             aBuffers.give(at);
         }
     }
 
-    /** Columns [row0, row1) of C, all m rows, to or from rows [row0, row1) of Cᵀ (row stride mPad). */
-    private static void transpose(float[] c, int cOff, int ldc, int m, int row0, int row1, float[] ct, int mPad,
-                                  boolean intoC) {
+    /** Columns [0, rows) of C from {@code cOff}, all m rows, to or from rows [0, rows) of Cᵀ (row stride mPad). */
+    private static void transpose(float[] c, int cOff, int ldc, int m, int rows, float[] ct, int mPad, boolean intoC) {
         for (int i = 0; i < m; i++) {
             int at = cOff + i * ldc;
-            for (int row = row0; row < row1; row++) {
+            for (int row = 0; row < rows; row++) {
                 if (intoC) {
                     c[at + row] = ct[row * mPad + i];
                 } else {
