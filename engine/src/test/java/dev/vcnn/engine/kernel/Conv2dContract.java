@@ -1,6 +1,8 @@
 package dev.vcnn.engine.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
@@ -9,6 +11,7 @@ import dev.vcnn.engine.kernel.simd.conv.ConvPlanner;
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Bounds;
 import dev.vcnn.engine.testing.Gens;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -211,17 +214,17 @@ public abstract class Conv2dContract {
             float[] bias = Gens.floats(73, 0, g.outChannels(), 0);
             float[] w = Gens.floats(72, 0, 2 * n, 0);
             float[] first = forward(g, in, w, 0, bias);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(first, forward(g, in, w, 0, bias), "the same weights again");
+            assertArrayEquals(first, forward(g, in, w, 0, bias), "the same weights again");
             w[n - 1] += 0.25f;
             float[] changed = forward(g, in, w, 0, bias);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(forward(g, in, w.clone(), 0, bias), changed,
+            assertArrayEquals(forward(g, in, w.clone(), 0, bias), changed,
                     "the last weight changed in place, against a copy of the changed weights, " + g);
-            org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(first, changed),
+            assertFalse(Arrays.equals(first, changed),
                     "the last weight changed in place, " + g);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(
-                    forward(g, in, java.util.Arrays.copyOfRange(w, n, 2 * n), 0, bias), forward(g, in, w, n, bias),
+            assertArrayEquals(
+                    forward(g, in, Arrays.copyOfRange(w, n, 2 * n), 0, bias), forward(g, in, w, n, bias),
                     "the second set, at offset " + n + " of the same array, " + g);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(changed, forward(g, in, w, 0, bias), "the first set again, " + g);
+            assertArrayEquals(changed, forward(g, in, w, 0, bias), "the first set again, " + g);
         }
         checkCase(new Case(new Conv2dGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 18));
     }
@@ -719,10 +722,10 @@ public abstract class Conv2dContract {
             float[] in = new float[g.inputShape().numel()];
             float[] w = new float[g.weightShape().numel()];
             float[] gOut = new float[g.outputShape().numel()];
-            java.util.Arrays.fill(in, 1f);
-            java.util.Arrays.fill(w, 0x1p-24f);
+            Arrays.fill(in, 1f);
+            Arrays.fill(w, 0x1p-24f);
             w[0] = 1f;
-            java.util.Arrays.fill(gOut, 1f);
+            Arrays.fill(gOut, 1f);
             var oracle = new Oracle(g, in, w, null, gOut);
             float[] out = new float[gOut.length];
             impl().forward(g, in, 0, w, 0, null, 0, out, 0, TWO_THREADS);
@@ -767,9 +770,9 @@ public abstract class Conv2dContract {
         float[] w = data.make(c.seed() + 1, off, g.weightShape().numel(), 2);
         float[] bias = c.bias() ? data.make(c.seed() + 2, 0, g.outChannels(), 0) : null;
         float[] gOut = data.make(c.seed() + 3, off, g.outputShape().numel(), 2);
-        float[] inExact = java.util.Arrays.copyOfRange(in, off, off + g.inputShape().numel());
-        float[] wExact = java.util.Arrays.copyOfRange(w, off, off + g.weightShape().numel());
-        float[] gOutExact = java.util.Arrays.copyOfRange(gOut, off, off + g.outputShape().numel());
+        float[] inExact = Arrays.copyOfRange(in, off, off + g.inputShape().numel());
+        float[] wExact = Arrays.copyOfRange(w, off, off + g.weightShape().numel());
+        float[] gOutExact = Arrays.copyOfRange(gOut, off, off + g.outputShape().numel());
         var oracle = new Oracle(g, inExact, wExact, bias, gOutExact);
 
         float[] out = new float[off + g.outputShape().numel()];
@@ -782,7 +785,7 @@ public abstract class Conv2dContract {
         assertExact(exactData, "out", oracle.out, out, off, c);
 
         float[] gIn = new float[off + g.inputShape().numel()];
-        java.util.Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
+        Arrays.fill(gIn, Float.NaN); // overwritten, never accumulated into
         impl().backwardInput(g, gOut, off, w, off, gIn, off, TWO_THREADS);
         Conv2dGeometry t = WinogradBound.transposed(g);
         int hw = g.height() * g.width();
@@ -793,7 +796,7 @@ public abstract class Conv2dContract {
         assertExact(exactData, "gradInput", oracle.gIn, gIn, off, c);
 
         float[] gW = new float[off + g.weightShape().numel()];
-        java.util.Arrays.fill(gW, Float.NaN);
+        Arrays.fill(gW, Float.NaN);
         impl().backwardWeight(g, in, off, gOut, off, gW, off, TWO_THREADS);
         Bounds.assertWithin("gradWeight", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
         assertExact(exactData, "gradWeight", oracle.gW, gW, off, c);
@@ -803,8 +806,8 @@ public abstract class Conv2dContract {
         assertBiasGradient(g, gOutExact, gB, 1, c, exactData);
 
         // Both at once (the SIMD row kernel sums the bias as it reads gradOut for the weights).
-        java.util.Arrays.fill(gW, Float.NaN);
-        java.util.Arrays.fill(gB, Float.NaN);
+        Arrays.fill(gW, Float.NaN);
+        Arrays.fill(gB, Float.NaN);
         impl().backwardWeightAndBias(g, in, off, gOut, off, gW, off, gB, 1, TWO_THREADS);
         Bounds.assertWithin("gradWeight (with the bias)", oracle.gW, oracle.gWAbs, oracle.gWTerms, gW, off, c);
         assertExact(exactData, "gradWeight (with the bias)", oracle.gW, gW, off, c);

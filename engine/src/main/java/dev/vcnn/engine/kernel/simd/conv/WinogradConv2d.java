@@ -13,6 +13,8 @@ import dev.vcnn.engine.kernel.simd.gemm.MicroKernel;
 import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.WeakHashMap;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -178,7 +180,7 @@ final class WinogradConv2d {
             }
         }
 
-        private final java.util.Map<float[], Entry> entries = new java.util.WeakHashMap<>();
+        private final Map<float[], Entry> entries = new WeakHashMap<>();
 
         /**
          * U for the K × C filters at weight[wOff …]: from the table when the weights are unchanged, else transformed

@@ -47,7 +47,7 @@ final class PackedGemm {
             final int jChunks = (nPanels + chunkPanels - 1) / chunkPanels;
             // The same runs and FMAs either way, so the same bits.
             final boolean perRun = 2.0 * m * nc * MicroKernel.runLength(kcBlock) >= PER_RUN_MIN_FLOP;
-            final int[] runs = perRun ? SimdGemm.runs(k, kcBlock) : SimdGemm.runs(k, kcBlock, false);
+            final int[] runs = SimdGemm.runs(k, kcBlock, perRun);
             for (int r = 0; r < runs.length; r += 2) {
                 final int p0 = runs[r];
                 final int kc = runs[r + 1];

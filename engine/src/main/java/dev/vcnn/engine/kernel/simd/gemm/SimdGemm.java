@@ -41,11 +41,11 @@ public final class SimdGemm implements Gemm {
         return 2 * lanes;
     }
     /**
-     * K per block: the span whose balanced runs ({@link #runs}) the micro-kernel sums, each added to C. Large,
-     * because the runs must not depend on how a path packs: measured on Zen 4 at n = 1024, KC 192 → 82 GFLOP/s,
-     * 512 → 103, 1024 → 106 when a panel was packed per block. The panel paths, and the packed path for large
-     * steps, now pack per run, so a B micro-panel (NR × ≤ 256) stays in L1. {@code vcnn.gemm.kc} overrides it,
-     * for tuning.
+     * K per block: the span cut into balanced runs ({@link #runs}), each summed in registers and added to C, so it
+     * decides where the runs fall and hence the last bits. The panel paths, and the packed path for large steps,
+     * pack per run, so the block no longer sizes a packed panel; the packed path's small steps pack per block. It
+     * stays at 1,024, which Zen 4 measured best when every path packed per block (n = 1024: KC 192 → 82 GFLOP/s,
+     * 512 → 103, 1024 → 106). {@code vcnn.gemm.kc} overrides it, for tuning.
      */
     static final int KC = KernelSettings.gemmBlock(KernelSettings.GEMM_KC, 1024);
     /** Rows per block: the MC×KC packed A block (384 KiB) lives in L2. {@code vcnn.gemm.mc} overrides it. */
@@ -93,10 +93,11 @@ public final class SimdGemm implements Gemm {
     /**
      * A·Bᵀ takes {@link InPlaceBGemm} for at most this many rows, a packed Aᵀ of at most
      * {@link #IN_PLACE_B_MAX_AT_FLOATS} floats (1 MiB, L2-resident: it is read once per 8 rows of B) and a B of at
-     * least {@link #IN_PLACE_B_MIN_B_FLOATS} (16 MiB, past L2, where packing B costs a quarter of the time). One
-     * thread, Intel Xeon at 512 bits, GFLOP/s against the panel paths: 64 × 4096 × 4096 100–104 against 91–92, on
-     * two threads 224–225 against 180–187; 64 × 512 × 784 level (101–103 / 100–101); and it lost where Aᵀ left L2
-     * (128 × 1152 × 4096: 91–93 against 116; 64 × 288 × 16384: 75 against 112).
+     * least {@link #IN_PLACE_B_MIN_B_FLOATS} (16 MiB, past L2, where packing B costs a quarter of the time). Intel
+     * Xeon at 512 bits, GFLOP/s against the panel paths packing per run: 64 × 4096 × 4096 on one thread 120–122
+     * against 96–104, on two 219–237 against 212–227; against the paths packing per block it was level at
+     * 64 × 512 × 784 and lost where Aᵀ left L2 (128 × 1152 × 4096: 91–93 against 116; 64 × 288 × 16384: 75
+     * against 112).
      */
     static final int IN_PLACE_B_MAX_M = 64;
     static final int IN_PLACE_B_MAX_AT_FLOATS = 1 << 18;
@@ -178,7 +179,7 @@ public final class SimdGemm implements Gemm {
         return runs(k, kcBlock, true);
     }
 
-    /** {@link #runs(int, int)}, or with {@code splitBlocks} false the K blocks themselves as (start, length) pairs. */
+    /** {@link #runs(int, int)} with {@code splitBlocks}, else the K blocks themselves as (start, length) pairs. */
     static int[] runs(int k, int kcBlock, boolean splitBlocks) {
         int count = 0;
         for (int pc = 0; pc < k; pc += kcBlock) {
