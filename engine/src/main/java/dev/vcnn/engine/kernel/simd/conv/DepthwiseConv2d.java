@@ -74,59 +74,113 @@ final class DepthwiseConv2d {
                     int c = i % cc;
                     ph.copyIn(input, inOff + i * g.inPlane(), g.height(), g.width(), x);
                     float b = bias == null ? 0f : bias[bOff + c];
-                    int w0 = wOff + c * taps.length;
                     int o0 = outOff + i * pp * qq;
-                    int p = 0;
-                    for (; p + 4 <= pp; p += 4) {
-                        int r0 = p * rowStep;
-                        for (int q = 0; q < qq; q += L) {
-                            var bv = FloatVector.broadcast(F, b);
-                            var a0 = bv;
-                            var a1 = bv;
-                            var a2 = bv;
-                            var a3 = bv;
-                            for (int t = 0; t < taps.length; t++) {
-                                var wv = FloatVector.broadcast(F, weight[w0 + t]);
-                                int at = taps[t] + r0 + q;
-                                a0 = FloatVector.fromArray(F, x, at).fma(wv, a0);
-                                a1 = FloatVector.fromArray(F, x, at + rowStep).fma(wv, a1);
-                                a2 = FloatVector.fromArray(F, x, at + 2 * rowStep).fma(wv, a2);
-                                a3 = FloatVector.fromArray(F, x, at + 3 * rowStep).fma(wv, a3);
-                            }
-                            int o = o0 + p * qq + q;
-                            if (q + L <= qq) {
-                                a0.intoArray(out, o);
-                                a1.intoArray(out, o + qq);
-                                a2.intoArray(out, o + 2 * qq);
-                                a3.intoArray(out, o + 3 * qq);
-                            } else {
-                                var m = F.indexInRange(q, qq);
-                                a0.intoArray(out, o, m);
-                                a1.intoArray(out, o + qq, m);
-                                a2.intoArray(out, o + 2 * qq, m);
-                                a3.intoArray(out, o + 3 * qq, m);
-                            }
-                        }
-                    }
-                    for (; p < pp; p++) {
-                        for (int q = 0; q < qq; q += L) {
-                            var acc = FloatVector.broadcast(F, b);
-                            for (int t = 0; t < taps.length; t++) {
-                                acc = FloatVector.fromArray(F, x, taps[t] + p * rowStep + q)
-                                        .fma(FloatVector.broadcast(F, weight[w0 + t]), acc);
-                            }
-                            if (q + L <= qq) {
-                                acc.intoArray(out, o0 + p * qq + q);
-                            } else {
-                                acc.intoArray(out, o0 + p * qq + q, F.indexInRange(q, qq));
-                            }
-                        }
+                    if (taps.length == 9) {
+                        plane3x3(x, taps, rowStep, weight, wOff + c * 9, b, out, o0, pp, qq);
+                    } else {
+                        plane(x, taps, rowStep, weight, wOff + c * taps.length, b, out, o0, pp, qq);
                     }
                 }
             } finally {
                 scratch.give(x);
             }
         });
+    }
+
+    /** One output plane of any kernel from the padded plane {@code x}: four rows at a time, taps in (r, s) order. */
+    private static void plane(float[] x, int[] taps, int rowStep, float[] weight, int w0, float b, float[] out, int o0,
+                              int pp, int qq) {
+        VectorMask<Float> tail = F.indexInRange(qq / L * L, qq);
+        int p = 0;
+        for (; p + 4 <= pp; p += 4) {
+            int r0 = p * rowStep;
+            for (int q = 0; q < qq; q += L) {
+                var bv = FloatVector.broadcast(F, b);
+                var a0 = bv;
+                var a1 = bv;
+                var a2 = bv;
+                var a3 = bv;
+                for (int t = 0; t < taps.length; t++) {
+                    var wv = FloatVector.broadcast(F, weight[w0 + t]);
+                    int at = taps[t] + r0 + q;
+                    a0 = FloatVector.fromArray(F, x, at).fma(wv, a0);
+                    a1 = FloatVector.fromArray(F, x, at + rowStep).fma(wv, a1);
+                    a2 = FloatVector.fromArray(F, x, at + 2 * rowStep).fma(wv, a2);
+                    a3 = FloatVector.fromArray(F, x, at + 3 * rowStep).fma(wv, a3);
+                }
+                int o = o0 + p * qq + q;
+                if (q + L <= qq) {
+                    a0.intoArray(out, o);
+                    a1.intoArray(out, o + qq);
+                    a2.intoArray(out, o + 2 * qq);
+                    a3.intoArray(out, o + 3 * qq);
+                } else {
+                    a0.intoArray(out, o, tail);
+                    a1.intoArray(out, o + qq, tail);
+                    a2.intoArray(out, o + 2 * qq, tail);
+                    a3.intoArray(out, o + 3 * qq, tail);
+                }
+            }
+        }
+        for (; p < pp; p++) {
+            for (int q = 0; q < qq; q += L) {
+                var acc = FloatVector.broadcast(F, b);
+                for (int t = 0; t < taps.length; t++) {
+                    acc = FloatVector.fromArray(F, x, taps[t] + p * rowStep + q)
+                            .fma(FloatVector.broadcast(F, weight[w0 + t]), acc);
+                }
+                if (q + L <= qq) {
+                    acc.intoArray(out, o0 + p * qq + q);
+                } else {
+                    acc.intoArray(out, o0 + p * qq + q, tail);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #plane} for 3×3 kernels, the same operations in the same order: the nine weights are vectors and the
+     * nine tap offsets locals for the whole plane, so the loop issues loads and FMAs only. MobileNetV2's 144
+     * channels at 56×56, one image: 0.38 → 0.30 ms in a scratch loop, of which 0.065 is the copy into phases.
+     */
+    private static void plane3x3(float[] x, int[] taps, int rowStep, float[] weight, int w0, float b, float[] out,
+                                 int o0, int pp, int qq) {
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4], t5 = taps[5], t6 = taps[6];
+        int t7 = taps[7], t8 = taps[8];
+        var w0v = FloatVector.broadcast(F, weight[w0]);
+        var w1 = FloatVector.broadcast(F, weight[w0 + 1]);
+        var w2 = FloatVector.broadcast(F, weight[w0 + 2]);
+        var w3 = FloatVector.broadcast(F, weight[w0 + 3]);
+        var w4 = FloatVector.broadcast(F, weight[w0 + 4]);
+        var w5 = FloatVector.broadcast(F, weight[w0 + 5]);
+        var w6 = FloatVector.broadcast(F, weight[w0 + 6]);
+        var w7 = FloatVector.broadcast(F, weight[w0 + 7]);
+        var w8 = FloatVector.broadcast(F, weight[w0 + 8]);
+        var bv = FloatVector.broadcast(F, b);
+        VectorMask<Float> tail = F.indexInRange(qq / L * L, qq);
+        for (int p = 0; p < pp; p += 4) {
+            int rows = Math.min(4, pp - p);
+            for (int q = 0; q < qq; q += L) {
+                for (int k = 0; k < rows; k++) {
+                    int at = (p + k) * rowStep + q;
+                    var acc = bv;
+                    acc = FloatVector.fromArray(F, x, at + t0).fma(w0v, acc);
+                    acc = FloatVector.fromArray(F, x, at + t1).fma(w1, acc);
+                    acc = FloatVector.fromArray(F, x, at + t2).fma(w2, acc);
+                    acc = FloatVector.fromArray(F, x, at + t3).fma(w3, acc);
+                    acc = FloatVector.fromArray(F, x, at + t4).fma(w4, acc);
+                    acc = FloatVector.fromArray(F, x, at + t5).fma(w5, acc);
+                    acc = FloatVector.fromArray(F, x, at + t6).fma(w6, acc);
+                    acc = FloatVector.fromArray(F, x, at + t7).fma(w7, acc);
+                    acc = FloatVector.fromArray(F, x, at + t8).fma(w8, acc);
+                    if (q + L <= qq) {
+                        acc.intoArray(out, o0 + (p + k) * qq + q);
+                    } else {
+                        acc.intoArray(out, o0 + (p + k) * qq + q, tail);
+                    }
+                }
+            }
+        }
     }
 
     /**
