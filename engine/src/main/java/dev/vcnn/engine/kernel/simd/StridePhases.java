@@ -30,7 +30,7 @@ public record StridePhases(int sw, int rows, int width, int padTop, int padLeft)
         return new StridePhases(sw, height + padTop + padBottom, width, padTop, padLeft);
     }
 
-        /** Floats of the whole layout. */
+    /** Floats of the whole layout. */
     public int size() {
         return sw * rows * width;
     }
