@@ -137,6 +137,28 @@ public abstract class Blas1Contract {
         });
     }
 
+    /**
+     * Batch norm's map at a mean that is itself a float, as in inference with running statistics: still bit for
+     * bit the double subtraction, at small, large, tiny and infinite means.
+     */
+    @Test
+    void normalizeAtAFloatMeanStillSubtractsAsInDouble() {
+        float[] means = {0.3f, -1e4f, 1e-40f, -Float.MIN_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY, 7f};
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float mean = means[(int) Math.floorMod(c.seed(), (long) means.length)];
+            float scale = 0.75f + c.seed() % 5;
+            float shift = -0.125f * (c.seed() % 11);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
+            impl().normalize(x, c.xOff(), mean, scale, shift, out, c.outOff(), c.n());
+            for (int i = 0; i < c.n(); i++) {
+                float expected = Math.fma((float) (x[c.xOff() + i] - (double) mean), scale, shift);
+                assertSameFloat(expected, out[c.outOff() + i], c, i);
+            }
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
+        });
+    }
+
     @Test
     void reluBackwardPassesGradientWhereInputIsPositive() {
         cases().checkAssert(c -> {

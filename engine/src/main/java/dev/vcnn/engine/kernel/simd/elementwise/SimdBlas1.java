@@ -107,6 +107,18 @@ public final class SimdBlas1 implements Blas1 {
     @Override
     public void normalize(float[] x, int xOff, double mean, float scale, float shift, float[] out, int outOff, int n) {
         int i = 0;
+        float m = (float) mean;
+        if (m == mean) {
+            // A float mean (the running mean in inference): the float subtraction rounds as the double one, since
+            // double carries more than 2·24 + 2 bits, so full-width lanes give the twin's bits.
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                FloatVector.fromArray(F, x, xOff + i).sub(m).fma(scale, shift).intoArray(out, outOff + i);
+            }
+            for (; i < n; i++) {
+                out[outOff + i] = Math.fma(x[xOff + i] - m, scale, shift);
+            }
+            return;
+        }
         // Widening each float to double, subtracting and rounding back are exact lane by lane as in the twin.
         for (int bound = HALF.loopBound(n); i < bound; i += HALF.length()) {
             var wide = (DoubleVector) FloatVector.fromArray(HALF, x, xOff + i).convertShape(VectorOperators.F2D, D, 0);
