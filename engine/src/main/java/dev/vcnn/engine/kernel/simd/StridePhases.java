@@ -104,17 +104,25 @@ public record StridePhases(int sw, int rows, int width, int padTop, int padLeft)
     }
 
     /**
-     * Stride 2: input columns w … w + 2L − 1 of one row, split into their even and odd columns by two lane
-     * permutations and stored as one vector into each phase. The last, partial group of columns is split the
-     * same way and stored under masks, so the padding beside it keeps its zeros; it reads whole vectors where
-     * they end inside {@code in} (a row of 28 columns copied column by column took three quarters of a stride-2
-     * depthwise layer). Returns the first column left to copy.
+     * Stride 2: one row's columns into their two phases (see {@link #splitPairs(float[], int, int, float[], int, int)}).
+     * Input column w is padded column padLeft + w: phase (padLeft + w) % 2, position (padLeft + w) / 2.
      */
     private int splitPairs(float[] in, int src, int inWidth, int row, float[] x) {
-        int lanes = F.length();
-        // Input column w is padded column padLeft + w: phase (padLeft + w) % 2, position (padLeft + w) / 2.
         int evenAt = ((padLeft % 2) * rows + row) * width + padLeft / 2;
         int oddAt = ((1 - padLeft % 2) * rows + row) * width + (padLeft + 1) / 2;
+        return splitPairs(in, src, inWidth, x, evenAt, oddAt);
+    }
+
+    /**
+     * Stride 2: input columns w … w + 2L − 1 of one row, split into their even and odd columns by two lane
+     * permutations and stored as one vector into each phase: the even columns 0, 2, 4, … from {@code evenAt} on,
+     * the odd ones from {@code oddAt}. The last, partial group of columns is split the same way and stored under
+     * masks, so what lies beside it keeps its values; it reads whole vectors where they end inside {@code in} (a
+     * row of 28 columns copied column by column took three quarters of a stride-2 depthwise layer). Returns the
+     * first column left to copy.
+     */
+    public static int splitPairs(float[] in, int src, int inWidth, float[] x, int evenAt, int oddAt) {
+        int lanes = F.length();
         int w = 0;
         for (; w + 2 * lanes <= inWidth; w += 2 * lanes) {
             var x0 = FloatVector.fromArray(F, in, src + w);

@@ -10,6 +10,7 @@ import dev.vcnn.engine.kernel.ConvPlan;
 import dev.vcnn.engine.kernel.simd.Lanes;
 import dev.vcnn.engine.kernel.simd.PartialSums;
 import dev.vcnn.engine.kernel.simd.Scratch;
+import dev.vcnn.engine.kernel.simd.StridePhases;
 import dev.vcnn.engine.kernel.simd.gemm.SimdGemm;
 import dev.vcnn.engine.parallel.Parallelism;
 import java.util.Arrays;
@@ -335,12 +336,27 @@ public final class SimdConv2d implements Conv2d {
             return at;
         }
 
+        /** Where input column w of channel c's padded row {@code row} lives. */
+        private int phaseAt(Conv2dGeometry g, int c, int row, int w) {
+            int col = w + g.padLeft();
+            return (((c * sh + row % sh) * sw + col % sw) * rows + row / sh) * width + col / sw;
+        }
+
         /** Copies the Cg channel planes of one image and group from {@code in} into their phases; the padding is left as is. */
         void copyIn(Conv2dGeometry g, float[] in, int inBase, float[] x) {
             for (int c = 0; c < g.inChannelsPerGroup(); c++) {
                 for (int h = 0; h < g.height(); h++) {
                     int row = h + g.padTop();
                     int src = inBase + (c * g.height() + h) * g.width();
+                    if (sw == 2) {
+                        // By vectors: the stem's one-image copy ran on one thread for a fifth of the layer.
+                        int even = phaseAt(g, c, row, 0);
+                        int w = StridePhases.splitPairs(in, src, g.width(), x, even, phaseAt(g, c, row, 1));
+                        for (; w < g.width(); w++) {
+                            x[phaseAt(g, c, row, w)] = in[src + w];
+                        }
+                        continue;
+                    }
                     for (int b = 0; b < sw; b++) {
                         // Input columns w with (w + padLeft) mod sw = b land at index (w + padLeft) / sw of phase b.
                         int w0 = Math.floorMod(b - g.padLeft(), sw);
