@@ -296,7 +296,8 @@ public final class Functional {
     public static Variable maxPool2d(Variable x, Pool2dGeometry g) {
         checkPoolInput("max_pool2d", x, g);
         Tensor y = Tensor.zeros(g.outputShape().toArray());
-        int[] indices = new int[y.numel()];
+        // Indices only for a backward: without them the kernels take values alone.
+        int[] indices = recording(x) ? new int[y.numel()] : null;
         Kernels k = kernels();
         Parallelism par = threads();
         Tensor xv = x.value();

@@ -225,6 +225,8 @@ public abstract class Pool2dContract {
         float[] out = new float[off + outN];
         int[] idx = new int[off + outN];
         impl().maxForward(g, in, off, out, off, idx, off, TWO_THREADS);
+        float[] valuesOnly = new float[off + outN];
+        impl().maxForward(g, in, off, valuesOnly, off, null, 0, TWO_THREADS);
         int hw = g.height() * g.width();
         int pq = g.outHeight() * g.outWidth();
         double[] exactGrad = new double[g.inputShape().numel()];
@@ -256,6 +258,8 @@ public abstract class Pool2dContract {
                     assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(out[off + o]),
                             () -> "max value at output " + o + " for " + c);
                     assertEquals(where, idx[off + o], () -> "max index at output " + o + " for " + c);
+                    assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(valuesOnly[off + o]),
+                            () -> "max value without indices at output " + o + " for " + c);
                     if (at < 0) {
                         continue;
                     }

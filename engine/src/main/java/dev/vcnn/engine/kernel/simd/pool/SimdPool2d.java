@@ -98,6 +98,10 @@ public final class SimdPool2d implements Pool2d {
         for (int s = 0; s < tapAt.length; s++) {
             tapAt[s] = ph.at(0, s * g.dilationW());
         }
+        if (indices == null) {
+            maxWindowValues(g, plane0, plane1, in, inOff, out, outOff, ph, tapAt);
+            return;
+        }
         var lane = IntVector.fromArray(I, columns, 0);
         var none = IntVector.broadcast(I, -1);
         var lowest = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -133,6 +137,53 @@ public final class SimdPool2d implements Pool2d {
                         best.intoArray(out, outOff + o + q, rowLanes);
                         if (indices != null) {
                             at.intoArray(indices, idxOff + o + q, rowLanes.cast(I));
+                        }
+                    }
+                }
+            }
+        } finally {
+            PHASES.give(x);
+        }
+    }
+
+    /**
+     * {@link #maxWindowPlanes} without indices (inference): the phases' padding holds −∞, so every tap is one
+     * load and one compare, no lane masks. A lane takes a tap that is larger or NaN; starting from −∞, that is
+     * the reference's value bit for bit (a first tap of −∞ or −0 leaves the same bits as taking it). ResNet's
+     * stem pool spent as long on the indices and masks as the 7×7 convolution before it spent on its copies.
+     */
+    private static void maxWindowValues(Pool2dGeometry g, int plane0, int plane1, float[] in, int inOff, float[] out,
+                                        int outOff, StridePhases ph, int[] tapAt) {
+        int hh = g.height();
+        int ww = g.width();
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        var lowest = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        var tail = F.indexInRange(qq / L * L, qq);
+        float[] x = PHASES.take(ph.size());
+        try {
+            Arrays.fill(x, 0, ph.size(), Float.NEGATIVE_INFINITY);
+            for (int plane = plane0; plane < plane1; plane++) {
+                ph.copyIn(in, inOff + plane * hh * ww, hh, ww, x);
+                int o = outOff + plane * pp * qq;
+                for (int p = 0; p < pp; p++, o += qq) {
+                    for (int q = 0; q < qq; q += L) {
+                        var best = lowest;
+                        for (int r = 0; r < g.kernelH(); r++) {
+                            int h = p * g.strideH() - g.padH() + r * g.dilationH();
+                            if (h < 0 || h >= hh) {
+                                continue;
+                            }
+                            int row = (h + g.padH()) * ph.width() + q;
+                            for (int s = 0; s < tapAt.length; s++) {
+                                var v = FloatVector.fromArray(F, x, tapAt[s] + row);
+                                best = best.blend(v, v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN)));
+                            }
+                        }
+                        if (q + L <= qq) {
+                            best.intoArray(out, o + q);
+                        } else {
+                            best.intoArray(out, o + q, tail);
                         }
                     }
                 }
