@@ -229,6 +229,32 @@ public abstract class Conv2dContract {
         checkCase(new Case(new Conv2dGeometry(1, 16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), true, 18));
     }
 
+    /**
+     * Small planes at the batches that keep their filters' transforms (the SIMD kernel's tiles as its GEMM's rows):
+     * 2×2 to 8×8 outputs, padded or not, 16 to 40 channels, batch 1 to 4, within the Winograd bound; and weights
+     * changed in place between two calls are seen.
+     */
+    @Test
+    void winogradOnSmallPlanesMatchesTheDefinitionWithinItsBound() {
+        Gen<int[]> sizes = integers().between(16, 40).zip(integers().between(16, 40), integers().between(2, 8),
+                integers().between(2, 8), (cc, kk, h, w) -> new int[] {cc, kk, h, w});
+        Gen<Case> cases = sizes.zip(integers().between(0, 1), integers().between(1, 4), Gens.seeds(),
+                (sz, pad, batch, seed) -> new Case(new Conv2dGeometry(batch, sz[0], sz[2] + 2 - 2 * pad,
+                        sz[3] + 2 - 2 * pad, sz[1], 3, 3, 1, 1, pad, pad, pad, pad, 1, 1, 1), (seed & 1) == 0, seed));
+        qt().withExamples(25).forAll(cases).checkAssert(c -> {
+            exercises(c.g(), Pass.FORWARD, ConvPath.WINOGRAD, ALL_WIDTHS);
+            checkCase(c);
+        });
+        var g = new Conv2dGeometry(1, 24, 7, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        float[] in = Gens.floats(81, 0, g.inputShape().numel(), 0);
+        float[] w = Gens.floats(82, 0, g.weightShape().numel(), 0);
+        float[] first = forward(g, in, w, 0, null);
+        w[w.length - 1] += 0.25f;
+        assertArrayEquals(forward(g, in, w.clone(), 0, null), forward(g, in, w, 0, null),
+                "the last weight changed in place, against a copy of the changed weights");
+        assertFalse(Arrays.equals(first, forward(g, in, w, 0, null)), "the last weight changed in place");
+    }
+
     /** One image of 10×10 outputs is one chunk of tiles at 256 bits: its 16 GEMMs run over the two threads. */
     @Test
     void winogradOfOneChunkOverThreads() {
@@ -412,14 +438,14 @@ public abstract class Conv2dContract {
     /**
      * Output planes of one position (ResNet-18's layer4 at 32×32): the forward on image columns, all images in
      * one block whose GEMM runs on both threads, at stride 2 and, with padding around a 1×1 input, at stride 1,
-     * whose weight gradient is then im2col of the batch and one GEMM; and a 2×2 plane whose whole batch is one
-     * image block, its 20 output channels cut between the two threads (8 and 12), forward and as the transposed
-     * layer's input gradient. (The strided cases above run their forward on image columns too, in several
+     * whose weight gradient is then im2col of the batch and one GEMM; and a 2×2 plane whose whole batch (five
+     * images, past the batches whose Winograd keeps its filters) is one image block, its 20 output channels cut
+     * between the two threads (8 and 12), forward and as the transposed layer's input gradient. (The strided cases above run their forward on image columns too, in several
      * blocks and a short last one.)
      */
     @Test
     void onePositionPlanesOnImageColumns() {
-        var oneBlock = new Conv2dGeometry(3, 16, 2, 2, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var oneBlock = new Conv2dGeometry(5, 16, 2, 2, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         exercises(oneBlock, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         exercises(oneBlock, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         checkCase(new Case(oneBlock, true, 65));

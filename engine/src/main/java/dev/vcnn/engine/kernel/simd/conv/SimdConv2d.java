@@ -72,7 +72,11 @@ public final class SimdConv2d implements Conv2d {
         switch (path) {
             case DEPTHWISE -> DepthwiseConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism,
                     columns);
-            case WINOGRAD -> winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+            case WINOGRAD -> {
+                if (!winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism)) {
+                    forwardOnGemm(g, false, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+                }
+            }
             case IMAGE_BLOCKS -> forwardOnImageBlocks(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             case FLAT -> FlatConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);
             case DIRECT -> DirectConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism, columns);

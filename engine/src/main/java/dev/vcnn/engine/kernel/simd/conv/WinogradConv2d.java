@@ -125,15 +125,53 @@ final class WinogradConv2d {
     /** Tiles per block of small images, about: 512 (8 chunks at 512 bits). */
     private static final int BLOCK_TILES = 512;
 
-    void forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
-                 float[] out, int outOff, Parallelism parallelism) {
+    /**
+     * The forward pass; false, having written nothing, when g takes {@link #forwardOnTileRows} and its filters'
+     * transforms find no room to be kept (the caller then runs another path: transforming them on every call cost
+     * ten times the products at batch 1).
+     */
+    boolean forward(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias, int bOff,
+                    float[] out, int outOff, Parallelism parallelism) {
+        if (tileRows(g)) {
+            return forwardOnTileRows(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+        }
+        forwardOnTileColumns(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
+        return true;
+    }
+
+    /**
+     * Whether g takes {@link #forwardOnTileRows}: output planes of at most {@link #TILE_ROWS_MAX_PLANE} (7×7 and
+     * 8×8, sixteen tiles) in calls that keep their filters' transforms. As columns, sixteen tiles fill a quarter
+     * of a chunk; as rows they fill two row tiles of the micro-kernel. Not for a single row or column of outputs,
+     * where each 2×2 tile computes as many products for half its outputs or fewer as the direct sum does.
+     */
+    static boolean tileRows(Conv2dGeometry g) {
+        int tiles = ((g.outHeight() + 1) / 2) * ((g.outWidth() + 1) / 2);
+        return g.outPlane() <= TILE_ROWS_MAX_PLANE && g.batch() <= KEPT_FILTERS_MAX_BATCH
+                && g.outHeight() >= 2 && g.outWidth() >= 2
+                && (tiles >= 2 * MR || (long) g.inChannels() * g.outChannels() <= TILE_ROWS_MAX_FILTERS);
+    }
+
+    /**
+     * Most filters (K·C) for {@link #tileRows} on fewer than two row tiles of tiles: with few tiles, streaming U
+     * (16 floats per filter) costs more than the products it saves. Batch 1, one Zen 4 core, against im2col:
+     * 256 → 256 at 4×4 and 2×2 1.61× and 1.54×; 512 → 512 at 4×4 0.98×.
+     */
+    static final long TILE_ROWS_MAX_FILTERS = 256 * 256;
+
+    /** Largest output plane for {@link #tileRows}. */
+    static final int TILE_ROWS_MAX_PLANE = 64;
+
+    /** The tiles-as-columns layout of the class comment, for any geometry Winograd allows. */
+    void forwardOnTileColumns(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias,
+                              int bOff, float[] out, int outOff, Parallelism parallelism) {
         int cc = g.inChannels();
         int kk = g.outChannels();
         int kr = (kk + MR - 1) / MR * MR;
         var t = Tiles.of(g);
         int blocks = (g.batch() + t.images() - 1) / t.images();
         float[] keptU = g.batch() <= KEPT_FILTERS_MAX_BATCH
-                ? keptFilters.transformed(weight, wOff, kk, cc, kr, parallelism) : null;
+                ? keptFilters.transformed(weight, wOff, kk, cc, kr, false, parallelism) : null;
         boolean kept = keptU != null;
         float[] u = kept ? keptU : filters.take(16 * kr * cc);
         try {
@@ -161,6 +199,178 @@ final class WinogradConv2d {
     }
 
     /**
+     * Winograd with the tiles as the GEMMs' rows and the output channels along the lanes: M_ξ[tiles × K] =
+     * V_ξ[tiles × C] · U_ξ[C × K], V_ξ packed as the micro-kernel's A panels (MR tiles each) and U_ξ, kept between
+     * calls, as its B panels (NR output channels each). For one small image per call (ResNet's 512 → 512 at 7×7,
+     * batch 1: sixteen tiles) the columns layout computed four chunk columns per tile; here the sixteen tiles are
+     * two full row tiles. V, each M and each Y are computed by the operations of the columns layout in the same
+     * order (the products commute), so the outputs are the same bits.
+     */
+    boolean forwardOnTileRows(Conv2dGeometry g, float[] input, int inOff, float[] weight, int wOff, float[] bias,
+                              int bOff, float[] out, int outOff, Parallelism parallelism) {
+        int cc = g.inChannels();
+        int kk = g.outChannels();
+        int kr = (kk + MR - 1) / MR * MR;
+        int kPad = (kk + NR - 1) / NR * NR;
+        var t = Tiles.of(g);
+        int tiles = t.tp() * t.tq();
+        int tr = (tiles + MR - 1) / MR * MR;
+        float[] u = keptFilters.transformed(weight, wOff, kk, cc, kr, true, parallelism);
+        if (u == null) {
+            return false;
+        }
+        float[] planes = planesScratch.take(4 * cc * t.planeStride());
+        float[] v = vScratch.take(16 * vStride(cc));
+        float[] va = vScratch.take(16 * tr * cc);
+        float[] m = mScratch.take(16 * tr * kPad);
+        try {
+            for (int image = 0; image < g.batch(); image++) {
+                split(g, input, inOff, image, 1, t, planes, parallelism);
+                int columns = t.columns(1);
+                for (int f = 0; f < columns; f += CHUNK) {
+                    transformInput(cc, t, planes, f, v);
+                    packTileRows(cc, t, v, f, tiles, tr, va);
+                }
+                parallelism.forRange(16, 1, (x0, x1) -> {
+                    float[] tile = this.tiles.take(MR * NR);
+                    try {
+                        for (int xi = x0; xi < x1; xi++) {
+                            for (int j = 0; j < kPad; j += NR) {
+                                for (int i = 0; i < tr; i += MR) {
+                                    MicroKernel.microKernelRuns(cc, va, xi * tr * cc + i * cc, u, (xi * kPad + j) * cc,
+                                            m, xi * tr * kPad + i * kPad + j, kPad, 1f, 0f, MR, NR, tile);
+                                }
+                            }
+                        }
+                    } finally {
+                        this.tiles.give(tile);
+                    }
+                });
+                transformOutputRows(g, t, kk, kPad, tr, m, bias, bOff, out, outOff + image * kk * g.outPlane());
+            }
+        } finally {
+            mScratch.give(m);
+            vScratch.give(va);
+            vScratch.give(v);
+            planesScratch.give(planes);
+        }
+        return true;
+    }
+
+    /**
+     * The chunk's tiles from V's columns (tile f0 + j at column j of {@link #transformInput}'s panels) into A
+     * panels of MR tiles: va[ξ·tr·C + (r / MR)·MR·C + c·MR + r % MR] for tile row r = ty·TQ + tx, junk tiles
+     * dropped; rows past the last tile are zeros.
+     */
+    private static void packTileRows(int cc, Tiles t, float[] v, int f0, int tiles, int tr, float[] va) {
+        int xiStride = vStride(cc);
+        for (int r = 0; r < tr; r++) {
+            int f = r < tiles ? (r / t.tq()) * t.s() + r % t.tq() - f0 : -1;
+            boolean here = f >= 0 && f < CHUNK;
+            if (r < tiles && !here) {
+                continue;
+            }
+            for (int xi = 0; xi < 16; xi++) {
+                int dst = xi * tr * cc + (r / MR) * MR * cc + r % MR;
+                int src = xi * xiStride + (here ? (f / NR) * cc * NR + f % NR : 0);
+                for (int c = 0; c < cc; c++) {
+                    va[dst + c * MR] = here ? v[src + c * NR] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Y = Aᵀ·M·A (+ bias) per tile row, the output channels along the lanes, with the columns layout's operations
+     * in its order; each tile's four outputs stored into out where they fall inside the plane.
+     */
+    private static void transformOutputRows(Conv2dGeometry g, Tiles t, int kk, int kPad, int tr, float[] m,
+                                            float[] bias, int bOff, float[] out, int outBase) {
+        int pp = g.outHeight();
+        int qq = g.outWidth();
+        int plane = pp * qq;
+        int xiStride = tr * kPad;
+        float[] y = new float[4 * L];
+        for (int r = 0; r < t.tp() * t.tq(); r++) {
+            int p0 = 2 * (r / t.tq());
+            int q0 = 2 * (r % t.tq());
+            for (int k0 = 0; k0 < kk; k0 += L) {
+                int at = r * kPad + k0;
+                var m00 = FloatVector.fromArray(F, m, at);
+                var m01 = FloatVector.fromArray(F, m, at + xiStride);
+                var m02 = FloatVector.fromArray(F, m, at + 2 * xiStride);
+                var m03 = FloatVector.fromArray(F, m, at + 3 * xiStride);
+                var m10 = FloatVector.fromArray(F, m, at + 4 * xiStride);
+                var m11 = FloatVector.fromArray(F, m, at + 5 * xiStride);
+                var m12 = FloatVector.fromArray(F, m, at + 6 * xiStride);
+                var m13 = FloatVector.fromArray(F, m, at + 7 * xiStride);
+                var m20 = FloatVector.fromArray(F, m, at + 8 * xiStride);
+                var m21 = FloatVector.fromArray(F, m, at + 9 * xiStride);
+                var m22 = FloatVector.fromArray(F, m, at + 10 * xiStride);
+                var m23 = FloatVector.fromArray(F, m, at + 11 * xiStride);
+                var m30 = FloatVector.fromArray(F, m, at + 12 * xiStride);
+                var m31 = FloatVector.fromArray(F, m, at + 13 * xiStride);
+                var m32 = FloatVector.fromArray(F, m, at + 14 * xiStride);
+                var m33 = FloatVector.fromArray(F, m, at + 15 * xiStride);
+                var t00 = m00.add(m10).add(m20);
+                var t01 = m01.add(m11).add(m21);
+                var t02 = m02.add(m12).add(m22);
+                var t03 = m03.add(m13).add(m23);
+                var t10 = m10.sub(m20).sub(m30);
+                var t11 = m11.sub(m21).sub(m31);
+                var t12 = m12.sub(m22).sub(m32);
+                var t13 = m13.sub(m23).sub(m33);
+                var y00 = t00.add(t01).add(t02);
+                var y01 = t01.sub(t02).sub(t03);
+                var y10 = t10.add(t11).add(t12);
+                var y11 = t11.sub(t12).sub(t13);
+                int lanes = Math.min(L, kk - k0);
+                if (bias != null) {
+                    var b = FloatVector.fromArray(F, bias, bOff + k0, F.indexInRange(0, lanes));
+                    y00 = y00.add(b);
+                    y01 = y01.add(b);
+                    y10 = y10.add(b);
+                    y11 = y11.add(b);
+                }
+                y00.intoArray(y, 0);
+                y01.intoArray(y, L);
+                y10.intoArray(y, 2 * L);
+                y11.intoArray(y, 3 * L);
+                for (int a = 0; a < 2 && p0 + a < pp; a++) {
+                    for (int b = 0; b < 2 && q0 + b < qq; b++) {
+                        int o = outBase + k0 * plane + (p0 + a) * qq + q0 + b;
+                        int from = (2 * a + b) * L;
+                        for (int l = 0; l < lanes; l++) {
+                            out[o + l * plane] = y[from + l];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** U for the tile-rows layout: u[(ξ·kPad + (k / NR)·NR)·C + c·NR + k % NR], zeros past K. */
+    private void transformFiltersToColumns(float[] weight, int wOff, int kk, int cc, int kr, int kPad, float[] u,
+                                           Parallelism parallelism) {
+        float[] rows = filters.take(16 * kr * cc);
+        try {
+            parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, rows));
+            Arrays.fill(u, 0, 16 * kPad * cc, 0f);
+            for (int xi = 0; xi < 16; xi++) {
+                for (int k = 0; k < kk; k++) {
+                    int from = xi * kr * cc + (k / MR) * MR * cc + k % MR;
+                    int to = (xi * kPad + k / NR * NR) * cc + k % NR;
+                    for (int c = 0; c < cc; c++) {
+                        u[to + c * NR] = rows[from + c * MR];
+                    }
+                }
+            }
+        } finally {
+            filters.give(rows);
+        }
+    }
+
+    /**
      * The filters' transforms of small-batch calls, kept between calls with a copy of the weights they came from:
      * a call whose weights equal the copy, value for value, reuses them. At batch 1 the transform (in double, 16
      * values per filter) cost more than the products it feeds; comparing the weights reads them twice but writes
@@ -174,7 +384,7 @@ final class WinogradConv2d {
          */
         static final long MAX_FLOATS = Math.min(1L << 25, Runtime.getRuntime().maxMemory() / Float.BYTES / 16);
 
-        private record Entry(int wOff, int kk, int cc, float[] weights, float[] u) {
+        private record Entry(int wOff, int kk, int cc, boolean tileRows, float[] weights, float[] u) {
             long floats() {
                 return (long) weights.length + u.length;
             }
@@ -186,17 +396,18 @@ final class WinogradConv2d {
          * U for the K × C filters at weight[wOff …]: from the table when the weights are unchanged, else transformed
          * and kept; null when the table has no room for them (the caller then transforms into scratch).
          */
-        float[] transformed(float[] weight, int wOff, int kk, int cc, int kr, Parallelism parallelism) {
+        float[] transformed(float[] weight, int wOff, int kk, int cc, int kr, boolean tileRows, Parallelism parallelism) {
             int n = kk * cc * 9;
             Entry e;
             synchronized (entries) {
                 e = entries.get(weight);
             }
-            if (e != null && e.wOff() == wOff && e.kk() == kk && e.cc() == cc
+            if (e != null && e.wOff() == wOff && e.kk() == kk && e.cc() == cc && e.tileRows() == tileRows
                     && same(e.weights(), weight, wOff, n, parallelism)) {
                 return e.u();
             }
-            long size = (long) n + 16L * kr * cc;
+            int kPad = (kk + NR - 1) / NR * NR;
+            long size = (long) n + 16L * (tileRows ? kPad : kr) * cc;
             synchronized (entries) {
                 entries.remove(weight);
                 // Counted from the live entries: those of dropped models leave the table on their own.
@@ -204,10 +415,14 @@ final class WinogradConv2d {
                     return null;
                 }
             }
-            float[] u = new float[16 * kr * cc];
-            parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            float[] u = new float[16 * (tileRows ? kPad : kr) * cc];
+            if (tileRows) {
+                transformFiltersToColumns(weight, wOff, kk, cc, kr, kPad, u, parallelism);
+            } else {
+                parallelism.forRange(kr / MR, filterPanelGrain(cc), (p0, p1) -> transformFilters(weight, wOff, kk, cc, kr, p0, p1, u));
+            }
             synchronized (entries) {
-                entries.put(weight, new Entry(wOff, kk, cc, Arrays.copyOfRange(weight, wOff, wOff + n), u));
+                entries.put(weight, new Entry(wOff, kk, cc, tileRows, Arrays.copyOfRange(weight, wOff, wOff + n), u));
             }
             return u;
         }

@@ -120,8 +120,9 @@ class ConvPlannerTest {
 
     /**
      * Fewer than 100 tiles take Winograd at a batch that keeps its filters' transforms between calls: ResNet's
-     * 256 → 256 at 14×14 (49 tiles per image) at batch 1 and 2. Its 512 → 512 at 7×7 (16 tiles in a chunk of
-     * 64 columns at 512 bits) stays on im2col.
+     * 256 → 256 at 14×14 (49 tiles per image) at batch 1 and 2, and its 512 → 512 at 7×7 (16 tiles, as the GEMM's
+     * rows) at batch 1 and 4. On 4×4 planes (4 tiles) 256 channels take it and 512 stay on im2col; at batch 8 the
+     * 7×7 layer takes the image blocks.
      */
     @Test
     void fewTilesTakeWinogradAtTheBatchesThatKeepTheirFilters() {
@@ -129,7 +130,14 @@ class ConvPlannerTest {
             assertForward(ConvPath.WINOGRAD, new Conv2dGeometry(batch, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                     "14×14 at batch " + batch);
         }
-        assertForward(ConvPath.IM2COL, new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), "7×7");
+        for (int batch : new int[] {1, 4}) {
+            assertForward(ConvPath.WINOGRAD, new Conv2dGeometry(batch, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                    "7×7 at batch " + batch);
+        }
+        assertForward(ConvPath.WINOGRAD, new Conv2dGeometry(1, 256, 4, 4, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), "256 at 4×4");
+        assertForward(ConvPath.IM2COL, new Conv2dGeometry(1, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), "512 at 4×4");
+        assertForward(ConvPath.IMAGE_BLOCKS, new Conv2dGeometry(8, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                "7×7 at batch 8");
     }
 
     /** MobileNetV2's 1×1 layers with rows of one vector at 512 bits (384 → 64 at 14×14) run on the GEMM, not direct. */
