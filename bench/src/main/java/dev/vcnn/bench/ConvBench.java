@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 public class ConvBench extends ThreadedBench {
     /** See {@link ConvLayer#of}. */
     @Param({"lenet-conv1", "cifar-conv1", "vgg-64", "conv-128", "resnet-stem", "resnet-s2", "resnet-1x1", "mbv2-1x1",
-            "mbv2-dw", "mbv2-dw-s2", "resnet-64", "resnet-256", "resnet-cifar", "r18-cifar-s2", "r18-cifar-l4"})
+            "mbv2-dw", "mbv2-dw-s2", "resnet-64", "resnet-256", "resnet-512", "resnet-cifar", "r18-cifar-s2", "r18-cifar-l4"})
     public String shape;
 
     private ConvLayer layer;

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class ConvLayer {
     /** The shapes, by name (see {@link #of}). */
     static final String SHAPES = "lenet-conv1, cifar-conv1, vgg-64, conv-128, resnet-stem, resnet-s2, resnet-1x1,"
-            + " mbv2-1x1, mbv2-dw, mbv2-dw-s2, resnet-64, resnet-256, resnet-cifar, r18-cifar-s2, r18-cifar-l4";
+            + " mbv2-1x1, mbv2-dw, mbv2-dw-s2, resnet-64, resnet-256, resnet-512, resnet-cifar, r18-cifar-s2, r18-cifar-l4";
 
     private final Conv2d conv = Kernels.defaults().conv2d();
     private final String shape;
@@ -49,7 +49,8 @@ final class ConvLayer {
      * ResNet and MobileNetV2 at 224: resnet-stem 3→64, 224×224, k7, stride 2, pad 3; resnet-s2 64→128, 56×56, k3,
      * stride 2, pad 1; resnet-1x1 256→64 at 56×56 (a bottleneck's reduction); mbv2-1x1 96→24 at 56×56 (a
      * projection); mbv2-dw 144 channels depthwise 3×3 at 56×56, pad 1, and mbv2-dw-s2 the same at stride 2.
-     * resnet-64 and resnet-256: ResNet's 3×3 layers at batch 1, 64→64 at 56×56 and 256→256 at 14×14.
+     * resnet-64, resnet-256 and resnet-512: ResNet's 3×3 layers at batch 1, 64→64 at 56×56, 256→256 at 14×14 and
+     * 512→512 at 7×7.
      * resnet-cifar: N64, 64→64, 32×32, k3, pad 1 (a ResNet-18 block trained at CIFAR size).
      */
     static ConvLayer of(String shape) {
@@ -66,6 +67,7 @@ final class ConvLayer {
             case "mbv2-dw-s2" -> new Conv2dGeometry(1, 144, 56, 56, 144, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 144);
             case "resnet-64" -> new Conv2dGeometry(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "resnet-256" -> new Conv2dGeometry(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            case "resnet-512" -> new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             case "resnet-cifar" -> new Conv2dGeometry(64, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
             // torchvision's ResNet-18 on 32×32 images, batch 64: layer4's strided entry (2×2 → 1×1) and its
             // 3×3 layers on a 1×1 plane.
