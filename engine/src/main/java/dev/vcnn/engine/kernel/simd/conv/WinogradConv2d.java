@@ -226,9 +226,10 @@ final class WinogradConv2d {
         try {
             for (int image = 0; image < g.batch(); image++) {
                 split(g, input, inOff, image, 1, t, planes, parallelism);
-                int columns = t.columns(1);
-                for (int f = 0; f < columns; f += CHUNK) {
-                    transformInput(cc, t, planes, f, v);
+                // Tile columns f = ty·S + tx run up to TP·S − 1; past them a chunk holds no tile of this image.
+                int used = t.tp() * t.s();
+                for (int f = 0; f < used; f += CHUNK) {
+                    transformInput(cc, t, planes, f, Math.min(CHUNK, (used - f + L - 1) / L * L), v);
                     packTileRows(cc, t, v, f, tiles, tr, va);
                 }
                 parallelism.forRange(16, 1, (x0, x1) -> {
@@ -675,6 +676,11 @@ final class WinogradConv2d {
      * tile f0 + j, with (Bᵀ·d·B) taken along the rows of d first, then along its columns.
      */
     private static void transformInput(int cc, Tiles t, float[] planes, int f0, float[] v) {
+        transformInput(cc, t, planes, f0, CHUNK, v);
+    }
+
+    /** {@link #transformInput} for the first {@code width} tiles of the chunk only (a multiple of L). */
+    private static void transformInput(int cc, Tiles t, float[] planes, int f0, int width, float[] v) {
         int stride = t.planeStride();
         int s = t.s();
         int xiStride = vStride(cc);
@@ -685,7 +691,7 @@ final class WinogradConv2d {
             int oo = oe + stride;
             // The window's four rows written out: a helper returning four vectors, or an array of them, would make C2
             // box them (a vector array cost 10× in a blocked-layout prototype).
-            for (int j = 0; j < CHUNK; j += L) {
+            for (int j = 0; j < width; j += L) {
                 int f = f0 + j;
                 int dst = (j / NR) * cc * NR + c * NR + j % NR;
                 // Row i of the window: columns 0 … 3 are (even, odd) columns at f, then at f + 1.
