@@ -296,47 +296,9 @@ final class WinogradConv2d {
             int p0 = 2 * (r / t.tq());
             int q0 = 2 * (r % t.tq());
             for (int k0 = 0; k0 < kk; k0 += L) {
-                int at = r * kPad + k0;
-                var m00 = FloatVector.fromArray(F, m, at);
-                var m01 = FloatVector.fromArray(F, m, at + xiStride);
-                var m02 = FloatVector.fromArray(F, m, at + 2 * xiStride);
-                var m03 = FloatVector.fromArray(F, m, at + 3 * xiStride);
-                var m10 = FloatVector.fromArray(F, m, at + 4 * xiStride);
-                var m11 = FloatVector.fromArray(F, m, at + 5 * xiStride);
-                var m12 = FloatVector.fromArray(F, m, at + 6 * xiStride);
-                var m13 = FloatVector.fromArray(F, m, at + 7 * xiStride);
-                var m20 = FloatVector.fromArray(F, m, at + 8 * xiStride);
-                var m21 = FloatVector.fromArray(F, m, at + 9 * xiStride);
-                var m22 = FloatVector.fromArray(F, m, at + 10 * xiStride);
-                var m23 = FloatVector.fromArray(F, m, at + 11 * xiStride);
-                var m30 = FloatVector.fromArray(F, m, at + 12 * xiStride);
-                var m31 = FloatVector.fromArray(F, m, at + 13 * xiStride);
-                var m32 = FloatVector.fromArray(F, m, at + 14 * xiStride);
-                var m33 = FloatVector.fromArray(F, m, at + 15 * xiStride);
-                var t00 = m00.add(m10).add(m20);
-                var t01 = m01.add(m11).add(m21);
-                var t02 = m02.add(m12).add(m22);
-                var t03 = m03.add(m13).add(m23);
-                var t10 = m10.sub(m20).sub(m30);
-                var t11 = m11.sub(m21).sub(m31);
-                var t12 = m12.sub(m22).sub(m32);
-                var t13 = m13.sub(m23).sub(m33);
-                var y00 = t00.add(t01).add(t02);
-                var y01 = t01.sub(t02).sub(t03);
-                var y10 = t10.add(t11).add(t12);
-                var y11 = t11.sub(t12).sub(t13);
                 int lanes = Math.min(L, kk - k0);
-                if (bias != null) {
-                    var b = FloatVector.fromArray(F, bias, bOff + k0, F.indexInRange(0, lanes));
-                    y00 = y00.add(b);
-                    y01 = y01.add(b);
-                    y10 = y10.add(b);
-                    y11 = y11.add(b);
-                }
-                y00.intoArray(y, 0);
-                y01.intoArray(y, L);
-                y10.intoArray(y, 2 * L);
-                y11.intoArray(y, 3 * L);
+                outputTransform(m, r * kPad + k0, xiStride,
+                        bias == null ? null : FloatVector.fromArray(F, bias, bOff + k0, F.indexInRange(0, lanes)), y);
                 for (int a = 0; a < 2 && p0 + a < pp; a++) {
                     for (int b = 0; b < 2 && q0 + b < qq; b++) {
                         int o = outBase + k0 * plane + (p0 + a) * qq + q0 + b;
@@ -750,46 +712,16 @@ final class WinogradConv2d {
     private static void transformOutput(int kk, int kr, Tiles t, float[] m, int f0, float[] bias, int bOff, float[] z) {
         int xiStride = mStride(kr);
         int zRow = 2 * t.columns();
+        float[] y = new float[4 * L];
         for (int k = 0; k < kk; k++) {
             var b = FloatVector.broadcast(F, bias == null ? 0f : bias[bOff + k]);
             boolean withBias = bias != null;
             for (int j = 0; j < CHUNK; j += L) {
-                int at = k * CHUNK + j;
-                // Along the rows of M: t0 = m0 + m1 + m2, t1 = m1 − m2 − m3 (per column of M).
-                var m00 = FloatVector.fromArray(F, m, at);
-                var m01 = FloatVector.fromArray(F, m, at + xiStride);
-                var m02 = FloatVector.fromArray(F, m, at + 2 * xiStride);
-                var m03 = FloatVector.fromArray(F, m, at + 3 * xiStride);
-                var m10 = FloatVector.fromArray(F, m, at + 4 * xiStride);
-                var m11 = FloatVector.fromArray(F, m, at + 5 * xiStride);
-                var m12 = FloatVector.fromArray(F, m, at + 6 * xiStride);
-                var m13 = FloatVector.fromArray(F, m, at + 7 * xiStride);
-                var m20 = FloatVector.fromArray(F, m, at + 8 * xiStride);
-                var m21 = FloatVector.fromArray(F, m, at + 9 * xiStride);
-                var m22 = FloatVector.fromArray(F, m, at + 10 * xiStride);
-                var m23 = FloatVector.fromArray(F, m, at + 11 * xiStride);
-                var m30 = FloatVector.fromArray(F, m, at + 12 * xiStride);
-                var m31 = FloatVector.fromArray(F, m, at + 13 * xiStride);
-                var m32 = FloatVector.fromArray(F, m, at + 14 * xiStride);
-                var m33 = FloatVector.fromArray(F, m, at + 15 * xiStride);
-                var t00 = m00.add(m10).add(m20);
-                var t01 = m01.add(m11).add(m21);
-                var t02 = m02.add(m12).add(m22);
-                var t03 = m03.add(m13).add(m23);
-                var t10 = m10.sub(m20).sub(m30);
-                var t11 = m11.sub(m21).sub(m31);
-                var t12 = m12.sub(m22).sub(m32);
-                var t13 = m13.sub(m23).sub(m33);
-                var y00 = t00.add(t01).add(t02);
-                var y01 = t01.sub(t02).sub(t03);
-                var y10 = t10.add(t11).add(t12);
-                var y11 = t11.sub(t12).sub(t13);
-                if (withBias) {
-                    y00 = y00.add(b);
-                    y01 = y01.add(b);
-                    y10 = y10.add(b);
-                    y11 = y11.add(b);
-                }
+                outputTransform(m, k * CHUNK + j, xiStride, withBias ? b : null, y);
+                var y00 = FloatVector.fromArray(F, y, 0);
+                var y01 = FloatVector.fromArray(F, y, L);
+                var y10 = FloatVector.fromArray(F, y, 2 * L);
+                var y11 = FloatVector.fromArray(F, y, 3 * L);
                 int row0 = 2 * k * zRow + 2 * (f0 + j);
                 ZIP_LO.selectFrom(y00, y01).intoArray(z, row0);
                 ZIP_HI.selectFrom(y00, y01).intoArray(z, row0 + L);
@@ -797,6 +729,53 @@ final class WinogradConv2d {
                 ZIP_HI.selectFrom(y10, y11).intoArray(z, row0 + zRow + L);
             }
         }
+    }
+
+    /**
+     * Y = Aᵀ·M·A (+ b when not null) for one vector of M's lanes from {@code at}, the 16 transforms ξ
+     * {@code xiStride} apart: y00, y01, y10, y11 into y[0 … 4L). Both layouts call it, so that they keep one order
+     * of operations and give the same bits.
+     */
+    private static void outputTransform(float[] m, int at, int xiStride, FloatVector b, float[] y) {
+        // Along the rows of M: t0 = m0 + m1 + m2, t1 = m1 − m2 − m3 (per column of M).
+        var m00 = FloatVector.fromArray(F, m, at);
+        var m01 = FloatVector.fromArray(F, m, at + xiStride);
+        var m02 = FloatVector.fromArray(F, m, at + 2 * xiStride);
+        var m03 = FloatVector.fromArray(F, m, at + 3 * xiStride);
+        var m10 = FloatVector.fromArray(F, m, at + 4 * xiStride);
+        var m11 = FloatVector.fromArray(F, m, at + 5 * xiStride);
+        var m12 = FloatVector.fromArray(F, m, at + 6 * xiStride);
+        var m13 = FloatVector.fromArray(F, m, at + 7 * xiStride);
+        var m20 = FloatVector.fromArray(F, m, at + 8 * xiStride);
+        var m21 = FloatVector.fromArray(F, m, at + 9 * xiStride);
+        var m22 = FloatVector.fromArray(F, m, at + 10 * xiStride);
+        var m23 = FloatVector.fromArray(F, m, at + 11 * xiStride);
+        var m30 = FloatVector.fromArray(F, m, at + 12 * xiStride);
+        var m31 = FloatVector.fromArray(F, m, at + 13 * xiStride);
+        var m32 = FloatVector.fromArray(F, m, at + 14 * xiStride);
+        var m33 = FloatVector.fromArray(F, m, at + 15 * xiStride);
+        var t00 = m00.add(m10).add(m20);
+        var t01 = m01.add(m11).add(m21);
+        var t02 = m02.add(m12).add(m22);
+        var t03 = m03.add(m13).add(m23);
+        var t10 = m10.sub(m20).sub(m30);
+        var t11 = m11.sub(m21).sub(m31);
+        var t12 = m12.sub(m22).sub(m32);
+        var t13 = m13.sub(m23).sub(m33);
+        var y00 = t00.add(t01).add(t02);
+        var y01 = t01.sub(t02).sub(t03);
+        var y10 = t10.add(t11).add(t12);
+        var y11 = t11.sub(t12).sub(t13);
+        if (b != null) {
+            y00 = y00.add(b);
+            y01 = y01.add(b);
+            y10 = y10.add(b);
+            y11 = y11.add(b);
+        }
+        y00.intoArray(y, 0);
+        y01.intoArray(y, L);
+        y10.intoArray(y, 2 * L);
+        y11.intoArray(y, 3 * L);
     }
 
     /**
