@@ -6,6 +6,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Gens;
+import dev.vcnn.engine.testing.SameBits;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,12 +47,8 @@ class WinogradTileRowsTest {
                             if (!new WinogradConv2d().forwardOnTileRows(g, in, off, weight, off, bias, off, out, off, par)) {
                                 throw new AssertionError("no room kept for the filters of " + g);
                             }
-                            for (int i = 0; i < out.length; i++) {
-                                if (Float.floatToRawIntBits(out[i]) != Float.floatToRawIntBits(expected[i])) {
-                                    throw new AssertionError("element " + i + " = " + out[i] + ", the columns layout gives "
-                                            + expected[i] + " (" + g + ", " + par.threads() + " threads)");
-                                }
-                            }
+                            SameBits.assertSameBits("the columns layout", expected, out,
+                                    g + ", " + par.threads() + " threads");
                         }
                     });
         }

@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.vcnn.engine.parallel.Parallelism;
 import dev.vcnn.engine.testing.Gens;
+import dev.vcnn.engine.testing.SameBits;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
@@ -47,13 +48,8 @@ class InPlaceAGemmContractTest {
                         for (Parallelism par : new Parallelism[] {Parallelism.sequential(), two}) {
                             float[] c = c0.clone();
                             new InPlaceAGemm().run(m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc, par);
-                            for (int i = 0; i < c.length; i++) {
-                                if (Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(expected[i])) {
-                                    throw new AssertionError("element " + i + " = " + c[i] + ", the panel path gives "
-                                            + expected[i] + " (m, n, k = " + m + ", " + n + ", " + k + ", "
-                                            + par.threads() + " threads)");
-                                }
-                            }
+                            SameBits.assertSameBits("the panel path", expected, c,
+                                    "m, n, k = " + m + ", " + n + ", " + k + ", " + par.threads() + " threads");
                         }
                     });
         }
