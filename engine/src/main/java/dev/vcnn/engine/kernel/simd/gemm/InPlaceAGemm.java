@@ -30,11 +30,6 @@ final class InPlaceAGemm {
         final int panels = (n + NR - 1) / NR;
         final int nPad = panels * NR;
         final int[] runs = SimdGemm.runs(k, SimdGemm.kcBlock(k));
-        int longest = 0;
-        for (int r = 1; r < runs.length; r += 2) {
-            longest = Math.max(longest, runs[r]);
-        }
-        final int maxRun = longest;
         final float[] bp = bBuffers.take(nPad * k);
         try {
             par.forRange(panels, 1, (s, e) -> {
@@ -48,7 +43,7 @@ final class InPlaceAGemm {
                 int row0 = t0 * MR;
                 int row1 = Math.min(m, t1 * MR);
                 float[] ct = cBuffers.take((t1 - t0) * MR * nPad);
-                float[] ap = edgeBuffers.take(MR * maxRun);
+                float[] ap = edgeBuffers.take(MR * Math.min(k, MicroKernel.RUN)); // runs are at most RUN long
                 float[] tile = tileBuffers.take(MR * NR);
                 try {
                     if (beta != 0) {
