@@ -61,8 +61,15 @@ public final class ConvPlanner {
         return new ConvPlanner(SimdSpecies.F.vectorBitSize(), KernelSettings.winogradEnabled());
     }
 
-    /** The path of every pass of a layer with geometry {@code g}. */
+    /**
+     * The path of every pass of a layer with geometry {@code g}: of its {@link LiveTaps#cropped} layer where some
+     * taps read only padding, since that is the layer the passes run.
+     */
     public ConvPlan plan(Conv2dGeometry g) {
+        LiveTaps live = LiveTaps.of(g);
+        if (live != null) {
+            g = live.cropped();
+        }
         ConvPath transposed = inputGradientAsTransposed(g);
         ConvPath input = depthwise(g) ? ConvPath.DEPTHWISE : transposed != null ? transposed : inputGradientOnGemm(g);
         return new ConvPlan(forward(g), input, transposed != null, weightGradient(g));
@@ -255,6 +262,11 @@ public final class ConvPlanner {
     }
 
     // ---- input gradient ----
+
+    /** {@link #gemmOnImageColumns} for the input gradient, with {@link #forwardOnImageColumns}'s pointwise limit. */
+    static boolean inputGradientOnImageColumns(Conv2dGeometry g) {
+        return forwardOnImageColumns(g);
+    }
 
     /**
      * The transposed layer's forward path when the input gradient runs as that layer's forward pass, else null.
