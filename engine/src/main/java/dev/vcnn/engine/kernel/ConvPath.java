@@ -33,7 +33,8 @@ public enum ConvPath {
     PHASED_ROWS,
     /**
      * A 1×1, stride-1, unpadded layer: the input (or, for the input gradient, the output) is the GEMM operand; for
-     * small output planes the forward gathers blocks of images side by side into one operand.
+     * small output planes the forward gathers blocks of images side by side into one operand. On 1×1 planes, one
+     * group, every pass (the weight gradient too) is one GEMM of the batch's [N × C] and [N × K] matrices.
      */
     POINTWISE,
     /**

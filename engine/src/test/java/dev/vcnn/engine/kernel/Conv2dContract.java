@@ -437,8 +437,8 @@ public abstract class Conv2dContract {
 
     /**
      * Output planes of one position (ResNet-18's layer4 at 32×32): the forward on image columns, all images in
-     * one block whose GEMM runs on both threads, at stride 2 and, pointwise on a 1×1 input, at stride 1, whose
-     * input gradient is then one GEMM over the batch; and a 2×2 plane whose whole batch (five
+     * one block whose GEMM runs on both threads, at stride 2, and the forward and input gradient of a pointwise layer
+     * on 2×2 planes, each one GEMM over the batch's gathered columns; and a 2×2 plane whose whole batch (five
      * images, past the batches whose Winograd keeps its filters) is one image block, its 20 output channels cut
      * between the two threads (8 and 12), forward and as the transposed layer's input gradient. (The strided cases above run their forward on image columns too, in several
      * blocks and a short last one.)
@@ -450,7 +450,7 @@ public abstract class Conv2dContract {
         exercises(oneBlock, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         checkCase(new Case(oneBlock, true, 65));
         var strided = new Conv2dGeometry(3, 16, 2, 2, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
-        var pointwise = new Conv2dGeometry(3, 64, 1, 1, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        var pointwise = new Conv2dGeometry(3, 64, 2, 2, 72, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
         exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
         exercises(pointwise, Pass.FORWARD, ConvPath.POINTWISE, ALL_WIDTHS);
         exercises(pointwise, Pass.INPUT_GRADIENT, ConvPath.POINTWISE, ALL_WIDTHS);
@@ -463,12 +463,14 @@ public abstract class Conv2dContract {
      * kernel around a 1×1 plane (its centre tap alone, ResNet's layer4 at 32×32) and around one with padding 2 and
      * dilation 2; 2×2 of 3×3 live at stride 2 (ResNet's 2 → 1 layer); the centre column alone of a one-column
      * plane, grouped; a depthwise layer on a 1×1 plane. The weight gradient of every dead tap is written as zero.
+     * A cropped layer on 1×1 planes runs each pass as one GEMM of the batch's matrices.
      */
     @Test
     void tapsThatReadOnlyPaddingAreCropped() {
         var centre = new Conv2dGeometry(3, 24, 1, 1, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-        exercises(centre, Pass.FORWARD, ConvPath.POINTWISE, ALL_WIDTHS);
-        exercises(centre, Pass.INPUT_GRADIENT, ConvPath.POINTWISE, ALL_WIDTHS);
+        for (Pass pass : Pass.values()) {
+            exercises(centre, pass, ConvPath.POINTWISE, ALL_WIDTHS); // positionless: [N × C] and [N × K] matrices
+        }
         checkCase(new Case(centre, true, 81));
         var dilated = new Conv2dGeometry(2, 8, 1, 1, 12, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1);
         exercises(dilated, Pass.FORWARD, ConvPath.POINTWISE, ALL_WIDTHS);

@@ -299,6 +299,9 @@ public final class ConvPlanner {
         if (depthwise(g)) {
             return ConvPath.DEPTHWISE;
         }
+        if (positionless(g)) {
+            return ConvPath.POINTWISE;
+        }
         if (laneChannels(g)) {
             return ConvPath.LANE_CHANNELS;
         }
@@ -404,6 +407,15 @@ public final class ConvPlanner {
     }
 
     /** 1×1, stride 1, no padding: the input is its own column matrix. */
+    /**
+     * A pointwise layer, one group, on 1×1 planes: input [N, C], output [N, K] as a linear layer's, so each pass is
+     * one GEMM on the caller's arrays (ResNet-18's cropped layer4 at 32×32; the image columns' gathers of one float
+     * per image and channel took half of such a layer's forward).
+     */
+    static boolean positionless(Conv2dGeometry g) {
+        return pointwise(g) && g.groups() == 1 && g.inPlane() == 1;
+    }
+
     static boolean pointwise(Conv2dGeometry g) {
         return g.kernelH() == 1 && g.kernelW() == 1 && stride1(g)
                 && g.padTop() == 0 && g.padBottom() == 0 && g.padLeft() == 0 && g.padRight() == 0;

@@ -107,6 +107,20 @@ public final class SimdConv2d implements Conv2d {
      */
     private void forwardOnGemm(Conv2dGeometry g, boolean pointwise, float[] input, int inOff, float[] weight, int wOff,
                                float[] bias, int bOff, float[] out, int outOff, Parallelism parallelism) {
+        if (ConvPlanner.positionless(g)) {
+            // out [N × K] = in [N × C] · Wᵀ (+ bias in every row)
+            int kk = g.outChannels();
+            float beta = 0f;
+            if (bias != null) {
+                for (int n = 0; n < g.batch(); n++) {
+                    System.arraycopy(bias, bOff, out, outOff + n * kk, kk);
+                }
+                beta = 1f;
+            }
+            gemm.sgemm(false, true, g.batch(), kk, g.inChannels(), 1f, input, inOff, g.inChannels(), weight, wOff,
+                    g.inChannels(), beta, out, outOff, kk, parallelism);
+            return;
+        }
         if (ConvPlanner.forwardOnImageColumns(g)) {
             forwardOnImageColumns(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
             return;
@@ -630,6 +644,12 @@ public final class SimdConv2d implements Conv2d {
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
+        if (ConvPlanner.positionless(g)) {
+            // gradIn [N × C] = gradOut [N × K] · W [K × C]
+            gemm.sgemm(false, false, g.batch(), g.inChannels(), g.outChannels(), 1f, gradOut, goOff, g.outChannels(),
+                    weight, wOff, g.inChannels(), 0f, gradIn, giOff, g.inChannels(), parallelism);
+            return;
+        }
         boolean pointwise = ConvPlanner.inputGradientOnGemm(g) == ConvPath.POINTWISE;
         if (ConvPlanner.inputGradientOnImageColumns(g)) {
             backwardInputOnImageBlocks(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism);
@@ -785,6 +805,9 @@ public final class SimdConv2d implements Conv2d {
         ConvPath path = planner.weightGradient(g);
         switch (path) {
             case NONE -> Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * g.taps(), 0f);
+            // gradW [K × C] = gradOutᵀ [K × N] · in [N × C]
+            case POINTWISE -> gemm.sgemm(true, false, g.outChannels(), g.inChannels(), g.batch(), 1f, gradOut, goOff,
+                    g.outChannels(), input, inOff, g.inChannels(), 0f, gradWeight, gwOff, g.inChannels(), parallelism);
             case DEPTHWISE -> {
                 DepthwiseConv2d.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gradBias, gbOff,
                         parallelism, columns);
@@ -997,7 +1020,9 @@ public final class SimdConv2d implements Conv2d {
                 // Each image's row is summed in float (within its bound); rows add up in double.
                 double acc = 0;
                 for (int n = 0; n < g.batch(); n++) {
-                    acc += blas.sum(gradOut, goOff + (n * g.outChannels() + k) * pq, pq);
+                    int at = goOff + (n * g.outChannels() + k) * pq;
+                    // A row of one value sums to itself: no call per value on 1×1 planes.
+                    acc += pq == 1 ? gradOut[at] : blas.sum(gradOut, at, pq);
                 }
                 gradBias[gbOff + k] = (float) acc;
             }
