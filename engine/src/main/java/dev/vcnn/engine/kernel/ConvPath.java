@@ -7,6 +7,11 @@ package dev.vcnn.engine.kernel;
 public enum ConvPath {
     /** One input and one output channel per group (depthwise): every pass plane by plane, rows along the lanes. */
     DEPTHWISE,
+    /**
+     * Input planes smaller than the kernel (3×3 on 2×2): the layer unrolled into one matrix between an image's
+     * input values and its output values, every pass one GEMM over the batch.
+     */
+    UNROLLED,
     /** Winograd's F(2×2, 3×3): the forward pass, and the input gradient as the transposed layer's forward. */
     WINOGRAD,
     /** Blocks of images copied zero-padded with their rows interleaved, one GEMM per block (small output planes). */

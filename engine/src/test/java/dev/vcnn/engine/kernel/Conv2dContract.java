@@ -438,14 +438,14 @@ public abstract class Conv2dContract {
     /**
      * Output planes of one position (ResNet-18's layer4 at 32×32): the forward on image columns, all images in
      * one block whose GEMM runs on both threads, at stride 2, and the forward and input gradient of a pointwise layer
-     * on 2×2 planes, each one GEMM over the batch's gathered columns; and a 2×2 plane whose whole batch (five
+     * on 2×2 planes, each one GEMM over the batch's gathered columns; and a 3×3 plane whose whole batch (five
      * images, past the batches whose Winograd keeps its filters) is one image block, its 20 output channels cut
      * between the two threads (8 and 12), forward and as the transposed layer's input gradient. (The strided cases above run their forward on image columns too, in several
      * blocks and a short last one.)
      */
     @Test
     void onePositionPlanesOnImageColumns() {
-        var oneBlock = new Conv2dGeometry(5, 16, 2, 2, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var oneBlock = new Conv2dGeometry(5, 16, 3, 3, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         exercises(oneBlock, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         exercises(oneBlock, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         checkCase(new Case(oneBlock, true, 65));
@@ -456,6 +456,26 @@ public abstract class Conv2dContract {
         exercises(pointwise, Pass.INPUT_GRADIENT, ConvPath.POINTWISE, ALL_WIDTHS);
         checkCase(new Case(strided, true, 63));
         checkCase(new Case(pointwise, false, 64));
+    }
+
+    /**
+     * Input planes smaller than the kernel run unrolled, every pass one GEMM over the batch: ResNet-18's 3×3 layers
+     * on 2×2 planes at 32×32 (with a bias), a 5×5 kernel at stride 2 on 3×3 planes, and a 3×3 kernel on a 2×3 plane
+     * with unequal padding, at the fewest images the path takes.
+     */
+    @Test
+    void planesSmallerThanTheKernelUnrolled() {
+        var resnet = new Conv2dGeometry(5, 24, 2, 2, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var strided = new Conv2dGeometry(6, 8, 3, 3, 12, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 1);
+        var uneven = new Conv2dGeometry(5, 16, 2, 3, 20, 3, 3, 1, 1, 1, 2, 0, 1, 1, 1, 1);
+        long seed = 91;
+        for (var g : new Conv2dGeometry[] {resnet, strided, uneven}) {
+            for (Pass pass : Pass.values()) {
+                exercises(g, pass, ConvPath.UNROLLED, ALL_WIDTHS);
+            }
+            checkCase(new Case(g, true, seed++));
+            checkCase(new Case(g, false, seed++));
+        }
     }
 
     /**
@@ -763,14 +783,17 @@ public abstract class Conv2dContract {
         var paddedRows = new Conv2dGeometry(2, 16, 40, 40, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
         exercises(paddedRows, Pass.FORWARD, ConvPath.PADDED_ROWS, ALL_WIDTHS);
         exercises(paddedRows, Pass.INPUT_GRADIENT, ConvPath.PADDED_ROWS, ALL_WIDTHS);
-        var imageBlocks = new Conv2dGeometry(8, 32, 4, 4, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        var imageBlocks = new Conv2dGeometry(8, 32, 5, 5, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
         exercises(imageBlocks, Pass.FORWARD, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
         exercises(imageBlocks, Pass.INPUT_GRADIENT, ConvPath.IMAGE_BLOCKS, ALL_WIDTHS);
+        var unrolled = new Conv2dGeometry(8, 32, 4, 4, 24, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1);
+        exercises(unrolled, Pass.FORWARD, ConvPath.UNROLLED, ALL_WIDTHS);
+        exercises(unrolled, Pass.INPUT_GRADIENT, ConvPath.UNROLLED, ALL_WIDTHS);
         var strided = new Conv2dGeometry(2, 64, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
         exercises(strided, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
         var phased = new Conv2dGeometry(1, 8, 20, 44, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
         exercises(phased, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
-        for (Conv2dGeometry g : List.of(paddedRows, imageBlocks, strided, phased)) {
+        for (Conv2dGeometry g : List.of(paddedRows, imageBlocks, unrolled, strided, phased)) {
             float[] in = new float[g.inputShape().numel()];
             float[] w = new float[g.weightShape().numel()];
             float[] gOut = new float[g.outputShape().numel()];

@@ -71,6 +71,9 @@ public final class ConvPlanner {
             g = live.cropped();
         }
         ConvPath transposed = inputGradientAsTransposed(g);
+        if (unrolled(g)) {
+            return new ConvPlan(ConvPath.UNROLLED, ConvPath.UNROLLED, false, ConvPath.UNROLLED);
+        }
         ConvPath input = depthwise(g) ? ConvPath.DEPTHWISE : transposed != null ? transposed : inputGradientOnGemm(g);
         return new ConvPlan(forward(g), input, transposed != null, weightGradient(g));
     }
@@ -89,6 +92,10 @@ public final class ConvPlanner {
     private ConvPath forward(Conv2dGeometry g, boolean layerWeights) {
         if (depthwise(g)) {
             return ConvPath.DEPTHWISE;
+        }
+        // Not for a transposed layer's forward pass as an input gradient: that path was measured on the layer itself.
+        if (layerWeights && unrolled(g)) {
+            return ConvPath.UNROLLED;
         }
         if (winograd(g) || layerWeights && winogradOnTileRows(g)) {
             return ConvPath.WINOGRAD;
@@ -302,6 +309,9 @@ public final class ConvPlanner {
         if (positionless(g)) {
             return ConvPath.POINTWISE;
         }
+        if (unrolled(g)) {
+            return ConvPath.UNROLLED;
+        }
         if (laneChannels(g)) {
             return ConvPath.LANE_CHANNELS;
         }
@@ -412,6 +422,19 @@ public final class ConvPlanner {
      * one GEMM on the caller's arrays (ResNet-18's cropped layer4 at 32×32; the image columns' gathers of one float
      * per image and channel took half of such a layer's forward).
      */
+    static boolean unrolled(Conv2dGeometry g) {
+        return g.groups() == 1 && g.inPlane() < g.kernelH() * g.kernelW() && g.batch() >= UNROLLED_MIN_BATCH
+                && UnrolledConv2d.floats(g) <= UNROLLED_MAX_FLOATS;
+    }
+
+    /**
+     * Fewest images for {@link #unrolled}: the matrix is made on every call, so the batches whose Winograd keeps
+     * its filters' transforms between calls stay there.
+     */
+    static final int UNROLLED_MIN_BATCH = WinogradConv2d.KEPT_FILTERS_MAX_BATCH + 1;
+    /** Largest unrolled matrix: 4 Mi floats (16 MiB), 1 Mi for 256 → 256 at 2×2. */
+    static final long UNROLLED_MAX_FLOATS = 1 << 22;
+
     static boolean positionless(Conv2dGeometry g) {
         return pointwise(g) && g.groups() == 1 && g.inPlane() == 1;
     }

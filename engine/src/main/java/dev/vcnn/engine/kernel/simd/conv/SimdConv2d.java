@@ -49,6 +49,8 @@ public final class SimdConv2d implements Conv2d {
     private final Scratch gradRows = new Scratch();
     /** The live taps' weights or weight gradient of a layer with dead taps ({@link LiveTaps}). */
     private final Scratch liveWeights = new Scratch();
+    /** The unrolled matrix of {@link UnrolledConv2d} or its gradient. */
+    private final Scratch unrolled = new Scratch();
     private final WinogradConv2d winograd = new WinogradConv2d();
     private final ConvPlanner planner = ConvPlanner.forThisJvm();
 
@@ -85,6 +87,8 @@ public final class SimdConv2d implements Conv2d {
         switch (path) {
             case DEPTHWISE -> DepthwiseConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism,
                     columns);
+            case UNROLLED -> UnrolledConv2d.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, gemm, unrolled,
+                    parallelism);
             case WINOGRAD -> {
                 if (!winograd.forward(g, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism)) {
                     forwardOnGemm(g, false, input, inOff, weight, wOff, bias, bOff, out, outOff, parallelism);
@@ -624,6 +628,10 @@ public final class SimdConv2d implements Conv2d {
             }
             return;
         }
+        if (ConvPlanner.unrolled(g)) {
+            UnrolledConv2d.backwardInput(g, gradOut, goOff, weight, wOff, gradIn, giOff, gemm, unrolled, parallelism);
+            return;
+        }
         if (ConvPlanner.depthwise(g)) {
             DepthwiseConv2d.backwardInput(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism, columns);
             return;
@@ -805,6 +813,8 @@ public final class SimdConv2d implements Conv2d {
         ConvPath path = planner.weightGradient(g);
         switch (path) {
             case NONE -> Arrays.fill(gradWeight, gwOff, gwOff + g.outChannels() * g.taps(), 0f);
+            case UNROLLED -> UnrolledConv2d.backwardWeight(g, input, inOff, gradOut, goOff, gradWeight, gwOff, gemm,
+                    unrolled, parallelism);
             // gradW [K × C] = gradOutᵀ [K × N] · in [N × C]
             case POINTWISE -> gemm.sgemm(true, false, g.outChannels(), g.inChannels(), g.batch(), 1f, gradOut, goOff,
                     g.outChannels(), input, inOff, g.inChannels(), 0f, gradWeight, gwOff, g.inChannels(), parallelism);

@@ -76,12 +76,12 @@ class ConvPlannerTest {
             "vgg11 13 @ 128: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IMAGE_BLOCKS_CHANNEL_SLABS",
             "vgg11 13 @ 256: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IMAGE_BLOCKS_CHANNEL_SLABS",
             "vgg11 13 @ 512: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IMAGE_BLOCKS_CHANNEL_SLABS",
-            "vgg11 16 @ 128: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL",
-            "vgg11 16 @ 256: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL",
-            "vgg11 16 @ 512: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL",
-            "vgg11 18 @ 128: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL",
-            "vgg11 18 @ 256: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL",
-            "vgg11 18 @ 512: forward IMAGE_BLOCKS, input gradient IMAGE_BLOCKS (transposed), weight gradient IM2COL");
+            "vgg11 16 @ 128: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED",
+            "vgg11 16 @ 256: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED",
+            "vgg11 16 @ 512: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED",
+            "vgg11 18 @ 128: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED",
+            "vgg11 18 @ 256: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED",
+            "vgg11 18 @ 512: forward UNROLLED, input gradient UNROLLED, weight gradient UNROLLED");
 
     @Test
     void plansOfTheClassicModelsArePinned() {
