@@ -225,4 +225,107 @@ class BatchNormTest {
             }
         }
     }
+
+    /**
+     * Channels summed four at a time give each channel's bits as summing it alone does: the sums, statistics,
+     * outputs and gradients against a one-channel-at-a-time reference written here, for channel counts around
+     * multiples of four, planes of 1 to 16 values, and ranges of five channels over two threads (one group of four
+     * and one channel left over per range).
+     */
+    @Test
+    void channelsSummedTogetherKeepEachChannelsBits() {
+        int[][] shapes = {{3, 1, 1}, {5, 4, 1}, {2, 5, 3}, {4, 9, 16}, {64, 13, 1}, {2, 13, 2731}};
+        for (int[] shape : shapes) {
+            int n = shape[0];
+            int c = shape[1];
+            int s = shape[2];
+            float[] x = Gens.floats(21 + c, 0, n * c * s, 0);
+            float[] dy = Gens.floats(22 + c, 0, n * c * s, 0);
+            float[] gamma = Gens.floats(23, 0, c, 0);
+            float[] beta = Gens.floats(24, 0, c, 0);
+            float[][] want = channelByChannel(x, dy, n, c, s, gamma, beta);
+            for (int threads = 1; threads <= 2; threads++) {
+                float[] runMean = new float[c];
+                float[] runVar = new float[c];
+                java.util.Arrays.fill(runVar, 1f);
+                float[] y = new float[x.length];
+                float[] mean = new float[c];
+                float[] invStd = new float[c];
+                float[] gradX = new float[x.length];
+                float[] gradGamma = new float[c];
+                float[] gradBeta = new float[c];
+                try (var p = Parallelism.of(threads)) {
+                    BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean,
+                            invStd, BLAS1, p);
+                    BatchNorm.backward(x, 0, dy, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, p);
+                }
+                float[][] got = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
+                for (int k = 0; k < got.length; k++) {
+                    assertArrayEquals(want[k], got[k], "output " + k + " of [" + n + ", " + c + ", " + s + "] on "
+                            + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /** The training forward and backward one channel at a time: each sum one chain of double adds in order. */
+    private static float[][] channelByChannel(float[] x, float[] dy, int n, int c, int s, float[] gamma, float[] beta) {
+        int m = n * s;
+        float[] y = new float[x.length];
+        float[] runMean = new float[c];
+        float[] runVar = new float[c];
+        float[] mean = new float[c];
+        float[] invStd = new float[c];
+        float[] gradX = new float[x.length];
+        float[] gradGamma = new float[c];
+        float[] gradBeta = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    sum += x[(i * c + ch) * s + j];
+                }
+            }
+            double mu = sum / m;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    double d = x[(i * c + ch) * s + j] - mu;
+                    sq += d * d;
+                }
+            }
+            double is = 1 / Math.sqrt(sq / m + 1e-5f);
+            mean[ch] = (float) mu;
+            invStd[ch] = (float) is;
+            runMean[ch] = (float) ((1 - 0.1f) * 0 + 0.1f * mu);
+            runVar[ch] = (float) ((1 - 0.1f) * 1 + 0.1f * (m > 1 ? sq / (m - 1) : sq / m));
+            float scale = (float) (is * gamma[ch]);
+            for (int i = 0; i < n; i++) {
+                BLAS1.normalize(x, (i * c + ch) * s, mu, scale, beta[ch], y, (i * c + ch) * s, s);
+            }
+        }
+        for (int ch = 0; ch < c; ch++) {
+            double mu = mean[ch];
+            double is = invStd[ch];
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    int at = (i * c + ch) * s + j;
+                    sumDy += dy[at];
+                    sumDyXhat += dy[at] * (x[at] - mu) * is;
+                }
+            }
+            gradGamma[ch] = (float) sumDyXhat;
+            gradBeta[ch] = (float) sumDy;
+            double k = gamma[ch] * is / m;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < s; j++) {
+                    int at = (i * c + ch) * s + j;
+                    gradX[at] = (float) (k * (m * (double) dy[at] - sumDy - (x[at] - mu) * is * sumDyXhat));
+                }
+            }
+        }
+        return new float[][] {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
+    }
 }
