@@ -59,9 +59,9 @@ final class UnrolledConv2d {
         parallelism.forRange(cc, 1, (c0, c1) -> {
             float[] byTap = new float[rs * kk]; // channel c's weights as byTap[t·K + k]
             for (int c = c0; c < c1; c++) {
-                for (int k = 0, w = wOff + c * rs; k < kk; k++, w += filterStride) {
-                    for (int t = 0; t < rs; t++) {
-                        byTap[t * kk + k] = weight[w + t];
+                for (int t = 0; t < rs; t++) {
+                    for (int k = 0, w = wOff + c * rs + t, b = t * kk; k < kk; k++, w += filterStride) {
+                        byTap[b + k] = weight[w];
                     }
                 }
                 for (int i = 0; i < hw; i++) {
