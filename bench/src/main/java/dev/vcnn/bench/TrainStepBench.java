@@ -23,14 +23,14 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Whole models: one SGD training step (forward, backward, momentum update) at batch 64, and inference
- * at batch 64 and 1, reported as images per second, for LeNet-5 on 1×28×28 images and the CIFAR CNN
- * and VGG11-BN on 3×32×32. (No training at batch 1: batch norm needs more than one value per channel,
+ * at batch 64 and 1, reported as images per second, for LeNet-5 on 1×28×28 images and the CIFAR CNN,
+ * VGG11-BN and ResNet-18 on 3×32×32. (No training at batch 1: batch norm needs more than one value per channel,
  * as PyTorch insists too.) Setup checks the model's output against the scalar reference kernels. Run
  * with {@code -prof gc} for the bytes allocated per step ({@code gc.alloc.rate.norm}).
  */
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class TrainStepBench extends ThreadedBench {
-    @Param({"lenet5", "cifar-cnn", "vgg11-bn"})
+    @Param({"lenet5", "cifar-cnn", "vgg11-bn", "resnet18"})
     public String model;
 
     @Param({"train-64", "infer-64", "infer-1"})

@@ -30,8 +30,8 @@ class BenchmarksRunTest {
                 .build();
         Collection<RunResult> results = new Runner(options).run();
         // FmaPeak 2, Gemm 6·2, GemmShapes 7·2, Conv 2 methods·16 shapes·2, PeakShare 4 shapes·2 passes·2,
-        // Pool 2 methods·3 kinds·2, TrainStep 3 models·3 modes·2, MicroKernel 3 depths·2 row counts.
-        assertEquals(2 + 12 + 14 + 64 + 16 + 12 + 18 + 6, results.size());
+        // Pool 2 methods·3 kinds·2, TrainStep 4 models·3 modes·2, MicroKernel 3 depths·2 row counts.
+        assertEquals(2 + 12 + 14 + 64 + 16 + 12 + 24 + 6, results.size());
         for (RunResult r : results) {
             assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark() + " scored nothing");
         }
