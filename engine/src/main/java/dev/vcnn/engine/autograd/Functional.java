@@ -1,6 +1,7 @@
 package dev.vcnn.engine.autograd;
 
 import dev.vcnn.engine.kernel.BatchNorm;
+import dev.vcnn.engine.kernel.Blas1;
 import dev.vcnn.engine.kernel.Broadcasting;
 import dev.vcnn.engine.kernel.Conv2dGeometry;
 import dev.vcnn.engine.kernel.Dropout;
@@ -821,12 +822,13 @@ public final class Functional {
             System.arraycopy(rm, 0, runningMean.data(), runningMean.offset(), c);
             System.arraycopy(rv, 0, runningVar.data(), runningVar.offset(), c);
         }
+        Blas1 blas1 = kernels().blas1();
         return result(y, "batch_norm", dy -> {
             float[] gx = new float[s.numel()];
             float[] gg = new float[c];
             float[] gb = new float[c];
             BatchNorm.backward(xv.data(), xv.offset(), dy.data(), dy.offset(), n, c, spatial, g, saveMean, saveInvStd,
-                    gx, 0, gg, gb, par);
+                    gx, 0, gg, gb, blas1, par);
             x.addGrad((dst, off) -> System.arraycopy(gx, 0, dst, off, gx.length));
             if (gamma != null) {
                 gamma.addGrad((dst, off) -> System.arraycopy(gg, 0, dst, off, c));

@@ -173,7 +173,7 @@ public final class BatchNorm {
      */
     public static void backward(float[] x, int xOff, float[] gradY, int gyOff, int n, int c, int s, float[] gamma,
                                 float[] saveMean, float[] saveInvStd, float[] gradX, int gxOff,
-                                float[] gradGamma, float[] gradBeta, Parallelism parallelism) {
+                                float[] gradGamma, float[] gradBeta, Blas1 blas1, Parallelism parallelism) {
         int m = n * s;
         parallelism.forRange(c, grain(n, s), (c0, c1) -> {
             double[] sumDy = new double[CHANNELS];
@@ -198,14 +198,10 @@ public final class BatchNorm {
                     double mean = saveMean[chk];
                     double invStd = saveInvStd[chk];
                     double kk = (gamma == null ? 1 : gamma[chk]) * invStd / m;
-                    double sdy = sumDy[k];
-                    double sdx = sumDyXhat[k];
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + chk) * s;
-                        for (int j = 0; j < s; j++) {
-                            double xhat = (x[xOff + base + j] - mean) * invStd;
-                            gradX[gxOff + base + j] = (float) (kk * (m * (double) gradY[gyOff + base + j] - sdy - xhat * sdx));
-                        }
+                        blas1.batchNormGradient(x, xOff + base, gradY, gyOff + base, mean, invStd, kk, m, sumDy[k],
+                                sumDyXhat[k], gradX, gxOff + base, s);
                     }
                 }
             }

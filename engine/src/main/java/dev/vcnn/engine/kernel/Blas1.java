@@ -47,6 +47,14 @@ public interface Blas1 {
      */
     void normalize(float[] x, int xOff, double mean, float scale, float shift, float[] out, int outOff, int n);
 
+    /**
+     * Batch norm's input gradient over one run of a channel:
+     * {@code out[i] = (float) (k · (m·dy[i] − sumDy − ((x[i] − mean)·invStd)·sumDyXhat))}, every operation in double
+     * in that order, none fused. Bit-identical in every implementation.
+     */
+    void batchNormGradient(float[] x, int xOff, float[] dy, int dyOff, double mean, double invStd, double k, double m,
+                           double sumDy, double sumDyXhat, float[] out, int outOff, int n);
+
     /** {@code Σ x[i]·y[i]}; 0 for {@code n = 0}. */
     float dot(float[] x, int xOff, float[] y, int yOff, int n);
 

@@ -134,7 +134,7 @@ class BatchNormTest {
                     float[] gradX = new float[size];
                     float[] gradGamma = new float[c];
                     float[] gradBeta = new float[c];
-                    BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, TWO);
+                    BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, TWO);
                     double[] v = new double[size];
                     double analytic = 0;
                     for (int i = 0; i < size; i++) {
@@ -212,7 +212,7 @@ class BatchNormTest {
             float[] gradBeta = new float[c];
             try (var p = Parallelism.of(threads)) {
                 BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, BLAS1, p);
-                BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, p);
+                BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, p);
                 assertEquals(threads == 1 ? 0 : 2 * c, p.splitChunks(), threads + " threads");
             }
             float[][] now = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
@@ -257,7 +257,7 @@ class BatchNormTest {
                 try (var p = Parallelism.of(threads)) {
                     BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean,
                             invStd, BLAS1, p);
-                    BatchNorm.backward(x, 0, dy, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, p);
+                    BatchNorm.backward(x, 0, dy, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, p);
                 }
                 float[][] got = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
                 for (int k = 0; k < got.length; k++) {

@@ -159,6 +159,33 @@ public abstract class Blas1Contract {
         });
     }
 
+    /**
+     * Batch norm's input gradient over one run: bit for bit the definition's double operations in order, at large
+     * and small means, with special values among the inputs and gradients.
+     */
+    @Test
+    void batchNormGradientIsTheDoubleFormulaInOrder() {
+        cases().checkAssert(c -> {
+            float[] x = Gens.floatsWithSpecials(c.seed(), c.xOff(), c.n(), PAD);
+            float[] dy = Gens.floatsWithSpecials(c.seed() + 1, c.yOff(), c.n(), PAD);
+            double mean = (c.seed() % 3 == 0 ? 1e4 : 0.3) + c.seed() % 7 * 1e-9;
+            double invStd = 0.5 + c.seed() % 5 * 0.37;
+            double k = (c.seed() % 2 == 0 ? 1 : -3.5) / (1 + c.n());
+            double m = 1 + c.seed() % 97;
+            double sumDy = 0.1 * (c.seed() % 11) - 1.0 / 7; // not dyadic: each subtraction rounds
+            double sumDyXhat = 1.0 / 3 * (c.seed() % 13);
+            float[] out = Sentinels.floats(c.outOff() + c.n() + PAD);
+            impl().batchNormGradient(x, c.xOff(), dy, c.yOff(), mean, invStd, k, m, sumDy, sumDyXhat, out, c.outOff(),
+                    c.n());
+            for (int i = 0; i < c.n(); i++) {
+                double xhat = (x[c.xOff() + i] - mean) * invStd;
+                float expected = (float) (k * (m * dy[c.yOff() + i] - sumDy - xhat * sumDyXhat));
+                assertSameFloat(expected, out[c.outOff() + i], c, i);
+            }
+            Sentinels.assertUntouched("output", out, c.outOff(), c.n(), c);
+        });
+    }
+
     @Test
     void reluBackwardPassesGradientWhereInputIsPositive() {
         cases().checkAssert(c -> {

@@ -86,6 +86,15 @@ public final class ScalarBlas1 implements Blas1 {
     }
 
     @Override
+    public void batchNormGradient(float[] x, int xOff, float[] dy, int dyOff, double mean, double invStd, double k,
+                                  double m, double sumDy, double sumDyXhat, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            double xhat = (x[xOff + i] - mean) * invStd;
+            out[outOff + i] = (float) (k * (m * dy[dyOff + i] - sumDy - xhat * sumDyXhat));
+        }
+    }
+
+    @Override
     public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
         double acc = 0;
         for (int i = 0; i < n; i++) {

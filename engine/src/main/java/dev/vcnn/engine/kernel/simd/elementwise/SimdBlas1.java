@@ -131,6 +131,24 @@ public final class SimdBlas1 implements Blas1 {
     }
 
     @Override
+    public void batchNormGradient(float[] x, int xOff, float[] dy, int dyOff, double mean, double invStd, double k,
+                                  double m, double sumDy, double sumDyXhat, float[] out, int outOff, int n) {
+        int i = 0;
+        // Half-width float lanes widened to double: each lane's operations are the twin's, in the same order.
+        for (int bound = HALF.loopBound(n); i < bound; i += HALF.length()) {
+            var xs = (DoubleVector) FloatVector.fromArray(HALF, x, xOff + i).convertShape(VectorOperators.F2D, D, 0);
+            var ys = (DoubleVector) FloatVector.fromArray(HALF, dy, dyOff + i).convertShape(VectorOperators.F2D, D, 0);
+            var xhat = xs.sub(mean).mul(invStd);
+            var g = ys.mul(m).sub(sumDy).sub(xhat.mul(sumDyXhat)).mul(k);
+            ((FloatVector) g.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            double xhat = (x[xOff + i] - mean) * invStd;
+            out[outOff + i] = (float) (k * (m * dy[dyOff + i] - sumDy - xhat * sumDyXhat));
+        }
+    }
+
+    @Override
     public void reluBackward(float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int n) {
         var zero = FloatVector.zero(F);
         int i = 0;
