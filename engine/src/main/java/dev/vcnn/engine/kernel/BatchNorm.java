@@ -71,8 +71,8 @@ public final class BatchNorm {
 
     /**
      * Channels whose sums one task takes together: each channel's sum is one chain of double adds in its own
-     * order, and four independent chains keep the adder busy where one waits on each add's latency (ResNet-18's
-     * batch norms at 32×32, batch 64: 11% of a training step's samples on one core of Zen 4, in those chains).
+     * order, and four independent chains keep the adder busy where one waits on each add's latency (batch norm was
+     * 11% of ResNet-18's training-step samples at 32×32, batch 64, on one core of Zen 4).
      */
     static final int CHANNELS = 4;
 

@@ -196,8 +196,8 @@ public final class SimdConv2d implements Conv2d {
 
     /**
      * dst[dOff … dOff + n − 1] = src[sOff …], by a loop for short runs: on 1×1 output planes the image blocks'
-     * copies are one float each, and {@code System.arraycopy} per float took 0.5 of 0.86 ms for ResNet's 512 → 512
-     * 1×1 layer at batch 64 (one core of Zen 4).
+     * copies are one float each, and with {@code System.arraycopy} per float ResNet's 512 → 512 1×1 layer at batch 64
+     * took 0.86 ms forward against 0.69 with the loop (one core of Zen 4).
      */
     static void copyRun(float[] src, int sOff, float[] dst, int dOff, int n) {
         if (n < SHORT_RUN) {
