@@ -285,13 +285,17 @@ public abstract class Conv2dContract {
      * ResNet's stem, 7×7 at stride 2 padded by 3, on phased rows: rows of 23 outputs in phases 26 floats wide, one
      * image, so its columns are cut in two ranges of whole panels for the two threads, the last run's vectors
      * reading past the last phase. The same taps at 3×3 stay on im2col (whole vectors of even input columns and a
-     * tail at every width, the last rows' loads ending at the input's end).
+     * tail at every width, the last rows' loads ending at the input's end). The stem at 32×32, two images, rows of
+     * 16 outputs on 19 phase columns, is on phased rows too.
      */
     @Test
     void stemAtStrideTwoOnPhasedRows() {
         var g = new Conv2dGeometry(1, 3, 45, 45, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
         exercises(g, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
         checkCase(new Case(g, true, 13));
+        var cifar = new Conv2dGeometry(2, 3, 32, 32, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+        exercises(cifar, Pass.FORWARD, ConvPath.PHASED_ROWS, ALL_WIDTHS);
+        checkCase(new Case(cifar, false, 15));
         var im2col = new Conv2dGeometry(1, 3, 45, 45, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1);
         exercises(im2col, Pass.FORWARD, ConvPath.IM2COL, ALL_WIDTHS);
         checkCase(new Case(im2col, false, 14));
