@@ -134,13 +134,14 @@ public final class SimdConv2d implements Conv2d {
         int pq = g.outPlane();
         int crs = g.taps();
         int hw = g.inPlane();
+        int[] from = pointwise ? null : tapMap(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int outBase = outOff + (n * g.outChannels() + gi * kg) * pq;
             float beta = biasRows(bias, bOff + gi * kg, kg, out, outBase, pq);
             float[] b = input;
             int bStart = inOff + (n * g.inChannels() + gi * cg) * hw;
             if (!pointwise) {
-                im2col(g, input, bStart, cg, col, inner);
+                im2col(g, from, input, bStart, cg, col, inner);
                 b = col;
                 bStart = 0;
             }
@@ -168,6 +169,7 @@ public final class SimdConv2d implements Conv2d {
         int blocks = (g.batch() + nb - 1) / nb;
         Parallelism gemmThreads = blocks == 1 ? parallelism : Parallelism.sequential();
         Parallelism blockThreads = blocks == 1 ? Parallelism.sequential() : parallelism;
+        int[] from = tapMap(g);
         blockThreads.forRange(blocks, 1, (b0, b1) -> {
             float[] col = columns.take(crs * nb * pq);
             float[] y = columns.take(kk * nb * pq);
@@ -177,7 +179,7 @@ public final class SimdConv2d implements Conv2d {
                     int images = Math.min(nb, g.batch() - n0);
                     int ld = images * pq;
                     for (int i = 0; i < images; i++) {
-                        im2colInto(g, input, inOff + (n0 + i) * cc * hw, cc, col, i * pq, ld);
+                        im2colInto(g, from, input, inOff + (n0 + i) * cc * hw, 0, cc, col, i * pq, ld);
                     }
                     float beta = biasRows(bias, bOff, kk, y, 0, ld);
                     gemm.sgemm(false, false, kk, ld, crs, 1f, weight, wOff, crs, col, 0, ld, beta, y, 0, ld, gemmThreads);
@@ -213,15 +215,22 @@ public final class SimdConv2d implements Conv2d {
 
     /**
      * Output planes of at most this many positions (8×8) copy im2col's columns and add col2im's through a map of
-     * where each tap of each output reads ({@link #tapSources}) instead of row runs: their runs are two to eight
+     * where each tap of each output reads ({@link #tapMap}) instead of row runs: their runs are two to eight
      * floats, and per run the bounds and fills cost more than the copy (ResNet-18's 64 → 128 at stride 2 on 8×8,
      * batch 64: im2col and col2im 38% of its three passes on one core of Zen 4).
      */
     static final int SMALL_PLANE = 64;
 
-    /** from[t·PQ + o]: where tap t = r·S + s of output o reads in its channel's plane (h·W + w), or −1 in the padding. */
-    private static int[] tapSources(Conv2dGeometry g) {
+    /**
+     * from[t·PQ + o]: where tap t = r·S + s of output o reads in its channel's plane (h·W + w), or −1 in the padding;
+     * null for planes over {@link #SMALL_PLANE}, which copy row runs. Made once per call and passed to every image's
+     * {@link #im2colInto} and {@link #col2im}.
+     */
+    private static int[] tapMap(Conv2dGeometry g) {
         int pq = g.outPlane();
+        if (pq > SMALL_PLANE) {
+            return null;
+        }
         int[] from = new int[g.kernelH() * g.kernelW() * pq];
         for (int r = 0; r < g.kernelH(); r++) {
             for (int s = 0; s < g.kernelW(); s++) {
@@ -691,6 +700,7 @@ public final class SimdConv2d implements Conv2d {
             backwardInputOnImageBlocks(g, gradOut, goOff, weight, wOff, gradIn, giOff, parallelism);
             return;
         }
+        int[] from = pointwise ? null : tapMap(g);
         perImageAndGroup(g, parallelism, pointwise ? 0 : crs * pq, (n, gi, col, inner) -> {
             int inBase = giOff + (n * g.inChannels() + gi * cg) * hw;
             int goBase = goOff + (n * g.outChannels() + gi * kg) * pq;
@@ -698,7 +708,7 @@ public final class SimdConv2d implements Conv2d {
             gemm.sgemm(true, false, crs, pq, kg, 1f, weight, wOff + gi * kg * crs, crs,
                     gradOut, goBase, pq, 0f, pointwise ? gradIn : col, pointwise ? inBase : 0, pq, inner);
             if (!pointwise) {
-                col2im(g, col, 0, pq, cg, gradIn, inBase);
+                col2im(g, from, col, 0, pq, cg, gradIn, inBase);
             }
         });
     }
@@ -723,6 +733,7 @@ public final class SimdConv2d implements Conv2d {
         // One block: its GEMM and col2im on all threads instead (the GEMM gives the same values on any number).
         Parallelism innerThreads = blocks == 1 ? parallelism : Parallelism.sequential();
         Parallelism blockThreads = blocks == 1 ? Parallelism.sequential() : parallelism;
+        int[] from = tapMap(g);
         blockThreads.forRange(blocks, 1, (b0, b1) -> {
             float[] gathered = columns.take(kk * nb * pq);
             float[] col = columns.take(crs * nb * pq);
@@ -740,7 +751,7 @@ public final class SimdConv2d implements Conv2d {
                             innerThreads);
                     innerThreads.forRange(images, 1, (i0, i1) -> {
                         for (int i = i0; i < i1; i++) {
-                            col2im(g, col, i * pq, ld, cc, gradIn, giOff + (n0 + i) * cc * hw);
+                            col2im(g, from, col, i * pq, ld, cc, gradIn, giOff + (n0 + i) * cc * hw);
                         }
                     });
                 }
@@ -886,6 +897,7 @@ public final class SimdConv2d implements Conv2d {
         int width = chunk * pq;
         float[] col = columns.take(crs * width);
         float[] rows = gradRows.take(kg * width);
+        int[] from = tapMap(g);
         try {
             for (int gi = 0; gi < g.groups(); gi++) {
                 for (int n0 = 0; n0 < g.batch(); n0 += chunk) {
@@ -897,7 +909,8 @@ public final class SimdConv2d implements Conv2d {
                     parallelism.forRange(images, 1, (i0, i1) -> {
                         for (int i = i0; i < i1; i++) {
                             int n = first + i;
-                            im2colInto(g, input, inOff + (n * g.inChannels() + group * cg) * hw, cg, col, i * pq, cols);
+                            im2colInto(g, from, input, inOff + (n * g.inChannels() + group * cg) * hw, 0, cg, col,
+                                    i * pq, cols);
                             for (int k = 0; k < kg; k++) {
                                 System.arraycopy(gradOut, goOff + (n * g.outChannels() + group * kg + k) * pq,
                                         rows, k * cols + i * pq, pq);
@@ -1071,28 +1084,26 @@ public final class SimdConv2d implements Conv2d {
     private static final long BIAS_TASK_FLOATS = 1 << 15;
 
     /** col[(c·R + r)·S + s][p·Q + q] = in[c, p·sh − pt + r·dh, q·sw − pl + s·dw], 0 outside, ld = PQ. */
-    private static void im2col(Conv2dGeometry g, float[] in, int inBase, int cg, float[] col, Parallelism parallelism) {
+    private static void im2col(Conv2dGeometry g, int[] from, float[] in, int inBase, int cg, float[] col,
+                               Parallelism parallelism) {
         int pq = g.outHeight() * g.outWidth();
         // Channels over the threads, in tasks of about IM2COL_TASK_FLOATS: at batch 1 the copy would otherwise run
         // on one thread while the others wait for the GEMM (9% of ResNet-18's samples on two threads).
         int perChannel = g.kernelH() * g.kernelW() * pq;
         int grain = Math.max(1, IM2COL_TASK_FLOATS / Math.max(1, perChannel));
-        parallelism.forRange(cg, grain, (c0, c1) -> im2colInto(g, in, inBase, c0, c1, col, 0, pq));
+        parallelism.forRange(cg, grain, (c0, c1) -> im2colInto(g, from, in, inBase, c0, c1, col, 0, pq));
     }
 
     /** Floats of columns per task of a threaded im2col, about: a few tens of microseconds of copying. */
     private static final int IM2COL_TASK_FLOATS = 1 << 15;
 
-    /** As {@link #im2col} for all Cg channels, writing column block {@code [colStart, colStart + PQ)} of rows of length ld. */
-    private static void im2colInto(Conv2dGeometry g, float[] in, int inBase, int cg, float[] col, int colStart, int ld) {
-        im2colInto(g, in, inBase, 0, cg, col, colStart, ld);
-    }
-
-    /** The rows of channels c0 … c1 − 1 of {@link #im2colInto}. */
-    private static void im2colInto(Conv2dGeometry g, float[] in, int inBase, int c0, int c1, float[] col, int colStart,
-                                   int ld) {
-        if (g.outPlane() <= SMALL_PLANE) {
-            int[] from = tapSources(g);
+    /**
+     * The rows of channels c0 … c1 − 1 of {@link #im2col}, writing column block {@code [colStart, colStart + PQ)} of
+     * rows of length ld; through {@code from} ({@link #tapMap}) where it is not null.
+     */
+    private static void im2colInto(Conv2dGeometry g, int[] from, float[] in, int inBase, int c0, int c1, float[] col,
+                                   int colStart, int ld) {
+        if (from != null) {
             int pq = g.outPlane();
             int rs = g.kernelH() * g.kernelW();
             for (int c = c0; c < c1; c++) {
@@ -1163,17 +1174,19 @@ public final class SimdConv2d implements Conv2d {
         return q;
     }
 
-    /** gradIn[c, h, w] = Σ of col entries that im2col read from (c, h, w); gradIn is overwritten. */
-    /** gradIn (zeroed first) = the column matrix folded back: tap t's row of P·Q values from col[colOff + t·ld]. */
-    private static void col2im(Conv2dGeometry g, float[] col, int colOff, int ld, int cg, float[] gradIn, int inBase) {
+    /**
+     * gradIn[c, h, w] = Σ of col entries that im2col read from (c, h, w), gradIn overwritten: tap t's row of P·Q values
+     * from col[colOff + t·ld]; through {@code from} ({@link #tapMap}) where it is not null.
+     */
+    private static void col2im(Conv2dGeometry g, int[] from, float[] col, int colOff, int ld, int cg, float[] gradIn,
+                               int inBase) {
         int pp = g.outHeight();
         int qq = g.outWidth();
         int hh = g.height();
         int ww = g.width();
         Arrays.fill(gradIn, inBase, inBase + cg * hh * ww, 0f);
-        if (pp * qq <= SMALL_PLANE) {
+        if (from != null) {
             // The same adds in the same order as below, through the tap map.
-            int[] from = tapSources(g);
             int pq = pp * qq;
             int rs = g.kernelH() * g.kernelW();
             for (int c = 0; c < cg; c++) {
