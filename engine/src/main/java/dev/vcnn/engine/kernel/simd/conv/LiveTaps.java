@@ -67,41 +67,51 @@ record LiveTaps(int r0, int r1, int s0, int s1, Conv2dGeometry cropped) {
         return cropped.outChannels() * cropped.taps();
     }
 
+    /** Filters of the layer: K × C/G. */
+    private int filters() {
+        return cropped.outChannels() * cropped.inChannelsPerGroup();
+    }
+
     /** The live taps of weight[wOff …] (K × C/G × R × S of the full layer) into dst from 0 on. */
     void crop(int kernelH, int kernelW, float[] weight, int wOff, float[] dst) {
-        int rr = r1 - r0;
-        int ss = s1 - s0;
-        int filters = weightFloats() / (rr * ss);
-        int taps = kernelH * kernelW;
-        if (rr * ss == 1) {
-            for (int f = 0, at = wOff + r0 * kernelW + s0; f < filters; f++, at += taps) {
-                dst[f] = weight[at];
-            }
-            return;
-        }
-        for (int f = 0; f < filters; f++) {
-            for (int r = 0; r < rr; r++) {
-                SimdConv2d.copyRun(weight, wOff + (f * kernelH + r0 + r) * kernelW + s0, dst, (f * rr + r) * ss, ss);
-            }
-        }
+        move(kernelH, kernelW, weight, wOff, dst, true);
     }
 
     /** The full layer's weight gradient at gradWeight[gwOff …]: zeros at the dead taps, {@code live}'s values at the rest. */
     void expand(int kernelH, int kernelW, float[] live, float[] gradWeight, int gwOff) {
+        java.util.Arrays.fill(gradWeight, gwOff, gwOff + filters() * kernelH * kernelW, 0f);
+        move(kernelH, kernelW, gradWeight, gwOff, live, false);
+    }
+
+    /**
+     * Copies the live taps between the full layer's filters at full[fullOff …] and the cropped ones at live[0 …]:
+     * into {@code live} when {@code toLive}, back into {@code full} otherwise. A single live tap (the centre of a
+     * kernel on a 1×1 plane) moves by a strided loop, one float per filter.
+     */
+    private void move(int kernelH, int kernelW, float[] full, int fullOff, float[] live, boolean toLive) {
         int rr = r1 - r0;
         int ss = s1 - s0;
-        int filters = weightFloats() / (rr * ss);
+        int filters = filters();
         int taps = kernelH * kernelW;
-        java.util.Arrays.fill(gradWeight, gwOff, gwOff + filters * taps, 0f);
         if (rr * ss == 1) {
-            for (int f = 0, at = gwOff + r0 * kernelW + s0; f < filters; f++, at += taps) {
-                gradWeight[at] = live[f];
+            for (int f = 0, at = fullOff + r0 * kernelW + s0; f < filters; f++, at += taps) {
+                if (toLive) {
+                    live[f] = full[at];
+                } else {
+                    full[at] = live[f];
+                }
             }
             return;
         }
         for (int f = 0; f < filters; f++) {
             for (int r = 0; r < rr; r++) {
-                SimdConv2d.copyRun(live, (f * rr + r) * ss, gradWeight, gwOff + (f * kernelH + r0 + r) * kernelW + s0, ss);
+                int at = fullOff + (f * kernelH + r0 + r) * kernelW + s0;
+                int liveAt = (f * rr + r) * ss;
+                if (toLive) {
+                    SimdConv2d.copyRun(full, at, live, liveAt, ss);
+                } else {
+                    SimdConv2d.copyRun(live, liveAt, full, at, ss);
+                }
             }
         }
     }
