@@ -30,20 +30,19 @@ public final class BatchNorm {
                                        Parallelism parallelism) {
         int m = n * s;
         parallelism.forRange(c, grain(n, s), (c0, c1) -> {
-            double[] sum = new double[CHANNELS];
+            double[] mean = new double[CHANNELS]; // the sums, then divided in place
             double[] sq = new double[CHANNELS];
             for (int ch = c0; ch < c1; ch += CHANNELS) {
                 int count = Math.min(CHANNELS, c1 - ch);
                 if (count == CHANNELS) {
-                    sums4(x, xOff, n, c, s, ch, sum);
+                    sums4(x, xOff, n, c, s, ch, mean);
                 } else {
                     for (int k = 0; k < count; k++) {
-                        sum[k] = sum(x, xOff, n, c, s, ch + k);
+                        mean[k] = sum(x, xOff, n, c, s, ch + k);
                     }
                 }
-                double[] mean = sum;
                 for (int k = 0; k < count; k++) {
-                    mean[k] = sum[k] / m;
+                    mean[k] /= m;
                 }
                 if (count == CHANNELS) {
                     squares4(x, xOff, n, c, s, ch, mean, sq);

@@ -201,21 +201,11 @@ class BatchNormTest {
         float[] beta = Gens.floats(9, 0, c, 0);
         float[][] results = null;
         for (int threads = 1; threads <= 3; threads++) {
-            float[] runMean = new float[c];
-            float[] runVar = new float[c];
-            java.util.Arrays.fill(runVar, 1f);
-            float[] y = new float[x.length];
-            float[] mean = new float[c];
-            float[] invStd = new float[c];
-            float[] gradX = new float[x.length];
-            float[] gradGamma = new float[c];
-            float[] gradBeta = new float[c];
+            float[][] now;
             try (var p = Parallelism.of(threads)) {
-                BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, BLAS1, p);
-                BatchNorm.backward(x, 0, w, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, p);
+                now = trainingStep(x, w, n, c, s, gamma, beta, p);
                 assertEquals(threads == 1 ? 0 : 2 * c, p.splitChunks(), threads + " threads");
             }
-            float[][] now = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
             if (results == null) {
                 results = now;
             } else {
@@ -245,27 +235,36 @@ class BatchNormTest {
             float[] beta = Gens.floats(24, 0, c, 0);
             float[][] want = channelByChannel(x, dy, n, c, s, gamma, beta);
             for (int threads = 1; threads <= 2; threads++) {
-                float[] runMean = new float[c];
-                float[] runVar = new float[c];
-                java.util.Arrays.fill(runVar, 1f);
-                float[] y = new float[x.length];
-                float[] mean = new float[c];
-                float[] invStd = new float[c];
-                float[] gradX = new float[x.length];
-                float[] gradGamma = new float[c];
-                float[] gradBeta = new float[c];
+                float[][] got;
                 try (var p = Parallelism.of(threads)) {
-                    BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean,
-                            invStd, BLAS1, p);
-                    BatchNorm.backward(x, 0, dy, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, p);
+                    got = trainingStep(x, dy, n, c, s, gamma, beta, p);
                 }
-                float[][] got = {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
                 for (int k = 0; k < got.length; k++) {
                     assertArrayEquals(want[k], got[k], "output " + k + " of [" + n + ", " + c + ", " + s + "] on "
                             + threads + " threads");
                 }
             }
         }
+    }
+
+    /**
+     * The training forward (momentum 0.1 from running statistics 0 and 1) and backward of {@code dy} on {@code p}:
+     * y, running mean and variance, batch mean and 1/σ, and the gradients of x, γ and β.
+     */
+    private static float[][] trainingStep(float[] x, float[] dy, int n, int c, int s, float[] gamma, float[] beta,
+                                          Parallelism p) {
+        float[] runMean = new float[c];
+        float[] runVar = new float[c];
+        java.util.Arrays.fill(runVar, 1f);
+        float[] y = new float[x.length];
+        float[] mean = new float[c];
+        float[] invStd = new float[c];
+        float[] gradX = new float[x.length];
+        float[] gradGamma = new float[c];
+        float[] gradBeta = new float[c];
+        BatchNorm.forwardTraining(x, 0, n, c, s, gamma, beta, 1e-5f, 0.1f, runMean, runVar, y, 0, mean, invStd, BLAS1, p);
+        BatchNorm.backward(x, 0, dy, 0, n, c, s, gamma, mean, invStd, gradX, 0, gradGamma, gradBeta, BLAS1, p);
+        return new float[][] {y, runMean, runVar, mean, invStd, gradX, gradGamma, gradBeta};
     }
 
     /** The training forward and backward one channel at a time: each sum one chain of double adds in order. */
